@@ -1,0 +1,141 @@
+"""`python -m bench [--quick] [--out FILE]`: accuracy, latency, throughput, memory.
+
+Prints one Markdown report (machine header, one table, notes). It reports; it
+never asserts: a missed target is a ✗ in the table, not a failing exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import accuracy, latency, throughput
+from bench.evalset import Item, load
+from bench.peers import Fts5Index, all_peers
+from bench.report import (
+    TARGET_COLD_START_MS,
+    TARGET_CORE_P99_MS,
+    TARGET_RSS_MB,
+    TARGET_SERVE_P99_MS,
+    TARGET_UPDATES_PER_S,
+    Report,
+    add_accuracy,
+    ms,
+    ratio,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How much work each section does."""
+
+    latency_reps: int
+    cold_runs: int
+    serve_burst: int
+    serve_paced: int
+
+
+QUICK = Plan(latency_reps=5, cold_runs=5, serve_burst=300, serve_paced=100)
+FULL = Plan(latency_reps=50, cold_runs=20, serve_burst=3000, serve_paced=1000)
+
+
+def section_accuracy(report: Report, items: Sequence[Item], dense: bool) -> Fts5Index:
+    """Pass rates of the bot and the peers; returns the peers' FTS5 index for latency."""
+    peers, notes, index, copy = all_peers(dense)
+    scores = accuracy.run(items, peers)
+    add_accuracy(report, scores)
+    bot = scores[0]
+    report.notes.append(f"Peers index the {copy} source split on blank lines "
+                        f"({len(index.paras)} paragraphs); a peer passes when its text holds every "
+                        "must snippet and no must_not one, so it fails every non-answer question.")
+    report.notes += notes
+    failing = ", ".join(bot.failing) if bot.failing else "none"
+    report.notes.append(f"Bot failing ids ({len(bot.failing)}): {failing}")
+    return index
+
+
+def section_latency(report: Report, items: Sequence[Item], index: Fts5Index, plan: Plan) -> None:
+    """Core p50/p99 beside one raw FTS5 query; `ask` cold start beside a bare import."""
+    questions = [i.question for i in items]
+    core = latency.core_latency(questions, plan.latency_reps)
+    fts, where = latency.fts_latency(questions, plan.latency_reps, index)
+    report.row("latency", f"core answer() p50 / p99 ({core.samples} calls, warm)",
+               f"{ms(core.p50_ms)} / {ms(core.p99_ms)}", "p99 ≤ 1 ms",
+               core.p99_ms <= TARGET_CORE_P99_MS)
+    report.row("latency", f"one raw FTS5 BM25 query p50 / p99, {where}",
+               f"{ms(fts.p50_ms)} / {ms(fts.p99_ms)}")
+    report.row("latency", "core ÷ raw FTS5 query (p50, p99)",
+               f"{ratio(core.p50_ms, fts.p50_ms)}, {ratio(core.p99_ms, fts.p99_ms)}")
+    section_cold_start(report, plan)
+
+
+def section_cold_start(report: Report, plan: Plan) -> None:
+    """Median wall time of `python -m bot ask` beside `python -c "import rapidfuzz, sqlite3"`."""
+    if not latency.ask_works():
+        report.notes.append("`python -m bot ask` exited non-zero: cold start not measured.")
+        return
+    ask = latency.cold_start_ms(latency.ASK_CMD, plan.cold_runs)
+    base = latency.cold_start_ms(latency.BASELINE_CMD, plan.cold_runs)
+    report.row("cold start", f'python -m bot ask "{latency.ASK_QUESTION}" '
+               f"(median of {plan.cold_runs})", ms(ask), "≤ 200 ms", ask <= TARGET_COLD_START_MS)
+    report.row("cold start", 'python -c "import rapidfuzz, sqlite3"', ms(base))
+    report.row("cold start", "ask ÷ bare import", ratio(ask, base))
+
+
+def section_serve(report: Report, items: Sequence[Item], plan: Plan) -> None:
+    """Updates/s, update→reply latency and peak RSS through `python -m bot serve`."""
+    if why := throughput.serve_available():
+        report.notes.append(f"serve not measured: {why}.")
+        return
+    log = Path(tempfile.gettempdir()) / "bench-serve.log"
+    try:
+        result = throughput.run([i.question for i in items], plan.serve_burst, plan.serve_paced,
+                                log)
+    except throughput.ServeError as exc:
+        report.notes.append(f"serve not measured: {exc} (log: {log}).")
+        return
+    report.row("serve", f"updates/s, burst of {result.updates}",
+               f"{result.updates_per_s:.0f}", "≥ 300", result.updates_per_s >= TARGET_UPDATES_PER_S)
+    lat = result.latency
+    report.row("serve", f"update → sendMessage p50 / p99 ({lat.samples}, one at a time)",
+               f"{ms(lat.p50_ms)} / {ms(lat.p99_ms)}", "p99 ≤ 20 ms",
+               lat.p99_ms <= TARGET_SERVE_P99_MS)
+    rss = result.peak_rss_mb
+    report.row("serve", "peak RSS of the serving process (VmHWM)",
+               "n/a" if rss is None else f"{rss:.1f} MB", "≤ 80 MB",
+               None if rss is None else rss <= TARGET_RSS_MB)
+    report.notes.append("serve ran against bench/fakeapi.py (stdlib fake Bot API on 127.0.0.1) "
+                        "with TELEGRAM_MAX_RATE=0 and FLOOD_LIMIT=0, one chat per update.")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the sections and print (and optionally write) the report."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (< 1 minute)")
+    parser.add_argument("--out", type=Path, help="also write the Markdown report to this file")
+    parser.add_argument("--no-dense", action="store_true", help="skip the dense-embedding peer")
+    parser.add_argument("--no-serve", action="store_true", help="skip the serve section")
+    args = parser.parse_args(argv)
+    plan = QUICK if args.quick else FULL
+    items = load()
+    mode = "python -m bench --quick" if args.quick else "python -m bench"
+    report = Report(f"Benchmark ({mode}): {len(items)} questions")
+    index = section_accuracy(report, items, dense=not args.no_dense)
+    section_latency(report, items, index, plan)
+    if args.no_serve:
+        report.notes.append("serve not measured: --no-serve.")
+    else:
+        section_serve(report, items, plan)
+    text = report.markdown()
+    print(text, end="")
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
