@@ -1,0 +1,108 @@
+"""Slots in and out of Telegram's 64-byte `callback_data`, so buttons need no server state.
+
+Format: a one-letter action, a colon, then `|`-separated fields, each a
+one-letter key and a value. Drug lists use two-letter codes joined by `.`.
+Example: `q:sf|p15|caz.mt|w72` = flare, prednisone 15 mg/day, on AZA and MTX,
+weight 72 kg. Anything malformed decodes to None, never an exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from bot.reply import CALLBACK_DATA_MAX_BYTES
+from bot.slots import Slots
+
+DRUG_CODES = {
+    "prednisone": "pr", "azathioprine": "az", "methotrexate": "mt", "rituximab": "rt", "ivig": "iv",
+    "cyclosporine": "cs", "tacrolimus": "tc", "mycophenolate": "mm", "cyclophosphamide": "cy",
+    "chlorambucil": "ch", "etanercept": "et", "infliximab": "if", "tnf": "tn",
+}
+CODE_DRUGS = {v: k for k, v in DRUG_CODES.items()}
+INTENT_CODES = {
+    "dose": "d", "grade": "g", "evidence": "e", "mechanism": "m", "caution": "c", "cost": "$",
+    "reference": "r", "definition": "f", "legend": "l", "ladder": "L", "help": "h", "recommendation": "R",
+}
+CODE_INTENTS = {v: k for k, v in INTENT_CODES.items()}
+_DRUG_LISTS = {"c": "current", "x": "failed", "n": "stopped", "m": "mentioned"}
+_FLAGS = {"a": "off_all", "i": "ild", "r": "rash", "e": "everything_failed", "u": "multiple_failed",
+          "g": "sparing_unknown_negated"}
+_NUMBERS = {"w": "weight_kg", "b": "bsa_m2", "l": "weight_lb"}
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def encode_slots(action: str, slots: Slots) -> str | None:
+    """`action:fields` for these slots, or None if it cannot fit in 64 bytes."""
+    parts = []
+    if slots.disease:
+        parts.append("d" + slots.disease[0])
+    if slots.situation:
+        parts.append("s" + slots.situation[0])
+    if slots.prednisone == "off":
+        parts.append("po")
+    elif slots.prednisone is not None:
+        parts.append("p" + _number(slots.prednisone))
+    for key, name in _DRUG_LISTS.items():
+        drugs = getattr(slots, name)
+        if drugs:
+            parts.append(key + ".".join(DRUG_CODES[d] for d in drugs))
+    parts += [key for key, name in _FLAGS.items() if getattr(slots, name)]
+    for key, name in _NUMBERS.items():
+        if getattr(slots, name):
+            parts.append(key + _number(getattr(slots, name)))
+    if slots.severity:
+        parts.append("v" + slots.severity[0])
+    if slots.intents:
+        parts.append("t" + "".join(INTENT_CODES[i] for i in slots.intents))
+    if slots.grades_asked:
+        parts.append("k" + ".".join(slots.grades_asked))
+    data = f"{action}:" + "|".join(parts)
+    return data if len(data.encode()) <= CALLBACK_DATA_MAX_BYTES else None
+
+
+def decode_slots(data: str) -> tuple[str, Slots] | None:
+    """(action, slots) from callback data; None if it is not ours or malformed."""
+    action, sep, body = data.partition(":")
+    if not sep or len(action) != 1 or len(data.encode()) > CALLBACK_DATA_MAX_BYTES:
+        return None
+    values: dict = {}
+    try:
+        for part in filter(None, body.split("|")):
+            key, value = part[0], part[1:]
+            if key == "d":
+                values["disease"] = {"D": "DM", "P": "PM"}[value]
+            elif key == "s":
+                values["situation"] = {"f": "flare", "r": "resistant"}[value]
+            elif key == "p":
+                values["prednisone"] = "off" if value == "o" else _finite(value)
+            elif key in _DRUG_LISTS:
+                values[_DRUG_LISTS[key]] = tuple(CODE_DRUGS[c] for c in value.split("."))
+            elif key in _FLAGS and not value:
+                values[_FLAGS[key]] = True
+            elif key in _NUMBERS:
+                values[_NUMBERS[key]] = _finite(value)
+            elif key == "v":
+                values["severity"] = {"s": "severe", "m": "mild"}[value]
+            elif key == "t":
+                values["intents"] = tuple(CODE_INTENTS[c] for c in value)
+            elif key == "k":
+                values["grades_asked"] = tuple(g for g in value.split(".") if g in _GRADES)
+            else:
+                return None
+    except (KeyError, ValueError, IndexError):
+        return None
+    known = {f.name for f in fields(Slots)}
+    return action, Slots(**{k: v for k, v in values.items() if k in known})
+
+
+_GRADES = {f"{n}{q}" for n in "12" for q in "ABC"}
+
+
+def _finite(value: str) -> float:
+    number = float(value)
+    if not 0 <= number < 10_000:
+        raise ValueError(value)
+    return number

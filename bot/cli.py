@@ -1,0 +1,154 @@
+"""`python -m bot …`: a thin command line over the core and the adapters.
+
+Heavy imports (sqlite-utils, telegram) happen inside the subcommands that need
+them, so `ask` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import TextIO
+
+EXAMPLES = """examples:
+  python -m bot ask "flare on 5 mg pred with MTX"
+  python -m bot ask --json "refractory DM after RTX"
+  python -m bot ask --json --batch questions.txt
+  python -m bot search rituximab
+  python -m bot chat
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="Answers on recurrent and resistant DM/PM, quoted from one review.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ask = sub.add_parser("ask", help="answer one question (or a batch) and exit")
+    ask.add_argument("question", nargs="*", help="the question, or a /command such as '/ref 2'")
+    ask.add_argument("--json", action="store_true", help="print the JSON reply contract")
+    ask.add_argument("--batch", metavar="FILE", help="one question a line; '-' reads standard input")
+
+    sub.add_parser("chat", help="interactive chat in the terminal")
+
+    rules = sub.add_parser("rules", help="print the decision table as Markdown")
+    rules.add_argument("--mermaid", action="store_true", help="print it as a Mermaid flowchart")
+
+    build = sub.add_parser("build", help="(re)build the knowledge database")
+    build.add_argument("--db", metavar="PATH", help="where to write it (default: $DMPM_BOT_DB or the cache)")
+
+    search = sub.add_parser("search", help="full-text search of the source's passages (BM25)")
+    search.add_argument("text", nargs="*", help="words to look for")
+    search.add_argument("--limit", type=int, default=5, help="how many passages (default 5)")
+
+    sub.add_parser("serve", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point for `python -m bot` and the `dmpm-bot` script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    handlers = {"ask": _ask, "chat": _chat, "rules": _rules, "build": _build, "search": _search,
+                "serve": _serve}
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return handlers[args.command](args)
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+def _knowledge_error_exit(error: Exception) -> int:
+    print(f"error: the knowledge base is invalid: {error}", file=sys.stderr)
+    return 1
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from bot.core import answer
+    from bot.knowledge import KnowledgeError
+
+    try:
+        if args.batch:
+            questions = _read_batch(args.batch)
+        elif args.question:
+            questions = [" ".join(args.question)]
+        else:
+            print("error: give a question, e.g. python -m bot ask \"flare on 5 mg pred with MTX\"",
+                  file=sys.stderr)
+            return 2
+        _print_replies((answer(q) for q in questions), as_json=args.json, out=sys.stdout)
+    except KnowledgeError as e:
+        return _knowledge_error_exit(e)
+    except OSError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _read_batch(name: str) -> list[str]:
+    stream: TextIO = sys.stdin if name == "-" else open(name, encoding="utf-8", errors="replace")  # noqa: SIM115
+    with stream:
+        return [line.rstrip("\r\n") for line in stream]
+
+
+def _print_replies(replies: Iterable, *, as_json: bool, out: TextIO) -> None:
+    first = True
+    for reply in replies:
+        if as_json:
+            out.write(json.dumps(reply.to_json(), ensure_ascii=False) + "\n")
+        else:
+            out.write(("" if first else "\n" + "─" * 40 + "\n") + reply.text + "\n")
+        first = False
+        out.flush()
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from bot.chat import run_chat
+
+    return run_chat(sys.stdin, sys.stdout)
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from bot.rules import decision_table_markdown, decision_table_mermaid
+
+    print(decision_table_mermaid() if args.mermaid else decision_table_markdown())
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.knowledge import KnowledgeError
+    from bot.store import build
+
+    try:
+        path = build(Path(args.db) if args.db else None)
+    except KnowledgeError as e:
+        return _knowledge_error_exit(e)
+    print(f"built {path}")
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from bot.core import format_hits, search
+    from bot.knowledge import KnowledgeError
+
+    try:
+        hits = search(" ".join(args.text), limit=args.limit)
+    except KnowledgeError as e:
+        return _knowledge_error_exit(e)
+    print(format_hits(hits) if hits else "No passage matches.")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from bot.telegram.app import run
+
+    return run()

@@ -1,0 +1,242 @@
+"""Composing: a decision plus the knowledge to a `Reply`. Pure: the data is passed in.
+
+Quotes are the passages' verbatim text. The bot's own words are limited to
+titles, the slots it understood, notes that say what the source does not say,
+dose arithmetic with its formula, and the labelled grade legend.
+"""
+
+from __future__ import annotations
+
+from bot import callback
+from bot.knowledge import Catalog, Passage, Reference
+from bot.reply import Block, Choice, Reply
+from bot.rules import Decision, DoseSpec, apply_option
+from bot.slots import LB_TO_KG, Slots
+
+SOURCE_NAME = ("A.-A. M. Alhefny, “Treatment of Recurrent & Resistant Dermatomyositis / "
+               "Polymyositis”")
+DISCLAIMER = (f"This summarises one review ({SOURCE_NAME}) and is no substitute for clinical "
+              "judgement.")
+COVERAGE = (
+    "I answer from one review of recurrent and resistant dermatomyositis (DM) and polymyositis (PM), "
+    "quoting it word for word with its evidence grades and references. I cover:\n"
+    "• flares (recurrent disease) by the prednisone dose now and the steroid-sparing drug;\n"
+    "• resistant disease: rituximab, IVIG, mycophenolate mofetil, tacrolimus and cyclosporine, "
+    "azathioprine + methotrexate, cyclophosphamide and chlorambucil, TNF inhibitors;\n"
+    "• interstitial lung disease (ILD) and refractory rash;\n"
+    "• doses computed from a weight (kg or lb) or body surface area (m²);\n"
+    "• grades, references and definitions.")
+EXAMPLES = (
+    "Try: “flare on 5 mg pred with MTX” · “refractory DM after RTX” · “IVIG for 72 kg” · "
+    "“how strong is the MMF evidence” · /ref 2")
+COMMANDS = (
+    "Commands: /ref N or /ref WORDS · /refs · /grade DRUG or /grade all · /drug NAME · "
+    "/dose DRUG WEIGHT|BSA · /search TEXT · /ladder · /help")
+LEGEND_LABEL = ("Grade legend (UpToDate's GRADE system, which the source's grades follow; "
+                "this legend is not part of the source):")
+LEGEND = {
+    "1": "1 = strong recommendation: benefits clearly outweigh risks and burdens, or the reverse, for "
+         "most patients.",
+    "2": "2 = weak recommendation (“we suggest”): benefits and risks closely balanced or uncertain; the "
+         "patient's values weigh in.",
+    "A": "A = high-quality evidence: consistent randomised trials, or overwhelming evidence of another "
+         "kind.",
+    "B": "B = moderate-quality evidence: randomised trials with important limitations, or very strong "
+         "evidence of another kind.",
+    "C": "C = low-quality evidence: observational studies, unsystematic clinical observations, or flawed "
+         "randomised trials.",
+}
+DRUG_NAMES = {
+    "prednisone": "prednisone", "azathioprine": "azathioprine", "methotrexate": "methotrexate",
+    "rituximab": "rituximab", "ivig": "IVIG", "cyclosporine": "cyclosporine", "tacrolimus": "tacrolimus",
+    "mycophenolate": "mycophenolate mofetil", "cyclophosphamide": "cyclophosphamide",
+    "chlorambucil": "chlorambucil", "etanercept": "etanercept", "infliximab": "infliximab",
+    "tnf": "TNF inhibitors",
+}
+
+
+def compose(decision: Decision, slots: Slots, catalog: Catalog) -> Reply:
+    """The reply for a decision."""
+    if decision.kind == "help":
+        return help_reply()
+    if decision.kind == "out_of_scope":
+        return out_of_scope_reply(slots, decision, catalog)
+    if decision.kind == "clarify":
+        return clarify_reply(decision, slots)
+    if decision.rule == "lookup.legend":
+        return legend_reply(decision, slots)
+    if decision.rule == "lookup.reference":
+        return reference_reply(decision, slots, catalog)
+    return answer_reply(decision, slots, catalog)
+
+
+def answer_reply(decision: Decision, slots: Slots, catalog: Catalog) -> Reply:
+    """Quotes with grades and sections, computed doses, references, the disclaimer."""
+    passages = [catalog.passages[pid] for pid in dict.fromkeys(decision.passages)]
+    blocks: list[Block] = [Block("heading", decision.title)]
+    if understood := understood_line(slots):
+        blocks.append(Block("para", understood))
+    blocks += [Block("note", note) for note in decision.notes]
+    blocks += [Block("quote", p.text, source=p.section, grade=p.grade) for p in passages]
+    blocks += dose_blocks(decision.doses, slots)
+    numbers = sorted({n for p in passages for n in p.references})
+    blocks += reference_blocks(numbers, catalog)
+    blocks.append(Block("note", DISCLAIMER))
+    return Reply(kind="answer", blocks=tuple(blocks), grades=grades_of(passages),
+                 references=tuple(numbers), passages=tuple(p.id for p in passages),
+                 slots=slots.as_dict(), rule=decision.rule,
+                 actions=answer_actions(numbers, slots, decision.rule))
+
+
+def grades_of(passages: list[Passage]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(p.grade for p in passages if p.grade))
+
+
+def reference_blocks(numbers: list[int] | tuple[int, ...], catalog: Catalog) -> list[Block]:
+    """A "References" heading and one block per reference, or a line saying there are none."""
+    if not numbers:
+        return [Block("note", "The source cites no reference for this passage.")]
+    blocks = [Block("heading", "References (numbered as in the source)")]
+    for n in numbers:
+        blocks.append(reference_block(catalog.references[n]))
+    return blocks
+
+
+def reference_block(ref: Reference) -> Block:
+    return Block("reference", f"[{ref.number}] {ref.text}", url=ref.pubmed_url)
+
+
+def understood_line(slots: Slots) -> str:
+    """One line of what was understood, so a reader can check it."""
+    parts = []
+    if slots.disease:
+        parts.append(slots.disease)
+    if slots.situation:
+        parts.append({"flare": "flare", "resistant": "resistant disease"}[slots.situation])
+    if slots.ild:
+        parts.append("ILD")
+    if slots.rash:
+        parts.append("rash")
+    if slots.prednisone == "off":
+        parts.append("off prednisone")
+    elif slots.prednisone is not None:
+        parts.append(f"prednisone {fmt(slots.prednisone)} mg/day")
+    if slots.off_all:
+        parts.append("off all immunosuppression")
+    for label, drugs in (("on", slots.current), ("failed", slots.failed), ("not on", slots.stopped)):
+        if drugs:
+            parts.append(f"{label} " + ", ".join(DRUG_NAMES.get(d, d) for d in drugs))
+    if slots.weight_kg:
+        parts.append(f"weight {fmt(slots.weight_kg)} kg")
+    if slots.bsa_m2:
+        parts.append(f"BSA {fmt(slots.bsa_m2)} m²")
+    if slots.severity:
+        parts.append(slots.severity)
+    return "Understood: " + " · ".join(parts) + "." if parts else ""
+
+
+def fmt(value: float) -> str:
+    """A number with at most one decimal, without a trailing .0."""
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def dose_blocks(specs: tuple[DoseSpec, ...], slots: Slots) -> list[Block]:
+    """The formula and result for each per-kg or per-m² dose the user's numbers allow."""
+    blocks: list[Block] = []
+    for spec in specs:
+        size = slots.weight_kg if spec.per == "kg" else slots.bsa_m2
+        if not size:
+            continue
+        per_unit = "kg" if spec.per == "kg" else "m²"
+        products = [f"{fmt(a)} {spec.unit}/{per_unit} × {fmt(size)} {per_unit} = {fmt(a * size)} {spec.unit}"
+                    for a in spec.amounts]
+        blocks.append(Block("formula", f"From “{spec.phrase}”: " + " to ".join(products)
+                            + f" ({spec.result})."))
+    if blocks and slots.weight_lb and any(s.per == "kg" for s in specs):
+        blocks.insert(0, Block("formula", f"Weight: {fmt(slots.weight_lb)} lb × {LB_TO_KG} = "
+                                          f"{fmt(slots.weight_kg or 0)} kg."))
+    if not blocks and specs:
+        pers = {s.per for s in specs}
+        need = " or ".join(sorted({"kg": "weight in kg", "m2": "body surface area in m²"}[p] for p in pers))
+        blocks.append(Block("note", f"Give the {need} to have the dose computed from the source's figures."))
+    return blocks
+
+
+def answer_actions(numbers: list[int], slots: Slots, rule: str | None) -> tuple[Choice, ...]:
+    """The buttons under an answer: references, why, the ladder."""
+    actions = []
+    if numbers:
+        data = "r:" + ".".join(str(n) for n in numbers)
+        actions.append(Choice("References", data))
+    why = callback.encode_slots("w", slots)
+    if why:
+        actions.append(Choice("Why this answer?", why))
+    if rule != "lookup.ladder":
+        actions.append(Choice("Resistant-disease ladder", "l"))
+    return tuple(actions)
+
+
+def clarify_reply(decision: Decision, slots: Slots) -> Reply:
+    """A question back, with the options as choices."""
+    choices = []
+    for option in decision.options:
+        data = callback.encode_slots("q", apply_option(slots, option))
+        if data:
+            choices.append(Choice(option.label, data))
+    blocks = [Block("heading", decision.title)]
+    if understood := understood_line(slots):
+        blocks.append(Block("para", understood))
+    blocks.append(Block("para", decision.question or ""))
+    blocks.append(Block("para", "Choose: " + " · ".join(o.label for o in decision.options)))
+    return Reply(kind="clarify", blocks=tuple(blocks), slots=slots.as_dict(), rule=decision.rule,
+                 choices=tuple(choices))
+
+
+def out_of_scope_reply(slots: Slots, decision: Decision, catalog: Catalog) -> Reply:
+    """Say it is outside the source, name what was recognised, say what is covered."""
+    blocks = [Block("heading", "Outside the source")]
+    named = [catalog.uncovered_names.get(u, u) for u in decision.uncovered]
+    if named:
+        blocks.append(Block("para", "The review I answer from does not discuss " + "; ".join(named) + "."))
+    else:
+        blocks.append(Block("para", "I found nothing on that in the review I answer from."))
+    blocks += [Block("para", COVERAGE), Block("para", EXAMPLES)]
+    return Reply(kind="out_of_scope", blocks=tuple(blocks), slots=slots.as_dict(), rule="out-of-scope")
+
+
+def help_reply() -> Reply:
+    """What the bot covers, examples, commands, the disclaimer."""
+    blocks = (Block("heading", "DM/PM treatment: recurrent and resistant disease"), Block("para", COVERAGE),
+              Block("para", EXAMPLES), Block("para", COMMANDS), Block("note", DISCLAIMER))
+    return Reply(kind="help", blocks=blocks, rule=None)
+
+
+def legend_reply(decision: Decision, slots: Slots) -> Reply:
+    """The grade legend, labelled as not from the source."""
+    parts = sorted({ch for g in decision.legend for ch in g} & set(LEGEND)) if decision.legend != ("all",) \
+        else list(LEGEND)
+    lines = [LEGEND[p] for p in parts] or list(LEGEND.values())
+    blocks = [Block("heading", decision.title), Block("para", LEGEND_LABEL)]
+    blocks += [Block("para", line) for line in lines]
+    blocks.append(Block("note", "The grades the source prints: 2C, 2B and 1C. Ask /grade all to see them."))
+    return Reply(kind="answer", blocks=tuple(blocks), grades=tuple(g for g in decision.legend if g != "all"),
+                 slots=slots.as_dict(), rule=decision.rule)
+
+
+def reference_reply(decision: Decision, slots: Slots, catalog: Catalog) -> Reply:
+    """References in full with PubMed links, and what each supports."""
+    numbers = decision.references or tuple(sorted(catalog.references))
+    blocks = [Block("heading", "References (numbered as in the source)")]
+    if decision.notes:
+        blocks = [Block("heading", "References"), *[Block("note", n) for n in decision.notes]]
+        numbers = ()
+    for n in numbers:
+        blocks.append(reference_block(catalog.references[n]))
+        topics = sorted(t for t, refs in catalog.topic_refs.items() if n in refs)
+        if topics and len(numbers) <= 3:
+            blocks.append(Block("para", "Cited here for: " + ", ".join(DRUG_NAMES.get(t, t.upper()
+                                                                         if t == "ild" else t)
+                                                                     for t in topics) + "."))
+    return Reply(kind="answer", blocks=tuple(blocks), references=tuple(numbers), slots=slots.as_dict(),
+                 rule=decision.rule)

@@ -1,0 +1,245 @@
+"""The answering core: one function from a message to a `Reply`, shared by every front end.
+
+    text ─► route ─► extract slots ─► decide (rules) ─► compose ─► Reply
+
+Commands (`/ref 2`, `/grade ivig`, …) are routed here too, so the CLI and
+Telegram give the same replies. Nothing here imports `telegram`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot import callback, store
+from bot.compose import (
+    answer_reply,
+    compose,
+    help_reply,
+    out_of_scope_reply,
+    reference_block,
+)
+from bot.knowledge import Catalog
+from bot.reply import Block, Reply
+from bot.rules import RULES, Decision, decide, definition, drug_lookup, grade_lookup, ladder
+from bot.slots import Lexicon, Slots, extract
+from bot.store import Hit
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 10_000  # longer input is read up to here
+SEARCH_FLOOR = -2.0  # BM25 (lower is better): weaker best hits are not treated as an answer
+SEARCH_QUOTES = 2
+
+__all__ = ["Hit", "answer", "answer_callback", "search", "format_hits", "knowledge_base"]
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBase:
+    """Everything the core reads, loaded once from the read-only database."""
+
+    catalog: Catalog
+    lexicon: Lexicon
+    conn: sqlite3.Connection
+
+
+@lru_cache(maxsize=1)
+def knowledge_base() -> KnowledgeBase:
+    """Open (building first if needed) the database and load it into memory."""
+    conn = store.open_read_only()
+    passages = store.load_passages(conn)
+    references = store.load_references(conn)
+    terms = store.load_lexicon(conn)
+    topic_refs: dict[str, list[int]] = {}
+    for topic, n in conn.execute("SELECT topic, reference_number FROM topic_references ORDER BY 2"):
+        topic_refs.setdefault(topic, []).append(n)
+    uncovered = {t.concept: t.name for t in terms if t.kind == "uncovered"}
+    catalog = Catalog(passages={p.id: p for p in passages}, references={r.number: r for r in references},
+                      topic_refs={k: tuple(v) for k, v in topic_refs.items()}, uncovered_names=uncovered)
+    return KnowledgeBase(catalog=catalog, lexicon=Lexicon.from_terms(terms), conn=conn)
+
+
+def answer(text: str) -> Reply:
+    """Turn one message (free text or a /command) into a reply. Never raises on any text."""
+    kb = knowledge_base()
+    text = (text or "")[:MAX_MESSAGE_CHARS].replace("\0", " ")
+    try:
+        command = _parse_command(text)
+        if command:
+            return run_command(*command, kb=kb)
+        return answer_text(text, kb)
+    except Exception:  # a bug must not take the bot down; log the type, never the text
+        log.exception("failed to answer a message")
+        return _error_reply()
+
+
+def answer_text(text: str, kb: KnowledgeBase) -> Reply:
+    """Free text: slots, rules, compose; the knowledge search when no rule applies."""
+    if not text.strip():
+        return help_reply()
+    slots = extract(text, kb.lexicon)
+    decision = decide(slots, kb.catalog, text)
+    if decision.rule == "search":
+        return search_reply(text, slots, kb)
+    return compose(decision, slots, kb.catalog)
+
+
+def search_reply(text: str, slots: Slots, kb: KnowledgeBase) -> Reply:
+    """The best passages when they clear the relevance floor; out of scope otherwise."""
+    hits = [h for h in store.search(kb.conn, text, limit=SEARCH_QUOTES) if h.score <= SEARCH_FLOOR]
+    if not hits:
+        return out_of_scope_reply(slots, Decision(rule="out-of-scope", kind="out_of_scope"), kb.catalog)
+    decision = Decision(rule="search", title="From the source (closest passages)",
+                        passages=tuple(h.id for h in hits),
+                        notes=("No rule of mine matched the question exactly; these are the source's "
+                               "closest passages.",))
+    return answer_reply(decision, slots, kb.catalog)
+
+
+def answer_callback(data: str) -> Reply:
+    """Turn a button's callback data into a reply. Never raises."""
+    kb = knowledge_base()
+    try:
+        return _callback(data or "", kb)
+    except Exception:
+        log.exception("failed to answer a button")
+        return _error_reply()
+
+
+def _callback(data: str, kb: KnowledgeBase) -> Reply:
+    if data == "l":
+        return compose(ladder(), Slots(), kb.catalog)
+    if data.startswith("r:"):
+        numbers = tuple(int(n) for n in data[2:].split(".") if n.isdigit() and int(n) in kb.catalog.references)
+        return compose(Decision(rule="lookup.reference", title="References", references=numbers),
+                       Slots(), kb.catalog) if numbers else _expired_reply()
+    decoded = callback.decode_slots(data)
+    if decoded is None:
+        return _expired_reply()
+    action, slots = decoded
+    decision = decide(slots, kb.catalog)
+    if action == "w":
+        return why_reply(slots, decision)
+    if action == "q":
+        return compose(decision, slots, kb.catalog)
+    return _expired_reply()
+
+
+def why_reply(slots: Slots, decision: Decision) -> Reply:
+    """The slots understood and the rule that fired, for the "Why this answer?" button."""
+    rule = next((r for r in RULES if r.id == decision.rule), None)
+    understood = [f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
+                  for k, v in slots.as_dict().items()]
+    blocks = [Block("heading", "Why this answer"),
+              Block("para", "What I understood — " + ("; ".join(understood) or "nothing specific") + ".")]
+    if rule:
+        blocks.append(Block("para", f"Rule {rule.id}: when {rule.when}, the source's recommendation is: "
+                                    f"{rule.then}" + (f" (Grade {rule.grade})." if rule.grade != "–" else ".")))
+    blocks.append(Block("note", "The rules are deterministic and encode the source review only. "
+                                "Run `python -m bot rules` to see them all."))
+    return Reply(kind="answer", blocks=tuple(blocks), slots=slots.as_dict(), rule=decision.rule)
+
+
+def _expired_reply() -> Reply:
+    return Reply(kind="help", blocks=(Block("para", "That button is no longer valid. Please ask again."),))
+
+
+def _error_reply() -> Reply:
+    return Reply(kind="help", blocks=(Block("para", "Sorry, something went wrong on my side. "
+                                                    "Please try again, or rephrase the question."),))
+
+
+# --- commands -------------------------------------------------------------------------------
+
+_COMMAND_RE = re.compile(r"^\s*/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
+
+
+def _parse_command(text: str) -> tuple[str, str] | None:
+    m = _COMMAND_RE.match(text)
+    return (m.group(1).lower(), (m.group(2) or "").strip()) if m else None
+
+
+def run_command(name: str, argument: str, *, kb: KnowledgeBase) -> Reply:
+    """`/ref`, `/refs`, `/grade`, `/drug`, `/dose`, `/search`, `/ladder`, `/help`, `/start`."""
+    catalog = kb.catalog
+    if name in ("start", "help"):
+        return help_reply()
+    if name in ("ref", "refs", "references"):
+        return _reference_command(argument, kb)
+    if name == "ladder":
+        return compose(ladder(), Slots(), catalog)
+    if name == "search":
+        return _search_command(argument, kb)
+    if name == "rules":
+        return answer_text("ladder options", kb)
+    slots = extract(argument, kb.lexicon)
+    if name == "grade":
+        if not argument or argument.lower() == "all":
+            return compose(grade_lookup(Slots(), catalog.passages), Slots(), catalog)
+        if not slots.mentioned and not slots.ild:
+            return answer_text(f"what does grade {argument} mean", kb)
+        return compose(grade_lookup(slots, catalog.passages), slots, catalog)
+    if name in ("drug", "dose"):
+        if not slots.mentioned:
+            return _usage(name)
+        slots = slots.with_(intents=("dose",) if name == "dose" else slots.intents)
+        return compose(drug_lookup(slots.mentioned[0], slots, catalog.passages), slots, catalog)
+    if name == "define":
+        return compose(definition(slots.definition_of or ("recurrent", "resistant")), slots, catalog)
+    return Reply(kind="help", blocks=(Block("para", f"I don't know the command /{name}."),
+                                      *help_reply().blocks[1:]))
+
+
+def _reference_command(argument: str, kb: KnowledgeBase) -> Reply:
+    if not argument:
+        numbers = tuple(sorted(kb.catalog.references))
+    elif argument.isdigit():
+        if int(argument) not in kb.catalog.references:
+            return Reply(kind="answer", rule="lookup.reference", blocks=(
+                Block("heading", "References"),
+                Block("note", f"There is no reference {argument}: the source lists 13, numbered 1 to 13."),))
+        numbers = (int(argument),)
+    else:
+        return answer_text(f"references {argument}", kb)
+    return compose(Decision(rule="lookup.reference", title="References", references=numbers), Slots(),
+                   kb.catalog)
+
+
+def _search_command(argument: str, kb: KnowledgeBase) -> Reply:
+    hits = store.search(kb.conn, argument, limit=3)
+    if not hits:
+        return Reply(kind="answer", rule="search", blocks=(Block("para", "No passage matches."),))
+    decision = Decision(rule="search", title=f"Search: {argument[:80]}", passages=tuple(h.id for h in hits))
+    return answer_reply(decision, Slots(), kb.catalog)
+
+
+def _usage(name: str) -> Reply:
+    usage = {"drug": "/drug NAME, e.g. /drug rituximab",
+             "dose": "/dose DRUG WEIGHT|BSA, e.g. /dose ivig 72 kg or /dose rituximab 1.8 m2"}[name]
+    return Reply(kind="help", blocks=(Block("para", f"Usage: {usage}"),))
+
+
+# --- search for the CLI and inline mode ---------------------------------------------------------
+
+def search(text: str, limit: int = 5) -> list[Hit]:
+    """Best passages for any text by BM25. Never raises on input; [] when nothing matches."""
+    return store.search(knowledge_base().conn, (text or "")[:MAX_MESSAGE_CHARS], limit=limit)
+
+
+def format_hits(hits: list[Hit]) -> str:
+    """Search hits as plain text: id, section, grade, references, then the passage."""
+    out = []
+    for h in hits:
+        head = f"[{h.id}] {h.section}"
+        if h.grade:
+            head += f" · Grade {h.grade}"
+        head += " · references " + (", ".join(map(str, h.references)) if h.references else "none")
+        out.append(f"{head}\n{h.text}")
+    refs = sorted({n for h in hits for n in h.references})
+    if refs:
+        catalog = knowledge_base().catalog
+        out.append("References:\n" + "\n".join(reference_block(catalog.references[n]).text for n in refs))
+    return "\n\n".join(out)

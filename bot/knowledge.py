@@ -1,0 +1,263 @@
+"""The curated knowledge: the source, its repairs, passages, references, lexicon.
+
+Loads the files in `knowledge/`, applies the repairs table, and checks that
+every passage stands verbatim in the repaired source. Any inconsistency raises
+`KnowledgeError` naming the offender. No SQLite here: see `bot.store`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote_plus
+
+KNOWLEDGE_FILES = ("source.md", "repairs.toml", "passages.toml", "topic_refs.toml", "lexicon.toml")
+GRADE_RE = re.compile(r"^[12][ABC]$")
+GRADE_IN_TEXT_RE = re.compile(r"\(Grade ([^)]*)\)")
+REFERENCE_COUNT = 13
+
+
+class KnowledgeError(ValueError):
+    """The curated knowledge is inconsistent; the message names the offender."""
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    id: str
+    why: str
+    find: str
+    replace: str
+    count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    id: str
+    section: str
+    text: str
+    grade: str | None
+    topics: tuple[str, ...]
+    references: tuple[int, ...]
+    position: int  # offset in the repaired source, for reading order
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    number: int
+    authors: str
+    title: str
+    journal: str
+    year: int
+    volume: str
+    pages: str
+    text: str
+
+    @property
+    def pubmed_url(self) -> str:
+        """A PubMed search for the title (no identifier is given in the source)."""
+        return "https://pubmed.ncbi.nlm.nih.gov/?term=" + quote_plus(self.title)
+
+    @property
+    def citation(self) -> str:
+        """The reference as the source prints it, without its number."""
+        return self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    term: str
+    kind: str  # drug | condition | uncovered
+    concept: str
+    name: str
+    drug_class: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    source: str
+    repaired: str
+    repairs: tuple[Repair, ...]
+    passages: tuple[Passage, ...]
+    references: tuple[Reference, ...]
+    topic_refs: dict[str, tuple[int, ...]]
+    lexicon: tuple[Term, ...]
+    sources_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """The knowledge the composer and the rules read: passages, references, topic map."""
+
+    passages: Mapping[str, Passage]
+    references: Mapping[int, Reference]
+    topic_refs: Mapping[str, tuple[int, ...]]
+    uncovered_names: Mapping[str, str]
+
+
+def knowledge_dir() -> Path:
+    """The knowledge files: inside the installed package, or at the repository top."""
+    packaged = Path(__file__).resolve().parent / "knowledge"
+    if (packaged / "source.md").is_file():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "knowledge"
+
+
+def sources_hash(directory: Path | None = None, *, salt: str = "") -> str:
+    """SHA-256 over the knowledge files (and a schema salt): the database's freshness key."""
+    directory = directory or knowledge_dir()
+    digest = hashlib.sha256(salt.encode())
+    for name in KNOWLEDGE_FILES:
+        digest.update(name.encode() + b"\0")
+        digest.update((directory / name).read_bytes())
+    return digest.hexdigest()
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise KnowledgeError(f"{path.name}: not valid TOML: {e}") from e
+
+
+def apply_repairs(source: str, repairs: tuple[Repair, ...]) -> str:
+    """Apply each repair in order; each `find` must occur exactly `count` times."""
+    for repair in repairs:
+        found = source.count(repair.find)
+        if found != repair.count:
+            raise KnowledgeError(
+                f"repair {repair.id!r}: expected its text {repair.count} time(s) in the source, "
+                f"found {found}")
+        source = source.replace(repair.find, repair.replace)
+    return source
+
+
+_HEADING_RE = re.compile(r"^#{1,6}\s+(.*?)\s*$", re.MULTILINE)
+
+
+def section_at(repaired: str, position: int) -> str:
+    """The heading text above `position`, without Markdown emphasis."""
+    section = ""
+    for match in _HEADING_RE.finditer(repaired):
+        if match.start() > position:
+            break
+        section = match.group(1).replace("**", "").strip()
+    return section.title() if section.isupper() else section
+
+
+_REFERENCE_LINE_RE = re.compile(
+    r"^(?P<number>\d+)\. (?P<body>.+?) (?P<year>(?:19|20)\d\d); ?(?P<volume>\d+): ?(?P<pages>\d+)\.$")
+
+
+def parse_reference(line: str) -> Reference:
+    """Split one repaired reference line into authors, title, journal, year, volume, pages."""
+    match = _REFERENCE_LINE_RE.match(line.strip())
+    if not match:
+        raise KnowledgeError(f"reference line not understood: {line!r}")
+    body = match["body"]
+    authors, sep, rest = body.partition(". ")
+    cut = max(rest.rfind(". "), rest.rfind("? "))
+    if not sep or cut < 0:
+        raise KnowledgeError(f"reference {match['number']}: cannot split authors/title/journal")
+    title = rest[: cut + 1].removesuffix(".")
+    journal = rest[cut + 2:]
+    text = line.strip().split(". ", 1)[1]
+    return Reference(number=int(match["number"]), authors=authors + ".", title=title, journal=journal,
+                     year=int(match["year"]), volume=match["volume"], pages=match["pages"], text=text)
+
+
+def parse_references(repaired: str) -> tuple[Reference, ...]:
+    """The numbered list under REFERENCES, in order; numbers must run 1..13."""
+    _, sep, tail = repaired.partition("## REFERENCES")
+    if not sep:
+        raise KnowledgeError("the repaired source has no '## REFERENCES' heading")
+    lines = [line for line in tail.splitlines() if line.strip()]
+    references = tuple(parse_reference(line) for line in lines)
+    numbers = [r.number for r in references]
+    if numbers != list(range(1, REFERENCE_COUNT + 1)):
+        raise KnowledgeError(f"reference numbers are {numbers}, expected 1..{REFERENCE_COUNT}")
+    return references
+
+
+def _check_grade(pid: str, text: str, grade: str | None) -> None:
+    printed = GRADE_IN_TEXT_RE.findall(text)
+    if grade is not None and not GRADE_RE.match(grade):
+        raise KnowledgeError(f"passage {pid!r}: malformed grade {grade!r} (expected 1A..2C)")
+    if printed and printed != [grade]:
+        raise KnowledgeError(f"passage {pid!r}: the text prints Grade {printed}, the grade field is {grade!r}")
+    if grade and not printed:
+        raise KnowledgeError(f"passage {pid!r}: grade {grade!r} is not printed in its text")
+
+
+def load_passages(raw: list[dict], repaired: str, topic_refs: dict[str, tuple[int, ...]],
+                  reference_numbers: set[int]) -> tuple[Passage, ...]:
+    """Validate the curated passages against the repaired source and give them sections."""
+    passages, seen = [], set()
+    for item in raw:
+        pid, text = item.get("id"), item.get("text")
+        if not pid or not isinstance(text, str) or not text.strip():
+            raise KnowledgeError(f"passage {pid!r}: needs an id and a text")
+        if pid in seen:
+            raise KnowledgeError(f"passage {pid!r}: duplicate id")
+        seen.add(pid)
+        position = repaired.find(text)
+        if position < 0:
+            raise KnowledgeError(f"passage {pid!r}: not found verbatim in the repaired source")
+        grade = item.get("grade")
+        _check_grade(pid, text, grade)
+        topics = tuple(item.get("topics", ()))
+        refs = tuple(sorted({n for t in topics for n in topic_refs.get(t, ())}))
+        for n in refs:
+            if n not in reference_numbers:
+                raise KnowledgeError(f"passage {pid!r}: reference {n} does not exist")
+        passages.append(Passage(id=pid, section=section_at(repaired, position), text=text, grade=grade,
+                                topics=topics, references=refs, position=position))
+    return tuple(sorted(passages, key=lambda p: p.position))
+
+
+def check_printed_grades_attached(repaired: str, passages: tuple[Passage, ...]) -> None:
+    """Every "(Grade XX)" printed in the source must sit inside a passage carrying it."""
+    for match in GRADE_IN_TEXT_RE.finditer(repaired):
+        start = match.start()
+        if not any(p.position <= start < p.position + len(p.text) and p.grade == match[1]
+                   for p in passages):
+            line = repaired[: start].count("\n") + 1
+            raise KnowledgeError(f"Grade {match[1]} printed at repaired source line {line} "
+                                 "is attached to no passage")
+
+
+def load_lexicon(raw: dict) -> tuple[Term, ...]:
+    """Flatten lexicon.toml into (term, kind, concept) rows."""
+    terms = []
+    for kind in ("drug", "condition", "uncovered"):
+        for concept, entry in raw.get(kind, {}).items():
+            for term in dict.fromkeys([entry["name"], *entry.get("terms", [])]):
+                terms.append(Term(term=term, kind=kind, concept=concept, name=entry["name"],
+                                  drug_class=entry.get("class")))
+    return tuple(terms)
+
+
+def load_corpus(directory: Path | None = None, *, salt: str = "") -> Corpus:
+    """Read, repair and validate everything in `knowledge/`."""
+    directory = directory or knowledge_dir()
+    source = (directory / "source.md").read_text(encoding="utf-8")
+    repairs = tuple(Repair(**r) for r in _read_toml(directory / "repairs.toml").get("repair", []))
+    repaired = apply_repairs(source, repairs)
+    references = parse_references(repaired)
+    numbers = {r.number for r in references}
+    topic_refs = {k: tuple(v) for k, v in _read_toml(directory / "topic_refs.toml").items()}
+    for topic, refs in topic_refs.items():
+        for n in refs:
+            if n not in numbers:
+                raise KnowledgeError(f"topic_refs {topic!r}: reference {n} does not exist")
+    passages = load_passages(_read_toml(directory / "passages.toml").get("passage", []), repaired,
+                             topic_refs, numbers)
+    check_printed_grades_attached(repaired, passages)
+    lexicon = load_lexicon(_read_toml(directory / "lexicon.toml"))
+    return Corpus(source=source, repaired=repaired, repairs=repairs, passages=passages,
+                  references=references, topic_refs=topic_refs, lexicon=lexicon,
+                  sources_hash=sources_hash(directory, salt=salt))

@@ -1,0 +1,527 @@
+"""Slot extraction: free text to what the clinician said. Pure: no I/O.
+
+Drug and condition words are matched against the lexicon: exactly for every
+term, and fuzzily (rapidfuzz `fuzz.ratio`, which compares whole strings and
+never switches to partial matching) only for words of five letters or more,
+with an explicit cutoff, so "tac" or "PM" never match by accident. Doses,
+weights and surface areas are read with regular expressions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from bot.knowledge import Term
+
+LB_TO_KG = 0.45359237
+MAX_TOKENS = 400  # longer messages are read up to here: nothing clinical hides past it
+FUZZY_MIN_LENGTH = 5
+FUZZY_CUTOFF = 86.0
+
+Situation = Literal["flare", "resistant"]
+Disease = Literal["DM", "PM"]
+Intent = Literal["dose", "grade", "evidence", "mechanism", "caution", "cost", "reference",
+                 "definition", "legend", "ladder", "help", "recommendation"]
+
+STEROID_CONCEPT = "prednisone"
+SPARING_DRUGS = frozenset({"azathioprine", "methotrexate", "mycophenolate", "cyclosporine", "tacrolimus",
+                           "cyclophosphamide", "chlorambucil", "rituximab", "ivig", "etanercept",
+                           "infliximab", "tnf"})
+
+
+@dataclass(frozen=True, slots=True)
+class Slots:
+    """What was understood from one message. Every field is optional."""
+
+    disease: Disease | None = None
+    situation: Situation | None = None
+    prednisone: float | Literal["off"] | None = None  # mg/day now
+    steroid_word: str | None = None  # the word used when it was not "prednisone"
+    prednisone_mg_per_kg: float | None = None
+    current: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()
+    stopped: tuple[str, ...] = ()  # "not on", "off", "stopped", "never had"
+    off_all: bool = False
+    sparing_unknown_negated: bool = False  # "no DMARD", "no immunosuppressant"
+    ild: bool = False
+    rash: bool = False
+    severity: Literal["severe", "mild"] | None = None
+    weight_kg: float | None = None
+    weight_lb: float | None = None
+    bsa_m2: float | None = None
+    mentioned: tuple[str, ...] = ()  # every drug named, in order
+    uncovered: tuple[str, ...] = ()  # lexicon concepts the source does not discuss
+    intents: tuple[Intent, ...] = ()
+    grades_asked: tuple[str, ...] = ()  # "2C" in "what does 2C mean"
+    definition_of: tuple[str, ...] = ()  # recurrent / resistant
+    everything_failed: bool = False
+    multiple_failed: bool = False
+
+    def as_dict(self) -> dict:
+        """The JSON `slots` field: only what was understood."""
+        out = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if value in (None, (), False):
+                continue
+            out[name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    def with_(self, **changes) -> Slots:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """The lexicon indexed for matching."""
+
+    exact: dict[str, Term]
+    fuzzy_keys: tuple[str, ...]
+    fuzzy_terms: tuple[Term, ...]
+    max_words: int
+    names: dict[str, str] = field(default_factory=dict)  # concept -> display name
+
+    @classmethod
+    def from_terms(cls, terms: tuple[Term, ...] | list[Term]) -> Lexicon:
+        exact: dict[str, Term] = {}
+        for t in terms:
+            exact.setdefault(_norm(t.term), t)
+        fuzzy = [(k, t) for k, t in exact.items() if len(k) >= FUZZY_MIN_LENGTH]
+        return cls(exact=exact, fuzzy_keys=tuple(k for k, _ in fuzzy),
+                   fuzzy_terms=tuple(t for _, t in fuzzy),
+                   max_words=max(len(k.split()) for k in exact),
+                   names={t.concept: t.name for t in terms})
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", text.lower().replace("-", " ")))
+
+
+# --- tokens -----------------------------------------------------------------
+
+_TOKEN_RE = re.compile(
+    r"\d+(?:[.,]\d+)?|[A-Za-z][A-Za-z0-9]*(?:['’][a-z]+)?|[.;!?]|[+/,&()<>≥≤=-]")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str
+    low: str
+    start: int
+    end: int
+
+
+def tokenize(text: str) -> list[Token]:
+    """Words, numbers and the punctuation that matters, with offsets."""
+    tokens = []
+    for m in _TOKEN_RE.finditer(text):
+        tokens.append(Token(m.group(), m.group().lower().replace("’", "'"), m.start(), m.end()))
+        if len(tokens) >= MAX_TOKENS:
+            break
+    return tokens
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    term: Term
+    first: int  # token index
+    last: int
+
+
+def find_mentions(tokens: list[Token], lexicon: Lexicon) -> list[Mention]:
+    """Lexicon terms in the text, longest first, non-overlapping."""
+    words = [t.low for t in tokens]
+    taken = [False] * len(tokens)
+    found: list[Mention] = []
+    for size in range(min(lexicon.max_words, 4), 0, -1):
+        for i in range(len(tokens) - size + 1):
+            if any(taken[i:i + size]) or not words[i][0].isalpha():
+                continue
+            phrase = " ".join(words[i:i + size])
+            term = lexicon.exact.get(_norm(phrase)) or _fuzzy(phrase, lexicon, size)
+            if term is None or not _case_ok(term, tokens[i:i + size]):
+                continue
+            found.append(Mention(term, i, i + size - 1))
+            for j in range(i, i + size):
+                taken[j] = True
+    return sorted(found, key=lambda m: m.first)
+
+
+def _fuzzy(phrase: str, lexicon: Lexicon, size: int) -> Term | None:
+    if len(phrase) < FUZZY_MIN_LENGTH or size > 2 or any(c.isdigit() for c in phrase):
+        return None
+    hit = process.extractOne(phrase, lexicon.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+    if hit is None:
+        return None
+    key = hit[0]
+    if key[0] != phrase[0] or len(key.split()) != size:  # typos rarely hit the first letter
+        return None
+    return lexicon.fuzzy_terms[hit[2]]
+
+
+# Abbreviations that are also other things in lower case ("ctx" = context).
+_CAPITALS_ONLY = frozenset({"mpa", "ctx", "uip", "ibm", "ssc", "gc", "gcs", "cs", "hcq"})
+
+
+def _case_ok(term: Term, tokens: list[Token]) -> bool:
+    """Ambiguous short abbreviations count only when typed in capitals."""
+    text = " ".join(t.text for t in tokens)
+    return text.lower() not in _CAPITALS_ONLY or not text.islower()
+
+
+# --- cues ---------------------------------------------------------------------
+
+FAILED_BEFORE = ("failed", "failing", "after", "post", "despite", "tried", "refractory to",
+                 "resistant to", "not responding to", "not responsive to", "unresponsive to",
+                 "no response to", "poor response to", "inadequate response to", "intolerant of",
+                 "intolerant to", "nonresponse to", "non-response to", "failure of", "failed on",
+                 "s/p", "beyond", "previously on", "prior")
+FAILED_AFTER = ("failed", "didn't work", "did not work", "not working", "didnt work", "ineffective",
+                "not effective", "no effect", "no response", "no benefit", "failure", "failures",
+                "wasn't effective", "was ineffective", "doesn't work", "does not work", "not helping",
+                "didn't help", "did not help", "no improvement", "unsuccessful", "has failed",
+                "have failed", "both failed", "all failed")
+STOPPED_BEFORE = ("not on", "not taking", "no", "never had", "never on", "never", "never tried",
+                  "without", "off", "stopped", "discontinued", "weaned off", "tapered off", "off of",
+                  "isn't on", "is not on", "nor", "no longer on", "came off", "d/c", "dc'd", "held")
+CURRENT_BEFORE = ("on", "with", "taking", "plus", "+", "and", "currently on", "still on", "receiving",
+                  "maintained on", "at", "using", "&", "while on")
+CLAUSE_BREAKS = {".", ";", "!", "?", "but", "now", "currently", "then", "still", "however", "although",
+                 "whereas"}
+
+
+def _phrases_before(tokens: list[Token], index: int, cues: tuple[str, ...], window: int) -> str | None:
+    """The longest cue ending right before token `index`, looking back at most `window` tokens."""
+    lows = [t.low for t in tokens[max(0, index - window):index]]
+    joined = " ".join(lows)
+    best = None
+    for cue in cues:
+        if joined == cue or joined.endswith(" " + cue):
+            best = cue if best is None or len(cue) > len(best) else best
+    return best
+
+
+def classify_drugs(tokens: list[Token], mentions: list[Mention]) -> dict[str, str]:
+    """Each drug's status: current, failed, stopped or mentioned.
+
+    A cue ("failed", "on", "not on", …) sets a mode that carries over a list of
+    drugs ("failed MTX, AZA and RTX") until the clause ends; a trailing cue
+    ("MTX and AZA both failed") marks the drugs before it in its clause.
+    """
+    status: dict[str, str] = {}
+    drugs = [m for m in mentions if m.term.kind == "drug" or m.term.concept == "sparing"]
+    mode: str | None = None
+    last_end = -1
+    clause_drugs: list[str] = []
+    for m in drugs:
+        between = [t.low for t in tokens[last_end + 1:m.first]]
+        if any(w in CLAUSE_BREAKS for w in between):
+            mode, clause_drugs = None, []
+        cue_mode = _cue_mode(tokens, m.first)
+        if cue_mode:
+            mode = cue_mode
+        elif between and not all(w in {",", "and", "or", "&", "+", "/", "plus", "nor", "both", "then"}
+                                 or _is_dose_word(w) for w in between):
+            mode = None
+        concept = m.term.concept
+        status[concept] = _merge(status.get(concept), mode or "mentioned")
+        clause_drugs.append(concept)
+        after = " ".join(t.low for t in tokens[m.last + 1:m.last + 6])
+        if _starts_with_any(after, FAILED_AFTER) or _after_list_failed(tokens, m.last):
+            for c in clause_drugs:
+                if status[c] in ("mentioned", "current"):
+                    status[c] = "failed"
+        last_end = m.last
+    return status
+
+
+def _is_dose_word(word: str) -> bool:
+    return bool(re.fullmatch(r"\d+(?:[.,]\d+)?|mg|g|mcg|kg|d|day|daily|week|wk|weekly|per|of|a|/", word))
+
+
+def _after_list_failed(tokens: list[Token], last: int) -> bool:
+    """"AZA, MTX and RTX have all failed": a failure cue after a list, within the clause."""
+    for j in range(last + 1, min(len(tokens), last + 10)):
+        if tokens[j].low in CLAUSE_BREAKS or tokens[j].low in {"on", "with", "taking"}:
+            return False
+        rest = " ".join(t.low for t in tokens[j:j + 4])
+        if _starts_with_any(rest, ("failed", "both failed", "all failed", "have failed", "has failed",
+                                   "didn't work", "did not work", "ineffective", "not effective")):
+            return all(t.low in {",", "and", "or", "&", "+", "/", "both", "all", "have", "has", "were",
+                                 "was", "had"} or t.low.isdigit() or _is_dose_word(t.low)
+                       for t in tokens[last + 1:j])
+    return False
+
+
+def _starts_with_any(text: str, cues: tuple[str, ...]) -> bool:
+    return any(text == c or text.startswith(c + " ") for c in cues)
+
+
+def _cue_mode(tokens: list[Token], index: int) -> str | None:
+    found = {
+        "failed": _phrases_before(tokens, index, FAILED_BEFORE, 4),
+        "stopped": _phrases_before(tokens, index, STOPPED_BEFORE, 4),
+        "current": _phrases_before(tokens, index, CURRENT_BEFORE, 3),
+    }
+    found = {k: v for k, v in found.items() if v}
+    if not found:
+        return None
+    # The longest cue wins: "not on" beats "on", "refractory to" beats "to".
+    return max(found.items(), key=lambda kv: len(kv[1]))[0]
+
+
+def _merge(old: str | None, new: str) -> str:
+    rank = {"mentioned": 0, "current": 1, "stopped": 2, "failed": 3}
+    return new if old is None or rank[new] > rank[old] else old
+
+
+# --- numbers ------------------------------------------------------------------
+
+_NUM = r"(\d+(?:[.,]\d+)?)"
+_WEIGHT_RE = re.compile(
+    rf"(?<![\w/.]){_NUM}\s*(kg|kgs|kilos?|kilograms?|lb|lbs|pounds?)\b(?!\s*/)", re.IGNORECASE)
+_WEIGHT_WORD_RE = re.compile(rf"\b(?:weighs|weighing|weight|wt)\s*(?:is|of|=|:)?\s*{_NUM}(?!\s*(?:mg|g)\b)",
+                             re.IGNORECASE)
+_BSA_RE = re.compile(
+    rf"(?:\bBSA\s*(?:is|of|=|:)?\s*{_NUM}(?:\s*m(?:2|²|\^2|\s*sq))?)"
+    rf"|(?:(?<![\w/.]){_NUM}\s*(?:m2|m²|m\^2|sq\.?\s*m|square met(?:er|re)s?)(?!\w))",
+    re.IGNORECASE)
+_MG_RE = re.compile(
+    rf"{_NUM}\s*(mg|milligrams?)\b\s*(/\s*kg|per\s+kg)?"
+    rf"(\s*(?:/\s*d(?:ay)?|per\s+day|a\s+day|daily|qd|od|once daily|/24h))?", re.IGNORECASE)
+_BARE_AFTER_DRUG_RE = re.compile(rf"^\s*(?:at|of|=|:)?\s*{_NUM}(?!\s*(?:kg|lb|m2|m²|%|g\b|mg/kg))",
+                                 re.IGNORECASE)
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def find_weight(text: str) -> tuple[float | None, float | None]:
+    """(weight in kg, weight in lb as typed or None)."""
+    m = _WEIGHT_RE.search(text)
+    if m:
+        value, unit = _number(m.group(1)), m.group(2).lower()
+        if unit.startswith(("lb", "pound")):
+            return value * LB_TO_KG, value
+        return value, None
+    m = _WEIGHT_WORD_RE.search(text)
+    if m:
+        return _number(m.group(1)), None
+    return None, None
+
+
+def find_bsa(text: str) -> float | None:
+    """Body surface area in m², when given."""
+    m = _BSA_RE.search(text)
+    if not m:
+        return None
+    value = _number(m.group(1) or m.group(2))
+    return value if 0.2 <= value <= 3.5 else None
+
+
+def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention],
+                         situation: str | None) -> tuple[float | None, float | None]:
+    """(mg/day, mg/kg/day) of prednisone, from the dose written next to a steroid word.
+
+    A bare "N mg" with no drug next to it is read as prednisone in a flare
+    question, where the source's scenarios are all stated in prednisone mg/day.
+    """
+    steroid = [m for m in mentions if m.term.concept == STEROID_CONCEPT]
+    other = [m for m in mentions if m.term.kind == "drug" and m.term.concept != STEROID_CONCEPT]
+    for m in _MG_RE.finditer(text):
+        owner = _dose_owner(m.start(), m.end(), text, tokens, steroid, other)
+        if owner == "steroid" or (owner is None and situation == "flare" and steroid == [] and other == []):
+            value = _number(m.group(1))
+            return (None, value) if m.group(3) else (value, None)
+        if owner is None and situation == "flare" and not _near_any(m.start(), m.end(), tokens, other):
+            value = _number(m.group(1))
+            return (None, value) if m.group(3) else (value, None)
+    for s in steroid:  # "pred 5", "prednisone at 15"
+        after = text[tokens[s.last].end:tokens[s.last].end + 12]
+        bare = _BARE_AFTER_DRUG_RE.match(after)
+        if bare and not _MG_RE.match(after.lstrip(" :=atof")):
+            return _number(bare.group(1)), None
+    return None, None
+
+
+def _dose_owner(start: int, end: int, text: str, tokens: list[Token], steroid: list[Mention],
+                other: list[Mention]) -> str | None:
+    """Which drug a dose belongs to: the one right after it, else the one right before it."""
+    def gap(a: int, b: int) -> str:
+        return text[a:b].strip().lower()
+    for group, name in ((steroid, "steroid"), (other, "other")):
+        for m in group:
+            if gap(end, tokens[m.first].start) in ("", "of", "/d of", "daily of", "a day of"):
+                return name
+    best: tuple[int, str] | None = None
+    for group, name in ((steroid, "steroid"), (other, "other")):
+        for m in group:
+            g = gap(tokens[m.last].end, start)
+            if len(g) <= 6 and re.fullmatch(r"(?:at|of|=|:|is|dose|,)?\s*", g):
+                distance = start - tokens[m.last].end
+                if best is None or distance < best[0]:
+                    best = (distance, name)
+    return best[1] if best else None
+
+
+def _near_any(start: int, end: int, tokens: list[Token], mentions: list[Mention]) -> bool:
+    return any(abs(tokens[m.first].start - end) <= 8 or abs(start - tokens[m.last].end) <= 8
+               for m in mentions)
+
+
+# --- intents ------------------------------------------------------------------
+
+_INTENT_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
+    (intent, re.compile(pattern, re.IGNORECASE)) for intent, pattern in (
+        ("legend", r"\b(?:what\s+(?:does|do|is|are)\s+(?:a\s+)?(?:grade\s+)?[12][abc]\b"
+                   r"|grade\s+[12][abc]\s+mean|grades?\s+mean|meaning\s+of\s+(?:the\s+)?grades?"
+                   r"|grading\s+system|grade\s+legend|grade\s+scale|what\s+(?:are|is)\s+(?:the\s+)?grades?\b"
+                   r"|[12][abc]\s+(?:mean|stand)|explain\s+(?:the\s+)?grad)"),
+        ("grade", r"\bgrades?\b|\bgraded\b|\bgrading\b|how\s+strong|strength\s+of|level\s+of\s+evidence"
+                  r"|quality\s+of\s+evidence|\bGRADE\b"),
+        ("evidence", r"\bevidence\b|\bdata\b|\bstud(?:y|ies)\b|\btrials?\b|\befficacy\b|\beffective\b"
+                     r"|does\s+it\s+work|\bproof\b|\bsupport"),
+        ("dose", r"\bdos(?:e|es|ing|age)\b|how\s+much|\bregimens?\b|\bschedule\b|how\s+(?:to|do\s+i)\s+give"
+                 r"|\binfusion\b|\bmg\b|\bhow\s+often\b|\bprotocol\b|\bcalculate\b|\bfor\s+\d+(?:\.\d+)?\s*kg"),
+        ("mechanism", r"\bmechanism\b|\bmoa\b|how\s+does\s+(?:it|\w+)\s+work|\bworks?\s+by\b|\btargets?\b"
+                      r"|mode\s+of\s+action"),
+        ("caution", r"\bside[\s-]?effects?\b|\badverse\b|\brisks?\b|\btoxicit|\bmonitor|\bcaution|\bsafe"
+                    r"|\binfections?\b|\bcytopeni|\bdanger|\bwarning"),
+        ("cost", r"\bcost|\bexpens|\bprice\b|\bafford"),
+        ("reference", r"\breferences?\b|\brefs?\b|\bcitations?\b|\bcite[sd]?\b|\bpapers?\b|\bauthors?\b"
+                      r"|\bwho\s+wrote\b|\bpubmed\b|\bbibliography\b|\bsources?\b"),
+        ("definition", r"\bdefin|\bwhat\s+(?:is|counts\s+as|does)\s+(?:a\s+)?(?:recurrent|resistant|refractory)"
+                       r"|\bmeaning\s+of\s+(?:recurrent|resistant)|\b(?:recurrent|resistant)\s+means?\b"),
+        ("ladder", r"\bladder\b|\boptions\b|\balgorithm\b|\bsequence\b|\bstep\s*wise\b|\bstepwise\b"
+                   r"|\bwhat\s+next\b|\bnext\s+step|\bnext\s+line\b|\bthird[\s-]line\b|\border\s+of\b"
+                   r"|\bwhat\s+(?:else|now)\b|\bapproach\b|\bmanage(?:ment)?\b|\balternatives?\b"),
+        ("help", r"^\s*(?:help|hi|hello|hey|start|menu|\?+|what\s+can\s+you\s+do\??|how\s+do\s+i\s+use"
+                 r"(?:\s+this|\s+you)?\??|what\s+do\s+you\s+(?:cover|know)\??)\s*$"),
+        ("recommendation", r"\bshould\s+i\b|\bwhen\s+(?:to|should)\b|\brecommend|\bsuggest|\brole\s+of\b"
+                           r"|\bindicat|\bplace\s+of\b|\bwhen\s+is\b|\buse\s+of\b|\bconsider\b"),
+    ))
+
+_GRADE_TOKEN_RE = re.compile(r"\b([12])\s*([abcABC])\b")
+
+
+def find_intents(text: str) -> tuple[Intent, ...]:
+    """What kind of question it is, in a fixed order."""
+    return tuple(intent for intent, pattern in _INTENT_PATTERNS if pattern.search(text))
+
+
+# --- the extractor --------------------------------------------------------------
+
+_OFF_ALL_RE = re.compile(
+    r"\boff\s+(?:all|every(?:thing)?|any)\b(?:\s+(?:immunosuppress\w*|treatment|therapy|meds?|"
+    r"medications?|drugs?))?|\boff\s+(?:treatment|therapy|meds|medications?)\b|\bno\s+(?:treatment|therapy|"
+    r"meds|medications?|immunosuppress\w*)\b|\bnot\s+on\s+(?:any(?:thing)?|treatment|therapy)\b"
+    r"|\buntreated\b|\bdrug[\s-]free\b|\boff\s+all\s+immunosuppress\w*", re.IGNORECASE)
+_OFF_PRED_RE = re.compile(
+    r"\boff\s+(?:of\s+)?(?:the\s+)?(?:pred\w*|steroids?|glucocorticoids?|corticosteroids?|gcs?)\b"
+    r"|\b(?:no|not\s+on|stopped|discontinued|weaned\s+off|tapered\s+off|never\s+(?:had|on))\s+"
+    r"(?:any\s+)?(?:pred\w*|steroids?|glucocorticoids?|corticosteroids?)\b"
+    r"|\b(?:pred\w*|steroids?)\s+(?:stopped|discontinued|tapered\s+off|weaned(?:\s+off)?)\b"
+    r"|\bsteroid[\s-]free\b|\bpred\w*\s*(?:=|:)?\s*(?:0|zero|none|nil)\b(?!\.\d)|\boff\s+pred",
+    re.IGNORECASE)
+_EVERYTHING_FAILED_RE = re.compile(
+    r"\b(?:all|every(?:thing)?)\s+(?:else\s+|other\s+(?:treatments?|options?|drugs?|agents?)\s+)?"
+    r"(?:has\s+|have\s+)?failed\b|\bfailed\s+(?:everything|all(?:\s+(?:other|options|treatments?|agents?))?)\b"
+    r"|\bnothing\s+(?:else\s+)?(?:has\s+)?work", re.IGNORECASE)
+_MULTIPLE_FAILED_RE = re.compile(
+    r"\bmultiple\s+(?:other\s+)?(?:treatments?|agents?|drugs?|lines?|therapies|options)\b"
+    r"|\bmany\s+(?:treatments?|agents?|drugs?|therapies)\b|\bmulti[\s-]?refractory\b", re.IGNORECASE)
+_DEFINITION_RE = re.compile(r"\b(recurrent|recurrence|resistant|refractory)\b", re.IGNORECASE)
+
+
+def extract(text: str, lexicon: Lexicon) -> Slots:
+    """All slots from one message."""
+    tokens = tokenize(text)
+    mentions = find_mentions(tokens, lexicon)
+    concepts = {m.term.concept for m in mentions}
+    kinds = {(m.term.kind, m.term.concept) for m in mentions}
+    situation = _situation(concepts, text)
+    status = classify_drugs(tokens, mentions)
+    drugs_in_order = list(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "drug"))
+    prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, situation)
+    weight, weight_lb = find_weight(text)
+    if prednisone is None and per_kg is not None and weight:
+        prednisone = per_kg * weight
+    if prednisone is None and (_OFF_PRED_RE.search(text) or status.get(STEROID_CONCEPT) == "stopped"):
+        prednisone = "off"
+    off_all = bool(_OFF_ALL_RE.search(text))
+    if off_all and prednisone is None:
+        prednisone = "off"
+    failed = tuple(d for d in drugs_in_order if status.get(d) == "failed" and d != STEROID_CONCEPT)
+    current = tuple(d for d in drugs_in_order if status.get(d) == "current" and d != STEROID_CONCEPT)
+    stopped = tuple(d for d in drugs_in_order if status.get(d) == "stopped" and d != STEROID_CONCEPT)
+    if situation == "flare" and not off_all:
+        # In a flare, an unqualified drug is the one the patient is on ("relapse pred 15 aza").
+        current += tuple(d for d in drugs_in_order
+                         if status.get(d) == "mentioned" and d != STEROID_CONCEPT and d not in current)
+    if "despite" in text.lower():
+        current += tuple(d for d in failed if d not in current and situation == "flare")
+    steroid_words = [tokens[m.first].low for m in mentions if m.term.concept == STEROID_CONCEPT]
+    return Slots(
+        disease=_disease(concepts),
+        situation=situation,
+        prednisone=prednisone,
+        steroid_word=_steroid_word(steroid_words),
+        prednisone_mg_per_kg=per_kg,
+        current=current,
+        failed=failed,
+        stopped=stopped,
+        off_all=off_all,
+        sparing_unknown_negated=status.get("sparing") == "stopped",
+        ild="ild" in concepts,
+        rash="rash" in concepts,
+        severity="severe" if "severe" in concepts else "mild" if "mild" in concepts else None,
+        weight_kg=weight or None,
+        weight_lb=weight_lb,
+        bsa_m2=find_bsa(text),
+        mentioned=tuple(drugs_in_order),
+        uncovered=tuple(dict.fromkeys(c for k, c in kinds if k == "uncovered")),
+        intents=find_intents(text),
+        grades_asked=tuple(dict.fromkeys(f"{a}{b.upper()}" for a, b in _GRADE_TOKEN_RE.findall(text))),
+        definition_of=_definition_of(text),
+        everything_failed=bool(_EVERYTHING_FAILED_RE.search(text)),
+        multiple_failed=bool(_MULTIPLE_FAILED_RE.search(text)),
+    )
+
+
+def _situation(concepts: set[str], text: str) -> Situation | None:
+    if "flare" in concepts and "resistant" in concepts:
+        return "flare" if re.search(r"\b\d+(?:\.\d+)?\s*mg|\boff\b|\bpred\w*\s+\d", text, re.I) else "resistant"
+    if "flare" in concepts:
+        return "flare"
+    if "resistant" in concepts:
+        return "resistant"
+    return None
+
+
+def _disease(concepts: set[str]) -> Disease | None:
+    if "dm" in concepts and "pm" not in concepts:
+        return "DM"
+    if "pm" in concepts and "dm" not in concepts:
+        return "PM"
+    return None
+
+
+def _steroid_word(words: list[str]) -> str | None:
+    for word in words:
+        if not word.startswith("pred") or word.startswith("prednisol"):
+            return word
+    return None
+
+
+def _definition_of(text: str) -> tuple[str, ...]:
+    found = []
+    for word in _DEFINITION_RE.findall(text):
+        w = word.lower()
+        found.append("recurrent" if w.startswith("recurren") else "resistant")
+    return tuple(dict.fromkeys(found))

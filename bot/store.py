@@ -1,0 +1,217 @@
+"""The SQLite adapter: build the knowledge database, open it read-only, search it.
+
+The database is a build output kept in a per-user cache directory
+(`DMPM_BOT_DB` overrides the path). It is rebuilt when missing or when the
+knowledge files' hash changes, written to a temporary file and moved into place
+atomically, so concurrent readers never see half a database. At run time it is
+opened read-only with the standard library alone: sqlite-utils is only needed
+to build, which keeps `python -m bot ask` quick to start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from bot.knowledge import (
+    Corpus,
+    KnowledgeError,
+    Passage,
+    Reference,
+    Term,
+    knowledge_dir,
+    sources_hash,
+)
+
+SCHEMA_VERSION = "1"
+DB_ENV = "DMPM_BOT_DB"
+MAX_QUERY_TERMS = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One passage found by the knowledge search; lower `score` is better (BM25)."""
+
+    id: str
+    section: str
+    text: str
+    grade: str | None
+    references: tuple[int, ...]
+    score: float
+
+
+def default_db_path() -> Path:
+    """`$DMPM_BOT_DB`, or knowledge.db in the user's cache directory."""
+    if path := os.environ.get(DB_ENV):
+        return Path(path).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("dmpm-bot")) / "knowledge.db"
+
+
+def build(db_path: Path | None = None, directory: Path | None = None) -> Path:
+    """Validate the knowledge and (re)build the database at `db_path`. Returns the path."""
+    import sqlite_utils  # only the build needs it
+
+    from bot.knowledge import load_corpus
+
+    corpus = load_corpus(directory, salt=SCHEMA_VERSION)
+    db_path = db_path or default_db_path()
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".knowledge-", suffix=".db", dir=db_path.parent)
+    os.close(fd)
+    try:
+        db = sqlite_utils.Database(tmp_name, recreate=True)
+        _write(db, corpus)
+        db.close()
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, db_path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return db_path
+
+
+def _write(db, corpus: Corpus) -> None:
+    """All tables; the shapes are chosen to browse well in Datasette."""
+    db["passages"].insert_all(
+        ({"id": p.id, "position": p.position, "section": p.section, "text": p.text, "grade": p.grade,
+          "topics": json.dumps(p.topics)} for p in corpus.passages),
+        pk="id", columns={"grade": str})
+    db["passages"].enable_fts(["text", "section"], tokenize="porter", create_triggers=False)
+    db["references"].insert_all(
+        ({"number": r.number, "authors": r.authors, "title": r.title, "journal": r.journal,
+          "year": r.year, "volume": r.volume, "pages": r.pages, "text": r.text,
+          "pubmed_url": r.pubmed_url} for r in corpus.references),
+        pk="number")
+    db["passage_references"].insert_all(
+        ({"passage_id": p.id, "reference_number": n} for p in corpus.passages for n in p.references),
+        pk=("passage_id", "reference_number"),
+        foreign_keys=[("passage_id", "passages", "id"), ("reference_number", "references", "number")])
+    db["topic_references"].insert_all(
+        ({"topic": t, "reference_number": n} for t, refs in corpus.topic_refs.items() for n in refs),
+        pk=("topic", "reference_number"), foreign_keys=[("reference_number", "references", "number")])
+    db["lexicon"].insert_all(
+        ({"term": t.term, "kind": t.kind, "concept": t.concept, "name": t.name, "class": t.drug_class}
+         for t in corpus.lexicon),
+        pk=("term", "kind", "concept"), columns={"class": str})
+    db["repairs"].insert_all(
+        ({"id": r.id, "why": r.why, "find": r.find, "replace": r.replace, "count": r.count}
+         for r in corpus.repairs), pk="id")
+    db["metadata"].insert_all(
+        [{"key": "sources_hash", "value": corpus.sources_hash},
+         {"key": "schema_version", "value": SCHEMA_VERSION},
+         {"key": "source_title", "value": corpus.source.splitlines()[0].lstrip("# ").strip()}],
+        pk="key")
+
+
+def current_hash() -> str:
+    """The hash the database must carry to be fresh."""
+    return sources_hash(knowledge_dir(), salt=SCHEMA_VERSION)
+
+
+def stored_hash(db_path: Path) -> str | None:
+    """The sources hash recorded in the database, or None if unreadable."""
+    try:
+        with _connect_read_only(db_path) as conn:
+            row = conn.execute("SELECT value FROM metadata WHERE key = 'sources_hash'").fetchone()
+            return row[0] if row else None
+    except sqlite3.Error:
+        return None
+
+
+def ensure_built(db_path: Path | None = None) -> Path:
+    """Build the database if it is missing or stale; return its path."""
+    db_path = db_path or default_db_path()
+    if not db_path.exists() or stored_hash(db_path) != current_hash():
+        build(db_path)
+    return db_path
+
+
+def _connect_read_only(db_path: Path) -> sqlite3.Connection:
+    uri = f"file:{quote(str(db_path.resolve()))}?mode=ro"
+    return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+
+def open_read_only(db_path: Path | None = None) -> sqlite3.Connection:
+    """Open the (fresh) database read-only: any write raises sqlite3.OperationalError."""
+    conn = _connect_read_only(ensure_built(db_path))
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def load_passages(conn: sqlite3.Connection) -> tuple[Passage, ...]:
+    """All passages in reading order, with their references."""
+    refs: dict[str, list[int]] = {}
+    for row in conn.execute("SELECT passage_id, reference_number FROM passage_references "
+                            "ORDER BY reference_number"):
+        refs.setdefault(row[0], []).append(row[1])
+    return tuple(
+        Passage(id=r["id"], section=r["section"], text=r["text"], grade=r["grade"],
+                topics=tuple(json.loads(r["topics"])), references=tuple(refs.get(r["id"], ())),
+                position=r["position"])
+        for r in conn.execute("SELECT * FROM passages ORDER BY position"))
+
+
+def load_references(conn: sqlite3.Connection) -> tuple[Reference, ...]:
+    """The 13 references, by number."""
+    return tuple(
+        Reference(number=r["number"], authors=r["authors"], title=r["title"], journal=r["journal"],
+                  year=r["year"], volume=r["volume"], pages=r["pages"], text=r["text"])
+        for r in conn.execute('SELECT * FROM "references" ORDER BY number'))
+
+
+def load_lexicon(conn: sqlite3.Connection) -> tuple[Term, ...]:
+    """Every lexicon term."""
+    return tuple(Term(term=r["term"], kind=r["kind"], concept=r["concept"], name=r["name"],
+                      drug_class=r["class"])
+                 for r in conn.execute("SELECT * FROM lexicon ORDER BY rowid"))
+
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def fts_query(text: str) -> str | None:
+    """A safe FTS5 query for any text: its words, each quoted, joined by OR.
+
+    Quoting every word makes FTS5 syntax in user text (quotes, NEAR, *, OR,
+    parentheses, column filters) plain words. None when the text has no words.
+    """
+    words = list(dict.fromkeys(w.lower() for w in _WORD_RE.findall(text.replace("\0", " "))))
+    words = [w for w in words if w != "_"][:MAX_QUERY_TERMS]
+    return " OR ".join(f'"{w}"' for w in words) or None
+
+
+def search(conn: sqlite3.Connection, text: str, limit: int = 5) -> list[Hit]:
+    """Best passages by BM25 for any text; [] when nothing matches. Never raises on input."""
+    query = fts_query(text)
+    if query is None or limit <= 0:
+        return []
+    rows = conn.execute(
+        "SELECT p.id, p.section, p.text, p.grade, bm25(passages_fts) AS score "
+        "FROM passages_fts JOIN passages p ON p.rowid = passages_fts.rowid "
+        "WHERE passages_fts MATCH ? ORDER BY score LIMIT ?", (query, limit)).fetchall()
+    refs = _references_for(conn, [r["id"] for r in rows])
+    return [Hit(id=r["id"], section=r["section"], text=r["text"], grade=r["grade"],
+                references=refs.get(r["id"], ()), score=r["score"]) for r in rows]
+
+
+def _references_for(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[int, ...]]:
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    found: dict[str, list[int]] = {}
+    for pid, n in conn.execute(f"SELECT passage_id, reference_number FROM passage_references "
+                               f"WHERE passage_id IN ({marks}) ORDER BY reference_number", ids):
+        found.setdefault(pid, []).append(n)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+__all__ = ["Hit", "KnowledgeError", "build", "default_db_path", "ensure_built", "fts_query",
+           "load_lexicon", "load_passages", "load_references", "open_read_only", "search"]
