@@ -82,6 +82,7 @@ def _bot_fts() -> Callable[[str], object]:
     from bot import store
 
     conn: sqlite3.Connection = store.open_read_only()
+    conn.row_factory = None  # plain tuples: time the query, not row objects
     row = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
                        "AND sql LIKE '%USING FTS5%' ORDER BY name").fetchone()
     if row is None:

