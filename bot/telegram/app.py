@@ -1,0 +1,116 @@
+"""The python-telegram-bot Application, and `run()` behind `python -m bot serve`.
+
+Polling by default; webhook mode when WEBHOOK_URL is set (the server checks
+Telegram's X-Telegram-Bot-Api-Secret-Token header against WEBHOOK_SECRET).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Mapping
+
+from telegram import BotCommand
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import AIORateLimiter, Application
+from telegram.request import BaseRequest, HTTPXRequest
+
+from bot.telegram.config import Config, ConfigError
+from bot.telegram.handlers import COMMANDS, Core, Handlers
+from bot.telegram.logsafety import configure_logging
+from bot.telegram.transport import RetryingRequest
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ("message", "callback_query", "inline_query")
+CONCURRENT_UPDATES = 64  # updates handled at once; the core is fast, sends overlap
+RATE_LIMIT_RETRIES = 3  # 429s retried by AIORateLimiter after retry_after
+BOOTSTRAP_RETRIES = 3  # start-up calls (getMe, deleteWebhook/setWebhook)
+
+
+def build_application(
+    config: Config,
+    core: Core | None = None,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+) -> Application:
+    """The Application with every handler; tests pass fake requests and core."""
+    timeouts = {
+        "read_timeout": config.read_timeout,
+        "write_timeout": config.read_timeout,
+        "connect_timeout": min(config.read_timeout, 5.0),
+        "pool_timeout": config.read_timeout,
+    }
+    builder = (
+        Application.builder()
+        .token(config.token)
+        .base_url(config.base_url)
+        .base_file_url(config.base_url.removesuffix("/bot") + "/file/bot")
+        .request(request or RetryingRequest(connection_pool_size=128, **timeouts))
+        .get_updates_request(updates_request or HTTPXRequest(**timeouts))
+        .rate_limiter(AIORateLimiter(overall_max_rate=config.max_rate, max_retries=RATE_LIMIT_RETRIES))
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .post_init(_post_init)
+    )
+    app = builder.build()
+    Handlers(config, core or Core.default()).register(app)
+    return app
+
+
+async def _post_init(app: Application) -> None:
+    """Optional start-up calls: logged and skipped when they fail, never fatal."""
+    log.info("connected as @%s", app.bot.username)
+    try:
+        await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+    except TelegramError as err:
+        log.warning("setMyCommands failed, skipped: %s: %s", type(err).__name__, err)
+
+
+def serve(config: Config) -> None:
+    """Run until SIGINT/SIGTERM: webhook when configured, polling otherwise."""
+    app = build_application(config)
+    allowed = list(ALLOWED_UPDATES)
+    if config.webhook_url:
+        log.info(
+            "webhook mode: listening on %s:%d/%s",
+            config.webhook_listen,
+            config.webhook_port,
+            config.webhook_path,
+        )
+        app.run_webhook(
+            listen=config.webhook_listen,
+            port=config.webhook_port,
+            url_path=config.webhook_path,
+            webhook_url=config.webhook_url,
+            secret_token=config.webhook_secret,
+            allowed_updates=allowed,
+            bootstrap_retries=BOOTSTRAP_RETRIES,
+        )
+    else:
+        log.info("polling mode")
+        app.run_polling(allowed_updates=allowed, bootstrap_retries=BOOTSTRAP_RETRIES)
+
+
+def run(env: Mapping[str, str] | None = None) -> int:
+    """`python -m bot serve`: 0 after a clean stop, 2 for bad settings, 1 on failure."""
+    try:
+        config = Config.from_env(os.environ if env is None else env)
+    except ConfigError as err:
+        print(f"bot serve: {err}", file=sys.stderr)
+        return 2
+    configure_logging(config.log_level, (config.token,), config.log_message_text)
+    if config.log_message_text:
+        log.warning("LOG_MESSAGE_TEXT=1: message text is logged; turn it off after debugging")
+    try:
+        serve(config)
+    except InvalidToken:
+        log.error("Telegram refused TELEGRAM_BOT_TOKEN; check it with @BotFather")
+        return 1
+    except NetworkError as err:
+        log.error("cannot reach the Bot API: %s: %s", type(err).__name__, err)
+        return 1
+    except Exception:
+        log.exception("the bot stopped on an unexpected error")
+        return 1
+    return 0
