@@ -16,7 +16,8 @@ from bot.slots import Slots
 DRUG_CODES = {
     "prednisone": "pr", "azathioprine": "az", "methotrexate": "mt", "rituximab": "rt", "ivig": "iv",
     "cyclosporine": "cs", "tacrolimus": "tc", "mycophenolate": "mm", "cyclophosphamide": "cy",
-    "chlorambucil": "ch", "etanercept": "et", "infliximab": "if", "tnf": "tn",
+    "chlorambucil": "ch", "etanercept": "et", "infliximab": "if", "tnf": "tn", "calcineurin": "cn",
+    "alkylating": "ak",
 }
 CODE_DRUGS = {v: k for k, v in DRUG_CODES.items()}
 INTENT_CODES = {
@@ -44,7 +45,7 @@ def encode_slots(action: str, slots: Slots) -> str | None:
     if slots.prednisone == "off":
         parts.append("po")
     elif slots.prednisone is not None:
-        parts.append("p" + _number(slots.prednisone))
+        parts.append("p" + (slots.prednisone_cmp or "") + _number(slots.prednisone))
     for key, name in _DRUG_LISTS.items():
         drugs = getattr(slots, name)
         if drugs:
@@ -77,6 +78,8 @@ def decode_slots(data: str) -> tuple[str, Slots] | None:
             elif key == "s":
                 values["situation"] = {"f": "flare", "r": "resistant"}[value]
             elif key == "p":
+                if value[:1] in ("<", ">"):
+                    values["prednisone_cmp"], value = value[0], value[1:]
                 values["prednisone"] = "off" if value == "o" else _finite(value)
             elif key in _DRUG_LISTS:
                 values[_DRUG_LISTS[key]] = tuple(CODE_DRUGS[c] for c in value.split("."))

@@ -51,7 +51,7 @@ DRUG_NAMES = {
     "rituximab": "rituximab", "ivig": "IVIG", "cyclosporine": "cyclosporine", "tacrolimus": "tacrolimus",
     "mycophenolate": "mycophenolate mofetil", "cyclophosphamide": "cyclophosphamide",
     "chlorambucil": "chlorambucil", "etanercept": "etanercept", "infliximab": "infliximab",
-    "tnf": "TNF inhibitors",
+    "tnf": "TNF inhibitors", "calcineurin": "calcineurin inhibitors", "alkylating": "alkylating agents",
 }
 
 
@@ -120,7 +120,8 @@ def understood_line(slots: Slots) -> str:
     if slots.prednisone == "off":
         parts.append("off prednisone")
     elif slots.prednisone is not None:
-        parts.append(f"prednisone {fmt(slots.prednisone)} mg/day")
+        cmp = f"{slots.prednisone_cmp} " if slots.prednisone_cmp else ""
+        parts.append(f"prednisone {cmp}{fmt(slots.prednisone)} mg/day")
     if slots.off_all:
         parts.append("off all immunosuppression")
     for label, drugs in (("on", slots.current), ("failed", slots.failed), ("not on", slots.stopped)):

@@ -176,7 +176,7 @@ def run_command(name: str, argument: str, *, kb: KnowledgeBase) -> Reply:
     if name == "rules":
         return answer_text("ladder options", kb)
     slots = extract(argument, kb.lexicon)
-    if name == "grade":
+    if name in ("grade", "grades"):
         if not argument or argument.lower() == "all":
             return compose(grade_lookup(Slots(), catalog.passages), Slots(), catalog)
         if not slots.mentioned and not slots.ild:
@@ -187,7 +187,7 @@ def run_command(name: str, argument: str, *, kb: KnowledgeBase) -> Reply:
             return _usage(name)
         slots = slots.with_(intents=("dose",) if name == "dose" else slots.intents)
         return compose(drug_lookup(slots.mentioned[0], slots, catalog.passages), slots, catalog)
-    if name == "define":
+    if name in ("define", "definitions"):
         return compose(definition(slots.definition_of or ("recurrent", "resistant")), slots, catalog)
     return Reply(kind="help", blocks=(Block("para", f"I don't know the command /{name}."),
                                       *help_reply().blocks[1:]))

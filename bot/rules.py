@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.knowledge import Catalog, Passage, Reference
-from bot.slots import SPARING_DRUGS, Slots
+from bot.slots import SPARING_DRUGS, UNCOVERED_DRUGS, Slots
 
 DecisionKind = Literal["answer", "clarify", "out_of_scope", "help"]
 
@@ -180,6 +180,8 @@ KEY_PASSAGES: dict[str, tuple[str, ...]] = {
     "etanercept": ("tnf.last-resort", "tnf.mixed-data"),
     "infliximab": ("tnf.last-resort", "tnf.mixed-data"),
     "tnf": ("tnf.last-resort", "tnf.mixed-data"),
+    "calcineurin": ("calcineurin.tacrolimus-over-cyclosporine", "calcineurin.mechanism", "ild.calcineurin"),
+    "alkylating": ("alkylating.reserve", "cyclophosphamide.study"),
 }
 
 # A drug's topic in passages.toml (brand-level drugs share their class's passages).
@@ -188,10 +190,10 @@ INTENT_TOPIC = {"dose": "dosing", "mechanism": "mechanism", "caution": "caution"
                 "evidence": "evidence"}
 
 PREDNISONE_OPTIONS = (
-    Option("> 10 mg/day", (("prednisone", 15.0),)),
-    Option("< 10 mg/day", (("prednisone", 5.0),)),
-    Option("exactly 10 mg/day", (("prednisone", 10.0),)),
-    Option("off prednisone", (("prednisone", "off"),)),
+    Option("> 10 mg/day", (("prednisone", 10.0), ("prednisone_cmp", ">"))),
+    Option("< 10 mg/day", (("prednisone", 10.0), ("prednisone_cmp", "<"))),
+    Option("exactly 10 mg/day", (("prednisone", 10.0), ("prednisone_cmp", None))),
+    Option("off prednisone", (("prednisone", "off"), ("prednisone_cmp", None))),
 )
 SPARING_OPTIONS = (
     Option("on azathioprine", (("current", ("azathioprine",)),)),
@@ -209,6 +211,8 @@ def decide(slots: Slots, catalog: Catalog, text: str = "") -> Decision:
     covered = set(slots.mentioned) | {c for c in ("ild", "rash") if getattr(slots, c)}
     if slots.uncovered and not _covered_subject(slots):
         return out_of_scope(slots.uncovered)
+    if not covered and slots.prednisone is None and _asks_definition(slots):
+        return definition(slots.definition_of)
     if "help" in slots.intents and not covered and slots.situation is None:
         return Decision(rule=None, kind="help")
     if "legend" in slots.intents or (slots.grades_asked and not slots.mentioned and slots.situation is None):
@@ -219,15 +223,21 @@ def decide(slots: Slots, catalog: Catalog, text: str = "") -> Decision:
     if "definition" in slots.intents and slots.definition_of and not slots.mentioned \
             and slots.prednisone is None:
         return definition(slots.definition_of)
-    if "grade" in slots.intents and slots.situation is None and not slots.ild and not slots.rash:
+    if "grade" in slots.intents and slots.prednisone is None and not slots.ild and not slots.rash \
+            and not slots.failed:
         return grade_lookup(slots, passages)
     return situation_decision(slots, passages, text) or lookup_decision(slots, passages, text)
 
 
 def _covered_subject(slots: Slots) -> bool:
-    """Whether the message is about something the source covers despite an uncovered word."""
-    return bool(slots.prednisone is not None and slots.situation == "flare"
-                and not {"jdm", "pregnancy", "necrotizing", "ibm"} & set(slots.uncovered))
+    """Whether a message naming an uncovered drug is still about a situation the source covers."""
+    return set(slots.uncovered) <= UNCOVERED_DRUGS and slots.situation is not None and (
+        slots.prednisone is not None or bool(slots.failed) or slots.ild or slots.rash)
+
+
+def _asks_definition(slots: Slots) -> bool:
+    """"what is recurrent disease", "recurrent vs resistant?"."""
+    return bool(slots.definition_of) and ("definition" in slots.intents or len(slots.definition_of) == 2)
 
 
 def out_of_scope(uncovered: tuple[str, ...] = ()) -> Decision:
@@ -241,7 +251,7 @@ def situation_decision(slots: Slots, passages: Mapping[str, Passage], text: str)
     if slots.ild and (resistant or slots.situation is None or slots.prednisone is None) \
             and not _asks_about_other_drug(slots):
         return ild_tacrolimus(slots)
-    if slots.rash and (resistant or slots.situation is None) and not slots.mentioned:
+    if slots.rash and (resistant or slots.situation is None) and not _focus_drug(slots):
         return Decision(rule="rash.refractory", title="Refractory rash", passages=("rash.refractory",),
                         notes=("The source notes that the rash of DM can be more refractory than the "
                                "muscle disease, but names no regimen for it.",))
@@ -249,7 +259,7 @@ def situation_decision(slots: Slots, passages: Mapping[str, Passage], text: str)
         if _asks_about_other_drug(slots) and slots.prednisone is None:
             return None
         return recurrent(slots)
-    if slots.prednisone == "off" and {"azathioprine", "methotrexate"} <= set(slots.failed):
+    if slots.prednisone == "off" and _both_conventional_failed(slots):
         return recurrent(slots)
     if resistant:
         focus = _focus_drug(slots)
@@ -284,6 +294,8 @@ def recurrent(slots: Slots) -> Decision:
     """The four recurrent scenarios of the source, by prednisone now and sparing drug."""
     notes = _steroid_notes(slots)
     pred = slots.prednisone
+    if slots.prednisone_cmp and pred != "off" and pred is not None:
+        pred = _bounded_prednisone(slots.prednisone_cmp, pred)
     if pred is None:
         return Decision(rule="recurrent.ask-prednisone", kind="clarify",
                         title="Flare: what is the prednisone dose now?",
@@ -308,13 +320,29 @@ def recurrent(slots: Slots) -> Decision:
         doses=DOSES["prednisone"])
 
 
+def _bounded_prednisone(cmp: str, bound: float) -> float | None:
+    """A stand-in dose on the right side of 10 for "> 12" or "< 8"; None when the bound does not decide."""
+    if cmp == ">" and bound >= 10:
+        return bound + 1
+    if cmp == "<" and bound <= 10:
+        return bound - 1
+    return None
+
+
+def _both_conventional_failed(slots: Slots) -> bool:
+    """AZA and MTX both failed, or one failed and the flare came on the other."""
+    conventional = {"azathioprine", "methotrexate"}
+    failed = conventional & set(slots.failed)
+    return bool(failed) and conventional <= failed | set(slots.current)
+
+
 def _recurrent_off_prednisone(slots: Slots, notes: tuple[str, ...]) -> Decision:
-    failed = set(slots.failed)
-    if {"azathioprine", "methotrexate"} <= failed:
+    if _both_conventional_failed(slots):
         step = resistant_step(slots)
         return Decision(rule="recurrent.both-failed",
                         title="Flare off prednisone, azathioprine and methotrexate both failed",
-                        passages=("recurrent.both-failed", *step.passages), notes=(*notes, *step.notes),
+                        passages=("recurrent.off-pred-on-sparing", "recurrent.both-failed", *step.passages),
+                        notes=(*notes, *step.notes),
                         doses=step.doses)
     on_sparing = [d for d in slots.current if d in SPARING_DRUGS]
     if on_sparing:
@@ -341,6 +369,10 @@ def _steroid_notes(slots: Slots) -> tuple[str, ...]:
 def resistant_step(slots: Slots) -> Decision:
     """The next rung of the resistant ladder, from what has already failed."""
     failed = set(slots.failed)
+    if "calcineurin" in failed:
+        failed |= {"tacrolimus", "cyclosporine"}
+    if "alkylating" in failed:
+        failed |= {"cyclophosphamide", "chlorambucil"}
     if slots.everything_failed:
         return _tnf()
     if "rituximab" not in failed and not slots.multiple_failed:
@@ -429,6 +461,8 @@ def drug_lookup(drug: str, slots: Slots, passages: Mapping[str, Passage]) -> Dec
         chosen += [pid for pid in found if pid not in chosen]
     if not chosen:
         chosen = list(KEY_PASSAGES.get(drug, ()))
+    chosen = _context_passages(drug, topic, slots, passages) + [pid for pid in chosen]
+    chosen = list(dict.fromkeys(chosen))
     notes = tuple(_nothing_on(intent, drug) for intent in missing)
     specs = DOSES.get(drug, ())
     if drug == "prednisone":
@@ -439,8 +473,23 @@ def drug_lookup(drug: str, slots: Slots, passages: Mapping[str, Passage]) -> Dec
                     notes=notes, doses=doses)
 
 
+def _context_passages(drug: str, topic: str, slots: Slots, passages: Mapping[str, Passage]) -> list[str]:
+    """First the drug's graded recommendation, then passages on every drug named, on ILD, on the disease."""
+    chosen = [p.id for p in passages.values() if p.grade and topic in p.topics and "recurrent" not in p.topics]
+    others = {DRUG_TOPIC.get(d, d) for d in slots.mentioned} - {topic}
+    if others:
+        chosen += [p.id for p in passages.values() if {topic, *others} <= set(p.topics)]
+    if slots.ild:
+        chosen += [p.id for p in passages.values() if {topic, "ild"} <= set(p.topics)]
+    if slots.disease:
+        chosen += [p.id for p in passages.values() if {topic, slots.disease.lower()} <= set(p.topics)
+                   and not p.grade]
+    return chosen
+
+
 _DRUG_TITLES = {"ivig": "Intravenous immune globulin (IVIG)", "tnf": "Tumor necrosis factor inhibitors",
-                "mycophenolate": "Mycophenolate mofetil"}
+                "mycophenolate": "Mycophenolate mofetil", "calcineurin": "Calcineurin inhibitors",
+                "alkylating": "Alkylating agents"}
 _INTENT_WORDS = {"dose": "the dose", "mechanism": "the mechanism", "caution": "cautions", "cost": "the cost",
                  "evidence": "the evidence", "grade": "a grade"}
 

@@ -30,7 +30,8 @@ Intent = Literal["dose", "grade", "evidence", "mechanism", "caution", "cost", "r
 STEROID_CONCEPT = "prednisone"
 SPARING_DRUGS = frozenset({"azathioprine", "methotrexate", "mycophenolate", "cyclosporine", "tacrolimus",
                            "cyclophosphamide", "chlorambucil", "rituximab", "ivig", "etanercept",
-                           "infliximab", "tnf"})
+                           "infliximab", "tnf", "calcineurin", "alkylating"})
+UNCOVERED_DRUGS = frozenset({"other_drugs"})  # the other uncovered concepts are conditions
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ class Slots:
     disease: Disease | None = None
     situation: Situation | None = None
     prednisone: float | Literal["off"] | None = None  # mg/day now
+    prednisone_cmp: Literal[">", "<"] | None = None  # "> 10 mg/day": prednisone is the bound
     steroid_word: str | None = None  # the word used when it was not "prednisone"
     prednisone_mg_per_kg: float | None = None
     current: tuple[str, ...] = ()
@@ -140,7 +142,7 @@ def find_mentions(tokens: list[Token], lexicon: Lexicon) -> list[Mention]:
     found: list[Mention] = []
     for size in range(min(lexicon.max_words, 4), 0, -1):
         for i in range(len(tokens) - size + 1):
-            if any(taken[i:i + size]) or not words[i][0].isalpha():
+            if any(taken[i:i + size]) or not _is_phrase(words[i:i + size]):
                 continue
             phrase = " ".join(words[i:i + size])
             term = lexicon.exact.get(_norm(phrase)) or _fuzzy(phrase, lexicon, size)
@@ -150,6 +152,12 @@ def find_mentions(tokens: list[Token], lexicon: Lexicon) -> list[Mention]:
             for j in range(i, i + size):
                 taken[j] = True
     return sorted(found, key=lambda m: m.first)
+
+
+def _is_phrase(words: list[str]) -> bool:
+    """Words that can form one term: no sentence punctuation, hyphens only inside."""
+    return words[0][0].isalpha() and words[-1][0].isalnum() and all(
+        w[0].isalnum() or w in ("-", "/") for w in words)
 
 
 def _fuzzy(phrase: str, lexicon: Lexicon, size: int) -> Term | None:
@@ -165,7 +173,7 @@ def _fuzzy(phrase: str, lexicon: Lexicon, size: int) -> Term | None:
 
 
 # Abbreviations that are also other things in lower case ("ctx" = context).
-_CAPITALS_ONLY = frozenset({"mpa", "ctx", "uip", "ibm", "ssc", "gc", "gcs", "cs", "hcq"})
+_CAPITALS_ONLY = frozenset({"mpa", "ctx", "uip", "ibm", "ssc", "gc", "gcs", "cs", "hcq", "ra", "gca", "cni", "pmr"})
 
 
 def _case_ok(term: Term, tokens: list[Token]) -> bool:
@@ -180,24 +188,32 @@ FAILED_BEFORE = ("failed", "failing", "after", "post", "despite", "tried", "refr
                  "resistant to", "not responding to", "not responsive to", "unresponsive to",
                  "no response to", "poor response to", "inadequate response to", "intolerant of",
                  "intolerant to", "nonresponse to", "non-response to", "failure of", "failed on",
-                 "s/p", "beyond", "previously on", "prior")
+                 "s/p", "beyond", "not better on", "no better on", "not improving on",
+                 "not improved on", "worse on", "worse despite", "progressing on", "progressed on",
+                 "progressing despite", "inadequate on", "partial response to", "not controlled on",
+                 "not controlled with", "uncontrolled on", "active despite", "still active on", "refractory")
 FAILED_AFTER = ("failed", "didn't work", "did not work", "not working", "didnt work", "ineffective",
                 "not effective", "no effect", "no response", "no benefit", "failure", "failures",
                 "wasn't effective", "was ineffective", "doesn't work", "does not work", "not helping",
                 "didn't help", "did not help", "no improvement", "unsuccessful", "has failed",
                 "have failed", "both failed", "all failed")
 STOPPED_BEFORE = ("not on", "not taking", "no", "never had", "never on", "never", "never tried",
-                  "without", "off", "stopped", "discontinued", "weaned off", "tapered off", "off of",
+                  "without", "off", "stopped", "stopping", "discontinued", "weaned off", "tapered off", "off of",
+                  "after stopping", "since stopping", "previously on", "prior", "formerly on", "used to be on", "after discontinuing", "after tapering off", "coming off",
                   "isn't on", "is not on", "nor", "no longer on", "came off", "d/c", "dc'd", "held")
-CURRENT_BEFORE = ("on", "with", "taking", "plus", "+", "and", "currently on", "still on", "receiving",
-                  "maintained on", "at", "using", "&", "while on")
+CURRENT_BEFORE = ("on", "with", "taking", "currently on", "still on", "receiving", "maintained on", "at", "using",
+                  "while on", "flaring on", "flare on", "relapse on", "relapsing on", "relapsed on", "flared on")
 CLAUSE_BREAKS = {".", ";", "!", "?", "but", "now", "currently", "then", "still", "however", "although",
                  "whereas"}
 
 
+_FILLERS = frozenset({"both", "either", "also", "already", "too", "the", "all", "of", "high", "dose",
+                      "low", "full", "max", "maximal", "maximum", "oral", "iv", "sc", "weekly", "daily"})
+
+
 def _phrases_before(tokens: list[Token], index: int, cues: tuple[str, ...], window: int) -> str | None:
     """The longest cue ending right before token `index`, looking back at most `window` tokens."""
-    lows = [t.low for t in tokens[max(0, index - window):index]]
+    lows = [t.low for t in tokens[max(0, index - window - 2):index] if t.low not in _FILLERS][-window:]
     joined = " ".join(lows)
     best = None
     for cue in cues:
@@ -222,22 +238,35 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention]) -> dict[str, st
         between = [t.low for t in tokens[last_end + 1:m.first]]
         if any(w in CLAUSE_BREAKS for w in between):
             mode, clause_drugs = None, []
+        in_list = all(w in _LIST_WORDS or _is_dose_word(w) for w in between)
+        if not in_list:
+            clause_drugs = []
         cue_mode = _cue_mode(tokens, m.first)
         if cue_mode:
             mode = cue_mode
-        elif between and not all(w in {",", "and", "or", "&", "+", "/", "plus", "nor", "both", "then"}
-                                 or _is_dose_word(w) for w in between):
+        elif between and not in_list:
+            mode = None
+        if _is_question_subject(tokens, m, between):
             mode = None
         concept = m.term.concept
         status[concept] = _merge(status.get(concept), mode or "mentioned")
         clause_drugs.append(concept)
-        after = " ".join(t.low for t in tokens[m.last + 1:m.last + 6])
+        after = " ".join(t.low for t in tokens[m.last + 1:m.last + 9] if t.low not in _FILLERS
+                         and t.low not in {"have", "has", "had", "were", "was", "is", "are"})
         if _starts_with_any(after, FAILED_AFTER) or _after_list_failed(tokens, m.last):
             for c in clause_drugs:
-                if status[c] in ("mentioned", "current"):
-                    status[c] = "failed"
+                status[c] = "failed"
         last_end = m.last
     return status
+
+
+_LIST_WORDS = frozenset({",", "and", "or", "&", "+", "/", "plus", "nor", "both", "then"})
+
+
+def _is_question_subject(tokens: list[Token], mention: Mention, between: list[str]) -> bool:
+    """"failed rituximab, IVIG?": the drug right before a question mark, after a comma, is asked about."""
+    nxt = tokens[mention.last + 1].low if mention.last + 1 < len(tokens) else ""
+    return nxt == "?" and between == [","]
 
 
 def _is_dose_word(word: str) -> bool:
@@ -294,8 +323,9 @@ _BSA_RE = re.compile(
 _MG_RE = re.compile(
     rf"{_NUM}\s*(mg|milligrams?)\b\s*(/\s*kg|per\s+kg)?"
     rf"(\s*(?:/\s*d(?:ay)?|per\s+day|a\s+day|daily|qd|od|once daily|/24h))?", re.IGNORECASE)
-_BARE_AFTER_DRUG_RE = re.compile(rf"^\s*(?:at|of|=|:)?\s*{_NUM}(?!\s*(?:kg|lb|m2|m²|%|g\b|mg/kg))",
-                                 re.IGNORECASE)
+_BARE_AFTER_DRUG_RE = re.compile(
+    rf"^\s*(?:at|of|=|:)?\s*{_NUM}(?!\s*(?:kg|lb|m2|m²|%|g\b|mg/kg|months?|mo\b|weeks?|wks?|days?|years?|yrs?|"
+    rf"y\b|times|x\b|ago|h\b|hours?|doses?|courses?|cycles?))", re.IGNORECASE)
 
 
 def _number(text: str) -> float:
@@ -323,6 +353,21 @@ def find_bsa(text: str) -> float | None:
         return None
     value = _number(m.group(1) or m.group(2))
     return value if 0.2 <= value <= 3.5 else None
+
+
+_CMP_RE = re.compile(
+    r"(>=?|≥|<=?|≤|\babove\b|\bover\b|\bmore\s+than\b|\bgreater\s+than\b|\bhigher\s+than\b|\bbelow\b"
+    r"|\bunder\b|\bless\s+than\b|\blower\s+than\b)\s*" + _NUM + r"\s*(?:mg)?", re.IGNORECASE)
+
+
+def find_prednisone_bound(text: str) -> tuple[str, float] | None:
+    """("> ", 10) for "flare >10mg pred", "above 10 mg/day", "less than 10"."""
+    m = _CMP_RE.search(text)
+    if not m:
+        return None
+    word = m.group(1).lower()
+    cmp = ">" if word[0] in ">≥" or word.split()[0] in {"above", "over", "more", "greater", "higher"} else "<"
+    return cmp, _number(m.group(2))
 
 
 def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention],
@@ -357,11 +402,14 @@ def _dose_owner(start: int, end: int, text: str, tokens: list[Token], steroid: l
         return text[a:b].strip().lower()
     for group, name in ((steroid, "steroid"), (other, "other")):
         for m in group:
-            if gap(end, tokens[m.first].start) in ("", "of", "/d of", "daily of", "a day of"):
+            if tokens[m.first].start >= end and gap(end, tokens[m.first].start) in ("", "of", "/d of", "daily of",
+                                                                                 "a day of"):
                 return name
     best: tuple[int, str] | None = None
     for group, name in ((steroid, "steroid"), (other, "other")):
         for m in group:
+            if tokens[m.last].end > start:
+                continue
             g = gap(tokens[m.last].end, start)
             if len(g) <= 6 and re.fullmatch(r"(?:at|of|=|:|is|dose|,)?\s*", g):
                 distance = start - tokens[m.last].end
@@ -382,7 +430,9 @@ _INTENT_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
         ("legend", r"\b(?:what\s+(?:does|do|is|are)\s+(?:a\s+)?(?:grade\s+)?[12][abc]\b"
                    r"|grade\s+[12][abc]\s+mean|grades?\s+mean|meaning\s+of\s+(?:the\s+)?grades?"
                    r"|grading\s+system|grade\s+legend|grade\s+scale|what\s+(?:are|is)\s+(?:the\s+)?grades?\b"
-                   r"|[12][abc]\s+(?:mean|stand)|explain\s+(?:the\s+)?grad)"),
+                   r"|[12][abc]\s+(?:mean|stand)|explain\s+(?:the\s+)?grad|\bgrade\s+system\b|\bgrading\b.*\bexplain"
+                   r"|\bgrade\s+[12]\s*(?:vs\.?|versus|or|and)\s*[12]\b|\bGRADE\b.*\bexplain|\bexplain.*\bGRADE\b"
+                   r"|\bwhat\s+(?:does|is)\s+(?:grade\s+)?[12]\s+mean|\bgrade\s+[abc]\s+mean)"),
         ("grade", r"\bgrades?\b|\bgraded\b|\bgrading\b|how\s+strong|strength\s+of|level\s+of\s+evidence"
                   r"|quality\s+of\s+evidence|\bGRADE\b"),
         ("evidence", r"\bevidence\b|\bdata\b|\bstud(?:y|ies)\b|\btrials?\b|\befficacy\b|\beffective\b"
@@ -397,17 +447,20 @@ _INTENT_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
         ("reference", r"\breferences?\b|\brefs?\b|\bcitations?\b|\bcite[sd]?\b|\bpapers?\b|\bauthors?\b"
                       r"|\bwho\s+wrote\b|\bpubmed\b|\bbibliography\b|\bsources?\b"),
         ("definition", r"\bdefin|\bwhat\s+(?:is|counts\s+as|does)\s+(?:a\s+)?(?:recurrent|resistant|refractory)"
+                       r"|\bwhat\s+counts\s+as\b|\bwhat\s+is\s+(?:a\s+)?(?:relapse|flare)\b"
                        r"|\bmeaning\s+of\s+(?:recurrent|resistant)|\b(?:recurrent|resistant)\s+means?\b"),
         ("ladder", r"\bladder\b|\boptions\b|\balgorithm\b|\bsequence\b|\bstep\s*wise\b|\bstepwise\b"
                    r"|\bwhat\s+next\b|\bnext\s+step|\bnext\s+line\b|\bthird[\s-]line\b|\border\s+of\b"
                    r"|\bwhat\s+(?:else|now)\b|\bapproach\b|\bmanage(?:ment)?\b|\balternatives?\b"),
-        ("help", r"^\s*(?:help|hi|hello|hey|start|menu|\?+|what\s+can\s+you\s+do\??|how\s+do\s+i\s+use"
-                 r"(?:\s+this|\s+you)?\??|what\s+do\s+you\s+(?:cover|know)\??)\s*$"),
+        ("help", r"^\s*(?:help|hi|hello|hey|start|menu|\?+|what\s+can\s+you\s+do\??|what\s+do\s+you\s+(?:cover|know)"
+                 r"(?:\s+about)?\??)\s*$|\bhow\s+(?:do|can|should)\s+i\s+use\b|\bwhat\s+(?:can|do)\s+you\s+(?:do|cover)\b"
+                 r"|\bwhat\s+is\s+this\s+bot\b|\bwho\s+are\s+you\b"),
         ("recommendation", r"\bshould\s+i\b|\bwhen\s+(?:to|should)\b|\brecommend|\bsuggest|\brole\s+of\b"
                            r"|\bindicat|\bplace\s+of\b|\bwhen\s+is\b|\buse\s+of\b|\bconsider\b"),
     ))
 
 _GRADE_TOKEN_RE = re.compile(r"\b([12])\s*([abcABC])\b")
+_LEGEND_PART_RE = re.compile(r"\bgrade\s+([12abcABC])\b(?:\s*(?:vs\.?|versus|or|and)\s*([12abcABC])\b)?", re.IGNORECASE)
 
 
 def find_intents(text: str) -> tuple[Intent, ...]:
@@ -420,12 +473,16 @@ def find_intents(text: str) -> tuple[Intent, ...]:
 _OFF_ALL_RE = re.compile(
     r"\boff\s+(?:all|every(?:thing)?|any)\b(?:\s+(?:immunosuppress\w*|treatment|therapy|meds?|"
     r"medications?|drugs?))?|\boff\s+(?:treatment|therapy|meds|medications?)\b|\bno\s+(?:treatment|therapy|"
-    r"meds|medications?|immunosuppress\w*)\b|\bnot\s+on\s+(?:any(?:thing)?|treatment|therapy)\b"
-    r"|\buntreated\b|\bdrug[\s-]free\b|\boff\s+all\s+immunosuppress\w*", re.IGNORECASE)
+    r"meds|medications?|immunosuppress\w*)\b|\bnot\s+on\s+(?:any(?:thing)?|treatment|therapy)\b(?![\s\w-]*sparing)"
+    r"|\buntreated\b|\bdrug[\s-]free\b|\btreatment[\s-]free\b|\boff\s+all\s+immunosuppress\w*"
+    r"|\b(?:stopped|stopping|discontinued|came\s+off)\s+(?:all|every(?:thing)?)\b"
+    r"|\bno\s+(?:current|other|ongoing|further)\s+(?:treatment|therapy|meds|medications?|immunosuppress\w*|drugs?)\b"
+    r"|\b(?:nothing|no\s+meds?)\s+(?:at\s+all|now|currently)\b|\bon\s+nothing\b", re.IGNORECASE)
 _OFF_PRED_RE = re.compile(
     r"\boff\s+(?:of\s+)?(?:the\s+)?(?:pred\w*|steroids?|glucocorticoids?|corticosteroids?|gcs?)\b"
-    r"|\b(?:no|not\s+on|stopped|discontinued|weaned\s+off|tapered\s+off|never\s+(?:had|on))\s+"
-    r"(?:any\s+)?(?:pred\w*|steroids?|glucocorticoids?|corticosteroids?)\b"
+    r"|\b(?:no|not\s+on|stopped|stopping|discontinued|discontinuing|weaned\s+off|tapered\s+off|never\s+(?:had|on)"
+    r"|came\s+off|coming\s+off|finished)\s+(?:the\s+|her\s+|his\s+|their\s+)?"
+    r"(?:any\s+)?(?:pred\w*|steroids?|glucocorticoids?|corticosteroids?)\b(?![\s-]*sparing)"
     r"|\b(?:pred\w*|steroids?)\s+(?:stopped|discontinued|tapered\s+off|weaned(?:\s+off)?)\b"
     r"|\bsteroid[\s-]free\b|\bpred\w*\s*(?:=|:)?\s*(?:0|zero|none|nil)\b(?!\.\d)|\boff\s+pred",
     re.IGNORECASE)
@@ -449,6 +506,12 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     status = classify_drugs(tokens, mentions)
     drugs_in_order = list(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "drug"))
     prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, situation)
+    bound = find_prednisone_bound(text) if situation == "flare" or STEROID_CONCEPT in concepts else None
+    cmp = None
+    if bound and (prednisone is None or prednisone == bound[1]):
+        cmp, prednisone = bound
+    if status.get(STEROID_CONCEPT) == "stopped" or _OFF_PRED_RE.search(text):
+        prednisone, per_kg, cmp = None, None, None
     weight, weight_lb = find_weight(text)
     if prednisone is None and per_kg is not None and weight:
         prednisone = per_kg * weight
@@ -460,6 +523,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     failed = tuple(d for d in drugs_in_order if status.get(d) == "failed" and d != STEROID_CONCEPT)
     current = tuple(d for d in drugs_in_order if status.get(d) == "current" and d != STEROID_CONCEPT)
     stopped = tuple(d for d in drugs_in_order if status.get(d) == "stopped" and d != STEROID_CONCEPT)
+    if off_all:
+        current = ()
     if situation == "flare" and not off_all:
         # In a flare, an unqualified drug is the one the patient is on ("relapse pred 15 aza").
         current += tuple(d for d in drugs_in_order
@@ -471,6 +536,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         disease=_disease(concepts),
         situation=situation,
         prednisone=prednisone,
+        prednisone_cmp=cmp,
         steroid_word=_steroid_word(steroid_words),
         prednisone_mg_per_kg=per_kg,
         current=current,
@@ -487,11 +553,20 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         mentioned=tuple(drugs_in_order),
         uncovered=tuple(dict.fromkeys(c for k, c in kinds if k == "uncovered")),
         intents=find_intents(text),
-        grades_asked=tuple(dict.fromkeys(f"{a}{b.upper()}" for a, b in _GRADE_TOKEN_RE.findall(text))),
+        grades_asked=_grades_asked(text),
         definition_of=_definition_of(text),
         everything_failed=bool(_EVERYTHING_FAILED_RE.search(text)),
         multiple_failed=bool(_MULTIPLE_FAILED_RE.search(text)),
     )
+
+
+def _grades_asked(text: str) -> tuple[str, ...]:
+    """Grades named: "2C", or the parts in "grade 1 vs 2", "grade C"."""
+    found = [f"{a}{b.upper()}" for a, b in _GRADE_TOKEN_RE.findall(text)]
+    if not found:
+        for m in _LEGEND_PART_RE.finditer(text):
+            found += [g.upper() for g in m.groups() if g]
+    return tuple(dict.fromkeys(found))
 
 
 def _situation(concepts: set[str], text: str) -> Situation | None:
@@ -519,8 +594,12 @@ def _steroid_word(words: list[str]) -> str | None:
     return None
 
 
+_ASKS_WHAT_FLARE_IS_RE = re.compile(r"\b(?:what\s+counts\s+as|what\s+is|define|definition\s+of)\s+(?:an?\s+)?"
+                                   r"(?:relapse|flare)", re.IGNORECASE)
+
+
 def _definition_of(text: str) -> tuple[str, ...]:
-    found = []
+    found = ["recurrent"] if _ASKS_WHAT_FLARE_IS_RE.search(text) else []
     for word in _DEFINITION_RE.findall(text):
         w = word.lower()
         found.append("recurrent" if w.startswith("recurren") else "resistant")
