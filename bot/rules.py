@@ -223,8 +223,7 @@ def decide(slots: Slots, catalog: Catalog, text: str = "") -> Decision:
     if "definition" in slots.intents and slots.definition_of and not slots.mentioned \
             and slots.prednisone is None:
         return definition(slots.definition_of)
-    if "grade" in slots.intents and slots.prednisone is None and not slots.ild and not slots.rash \
-            and not slots.failed:
+    if "grade" in slots.intents and slots.prednisone is None and not slots.rash and not slots.failed:
         return grade_lookup(slots, passages)
     return situation_decision(slots, passages, text) or lookup_decision(slots, passages, text)
 
@@ -344,8 +343,7 @@ def _recurrent_off_prednisone(slots: Slots, notes: tuple[str, ...]) -> Decision:
                         passages=("recurrent.off-pred-on-sparing", "recurrent.both-failed", *step.passages),
                         notes=(*notes, *step.notes),
                         doses=step.doses)
-    on_sparing = [d for d in slots.current if d in SPARING_DRUGS]
-    if on_sparing:
+    if slots.sparing_current or any(d in SPARING_DRUGS for d in slots.current):
         return Decision(rule="recurrent.off-pred-on-sparing",
                         title="Flare off prednisone, on a glucocorticoid-sparing drug",
                         passages=("recurrent.off-pred-on-sparing", "recurrent.both-failed"), notes=notes)

@@ -49,6 +49,7 @@ class Slots:
     stopped: tuple[str, ...] = ()  # "not on", "off", "stopped", "never had"
     off_all: bool = False
     sparing_unknown_negated: bool = False  # "no DMARD", "no immunosuppressant"
+    sparing_current: bool = False  # "on a steroid-sparing drug", unnamed
     ild: bool = False
     rash: bool = False
     severity: Literal["severe", "mild"] | None = None
@@ -199,7 +200,8 @@ FAILED_AFTER = ("failed", "didn't work", "did not work", "not working", "didnt w
                 "have failed", "both failed", "all failed")
 STOPPED_BEFORE = ("not on", "not taking", "no", "never had", "never on", "never", "never tried",
                   "without", "off", "stopped", "stopping", "discontinued", "weaned off", "tapered off", "off of",
-                  "after stopping", "since stopping", "previously on", "prior", "formerly on", "used to be on", "after discontinuing", "after tapering off", "coming off",
+                  "after stopping", "since stopping", "previously on", "prior", "formerly on", "used to be on",
+                  "after discontinuing", "after tapering off", "coming off",
                   "isn't on", "is not on", "nor", "no longer on", "came off", "d/c", "dc'd", "held")
 CURRENT_BEFORE = ("on", "with", "taking", "currently on", "still on", "receiving", "maintained on", "at", "using",
                   "while on", "flaring on", "flare on", "relapse on", "relapsing on", "relapsed on", "flared on")
@@ -207,7 +209,8 @@ CLAUSE_BREAKS = {".", ";", "!", "?", "but", "now", "currently", "then", "still",
                  "whereas"}
 
 
-_FILLERS = frozenset({"both", "either", "also", "already", "too", "the", "all", "of", "high", "dose",
+_FILLERS = frozenset({"both", "either", "also", "already", "too", "a", "an", "her", "his", "their",
+                       "the", "all", "of", "high", "dose",
                       "low", "full", "max", "maximal", "maximum", "oral", "iv", "sc", "weekly", "daily"})
 
 
@@ -544,6 +547,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         stopped=stopped,
         off_all=off_all,
         sparing_unknown_negated=status.get("sparing") == "stopped",
+        sparing_current=status.get("sparing") == "current" and not off_all
+        or status.get("sparing") == "mentioned" and situation == "flare" and not off_all,
         ild="ild" in concepts,
         rash="rash" in concepts,
         severity="severe" if "severe" in concepts else "mild" if "mild" in concepts else None,

@@ -1,0 +1,15 @@
+"""Shared test setup: every run builds its own knowledge database in a temporary directory."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Point the bot at a fresh database before anything imports or opens it."""
+    directory = Path(tempfile.mkdtemp(prefix="dmpm-bot-tests-"))
+    os.environ["DMPM_BOT_DB"] = str(directory / "knowledge.db")
