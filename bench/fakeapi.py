@@ -34,7 +34,10 @@ class Sent:
 class FakeBotAPI:
     """The fake server: start it, `push` texts, read `sent`, `stop` it."""
 
+    name = "bench/fakeapi.py"
+
     def __init__(self) -> None:
+        self.notes: list[str] = []
         self.cond = threading.Condition()
         self.updates: list[dict[str, Any]] = []
         self.sent: list[Sent] = []
@@ -71,6 +74,10 @@ class FakeBotAPI:
             self.next_update_id += 1
             self.cond.notify_all()
             return pushed
+
+    def started(self) -> bool:
+        """True once the bot has sent its first getUpdates."""
+        return self.polls > 0
 
     def wait(self, predicate, timeout: float) -> bool:
         """Block until `predicate()` holds (checked under the lock) or timeout."""

@@ -1,22 +1,27 @@
 """Section 3: updates/s, update→reply latency and peak RSS of `python -m bot serve`.
 
-`serve` runs as a subprocess against the fake Bot API of `bench.fakeapi`, with
+`serve` runs as a subprocess against a fake Bot API (the front end's
+`bot.telegram.fake_api` when importable, else `bench.fakeapi`), with
 TELEGRAM_BOT_TOKEN=123:fake and TELEGRAM_BASE_URL pointing at it. The bot's
 own rate limiter and per-user flood limit are switched off (TELEGRAM_MAX_RATE=0,
 FLOOD_LIMIT=0) and every update comes from its own chat, so the figures are
 the pipeline's capacity, not Telegram's limits.
 
-- Throughput: a burst of N updates queued at once; updates/s = N ÷ (time from
-  the first push to the first reply of the last chat).
+- Throughput, sustained: N updates with 100 unanswered at any time (one full
+  getUpdates batch); updates/s = N ÷ (first push → first reply of the last chat);
+  several rounds, the median reported (the fake shares the machine's cores).
 - Latency: updates sent one at a time (the next after the previous reply);
   update→sendMessage p50/p99.
-- Memory: VmHWM of the serving process from /proc/PID/status, after both runs.
+- Throughput, burst (stress): M updates queued at once, measured the same way.
+- Memory: VmHWM of the serving process from /proc/PID/status, after start-up
+  and a 20-update warm-up, and after all runs (the burst included).
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -27,9 +32,12 @@ from pathlib import Path
 from bench.evalset import ROOT
 from bench.fakeapi import FakeBotAPI
 from bench.latency import Timing, timing
+from bench.tgfake import TelegramFake
 
+Fake = FakeBotAPI | TelegramFake
 START_TIMEOUT_S = 30.0
 REPLY_TIMEOUT_S = 60.0
+WINDOW = 100  # updates in flight in the sustained run: one full getUpdates batch
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,16 +45,28 @@ class ServeResult:
     """What the serve benchmark measured."""
 
     updates: int
-    updates_per_s: float
+    rounds: list[float]
+    burst_updates: int
+    burst_per_s: float
     latency: Timing
     peak_rss_mb: float | None
+    warm_rss_mb: float | None
+    cpu_ms_per_update: float
+    cpu_busy: float  # CPU seconds per wall second of the serving process while sustained
+    fake: str
+    notes: list[str]
+
+    @property
+    def updates_per_s(self) -> float:
+        """Median sustained rate over the rounds."""
+        return statistics.median(self.rounds)
 
 
 class ServeError(RuntimeError):
     """`serve` could not be measured; the message says why."""
 
 
-def serve_env(api: FakeBotAPI) -> dict[str, str]:
+def serve_env(api: Fake) -> dict[str, str]:
     """The environment for the serving subprocess."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
     env.update(TELEGRAM_BOT_TOKEN="123:fake", TELEGRAM_BASE_URL=api.base_url,
@@ -55,13 +75,13 @@ def serve_env(api: FakeBotAPI) -> dict[str, str]:
     return env
 
 
-def start_serve(api: FakeBotAPI, log: Path) -> subprocess.Popen:
+def start_serve(api: Fake, log: Path) -> subprocess.Popen:
     """Start `python -m bot serve` and wait until it polls the fake API."""
     with log.open("wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=ROOT,
                                 env=serve_env(api), stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + START_TIMEOUT_S
-    while not api.wait(lambda: api.polls > 0, 0.05) and proc.poll() is None:
+    while not api.wait(api.started, 0.05) and proc.poll() is None:
         if time.monotonic() > deadline:
             stop(proc)
             raise ServeError(f"serve did not poll within {START_TIMEOUT_S:.0f} s")
@@ -82,18 +102,24 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def peak_rss_mb(pid: int) -> float | None:
-    """VmHWM of a live process in MB (None when /proc has no figure)."""
+def rss_mb(pid: int, field: str = "VmHWM") -> float | None:
+    """A memory field (VmHWM: peak RSS) of a live process in MB; None when /proc has none."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     except OSError:
         return None
     return None
 
 
-def burst(api: FakeBotAPI, questions: Sequence[str], first_chat: int) -> float:
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds a live process has used (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def burst(api: Fake, questions: Sequence[str], first_chat: int) -> float:
     """Queue every question at once (one chat each); updates per second."""
     chats = range(first_chat, first_chat + len(questions))
     target = len(api.first_reply) + len(chats)
@@ -106,7 +132,27 @@ def burst(api: FakeBotAPI, questions: Sequence[str], first_chat: int) -> float:
     return len(chats) / ((last - start) / 1e9)
 
 
-def one_by_one(api: FakeBotAPI, questions: Sequence[str], first_chat: int) -> Timing:
+def sustained(api: Fake, questions: Sequence[str], first_chat: int, window: int) -> float:
+    """Keep `window` updates unanswered at a time (one chat each); updates per second."""
+    base, pushed, total = len(api.first_reply), 0, len(questions)
+
+    def room() -> bool:
+        return pushed - (len(api.first_reply) - base) < window
+
+    start = time.perf_counter_ns()
+    while pushed < total:
+        while pushed < total and room():
+            api.push(first_chat + pushed, questions[pushed])
+            pushed += 1
+        if not api.wait(room, REPLY_TIMEOUT_S):
+            raise ServeError(f"sustained: {window} updates unanswered for {REPLY_TIMEOUT_S} s")
+    if not api.wait(lambda: len(api.first_reply) - base >= total, REPLY_TIMEOUT_S):
+        raise ServeError("sustained: some updates were never answered")
+    last = max(api.first_reply[c] for c in range(first_chat, first_chat + total))
+    return total / ((last - start) / 1e9)
+
+
+def one_by_one(api: Fake, questions: Sequence[str], first_chat: int) -> Timing:
     """Send each question after the previous reply; update→first reply latency."""
     samples = []
     for chat, text in enumerate(questions, first_chat):
@@ -117,23 +163,45 @@ def one_by_one(api: FakeBotAPI, questions: Sequence[str], first_chat: int) -> Ti
     return timing(samples)
 
 
-def run(questions: Sequence[str], n_burst: int, n_paced: int, log: Path) -> ServeResult:
+def make_fake(kind: str) -> Fake:
+    """The fake Bot API: the front end's ('telegram', when importable) or the bench's."""
+    if kind == "telegram":
+        try:
+            return TelegramFake()
+        except ImportError:
+            pass
+    return FakeBotAPI()
+
+
+def cycle(questions: Sequence[str], n: int) -> list[str]:
+    """n questions, cycling through the given ones."""
+    return [questions[i % len(questions)] for i in range(n)]
+
+
+def run(questions: Sequence[str], n: int, rounds: int, n_burst: int, n_paced: int, log: Path,
+        fake: str = "telegram") -> ServeResult:
     """Start the fake API and serve, measure, stop both."""
-    burst_qs = [questions[i % len(questions)] for i in range(n_burst)]
-    paced_qs = [questions[i % len(questions)] for i in range(n_paced)]
-    api = FakeBotAPI().start()
+    paced_qs = cycle(questions, n_paced)
+    api = make_fake(fake).start()
     try:
         proc = start_serve(api, log)
         try:
             one_by_one(api, paced_qs[: min(20, n_paced)], 10_000_000)  # warm-up
-            rate = burst(api, burst_qs, 20_000_000)
+            warm = rss_mb(proc.pid)
+            cpu0, wall0 = cpu_s(proc.pid), time.perf_counter()
+            rates = [sustained(api, cycle(questions, n), 20_000_000 + r * n, WINDOW)
+                     for r in range(rounds)]
+            cpu_ms = 1000 * (cpu_s(proc.pid) - cpu0) / (n * rounds)
+            busy = (cpu_s(proc.pid) - cpu0) / (time.perf_counter() - wall0)
             latency = one_by_one(api, paced_qs, 30_000_000)
-            rss = peak_rss_mb(proc.pid)
+            burst_rate = burst(api, cycle(questions, n_burst), 40_000_000)
+            peak = rss_mb(proc.pid)
         finally:
             stop(proc)
     finally:
         api.stop()
-    return ServeResult(n_burst, rate, latency, rss)
+    return ServeResult(n, rates, n_burst, burst_rate, latency, peak, warm, cpu_ms, busy, api.name,
+                       api.notes)
 
 
 def serve_available() -> str | None:
