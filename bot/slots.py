@@ -174,7 +174,7 @@ def _fuzzy(phrase: str, lexicon: Lexicon, size: int) -> Term | None:
 
 
 # Abbreviations that are also other things in lower case ("ctx" = context).
-_CAPITALS_ONLY = frozenset({"mpa", "ctx", "uip", "ibm", "ssc", "gc", "gcs", "cs", "hcq", "ra", "gca", "cni", "pmr"})
+_CAPITALS_ONLY = frozenset({"mpa", "ctx", "uip", "ibm", "ssc", "gc", "gcs", "cs", "hcq", "ra", "gca", "cni", "pmr", "tac"})
 
 
 def _case_ok(term: Term, tokens: list[Token]) -> bool:
@@ -197,7 +197,8 @@ FAILED_AFTER = ("failed", "didn't work", "did not work", "not working", "didnt w
                 "not effective", "no effect", "no response", "no benefit", "failure", "failures",
                 "wasn't effective", "was ineffective", "doesn't work", "does not work", "not helping",
                 "didn't help", "did not help", "no improvement", "unsuccessful", "has failed",
-                "have failed", "both failed", "all failed")
+                "have failed", "both failed", "all failed", "tried", "been tried", "were tried", "all tried",
+                "tried already", "no improvement", "not improving", "no change", "still active")
 STOPPED_BEFORE = ("not on", "not taking", "no", "never had", "never on", "never", "never tried",
                   "without", "off", "stopped", "stopping", "discontinued", "weaned off", "tapered off", "off of",
                   "after stopping", "since stopping", "previously on", "prior", "formerly on", "used to be on",
@@ -209,14 +210,16 @@ CLAUSE_BREAKS = {".", ";", "!", "?", "but", "now", "currently", "then", "still",
                  "whereas"}
 
 
-_FILLERS = frozenset({"both", "either", "also", "already", "too", "a", "an", "her", "his", "their",
-                       "the", "all", "of", "high", "dose",
+_FILLERS = frozenset({"both", "either", "also", "already", "too", "a", "an", "her", "his", "their", "cycles",
+                      "cycle", "doses", "courses", "course", "infusions", "infusion", "rounds", "months", "weeks",
+                      "the", "all", "of", "high", "dose",
                       "low", "full", "max", "maximal", "maximum", "oral", "iv", "sc", "weekly", "daily"})
 
 
 def _phrases_before(tokens: list[Token], index: int, cues: tuple[str, ...], window: int) -> str | None:
     """The longest cue ending right before token `index`, looking back at most `window` tokens."""
-    lows = [t.low for t in tokens[max(0, index - window - 2):index] if t.low not in _FILLERS][-window:]
+    lows = [t.low for t in tokens[max(0, index - window - 4):index]
+            if t.low not in _FILLERS and not t.low[0].isdigit()][-window:]
     joined = " ".join(lows)
     best = None
     for cue in cues:
@@ -249,6 +252,8 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention]) -> dict[str, st
             mode = cue_mode
         elif between and not in_list:
             mode = None
+        elif mode == "stopped" and _dose_follows(tokens, m):
+            mode = "current"  # "no DMARD, pred 20": a drug with its dose is being taken
         if _is_question_subject(tokens, m, between):
             mode = None
         concept = m.term.concept
@@ -256,7 +261,8 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention]) -> dict[str, st
         clause_drugs.append(concept)
         after = " ".join(t.low for t in tokens[m.last + 1:m.last + 9] if t.low not in _FILLERS
                          and t.low not in {"have", "has", "had", "were", "was", "is", "are"})
-        if _starts_with_any(after, FAILED_AFTER) or _after_list_failed(tokens, m.last):
+        if _starts_with_any(after, FAILED_AFTER) or _after_list_failed(tokens, m.last) \
+                or _failure_later_in_clause(tokens, m, mentions):
             for c in clause_drugs:
                 status[c] = "failed"
         last_end = m.last
@@ -264,6 +270,11 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention]) -> dict[str, st
 
 
 _LIST_WORDS = frozenset({",", "and", "or", "&", "+", "/", "plus", "nor", "both", "then"})
+
+
+def _dose_follows(tokens: list[Token], mention: Mention) -> bool:
+    nxt = tokens[mention.last + 1].low if mention.last + 1 < len(tokens) else ""
+    return nxt[:1].isdigit()
 
 
 def _is_question_subject(tokens: list[Token], mention: Mention, between: list[str]) -> bool:
@@ -274,6 +285,21 @@ def _is_question_subject(tokens: list[Token], mention: Mention, between: list[st
 
 def _is_dose_word(word: str) -> bool:
     return bool(re.fullmatch(r"\d+(?:[.,]\d+)?|mg|g|mcg|kg|d|day|daily|week|wk|weekly|per|of|a|/", word))
+
+
+_LATE_FAILURE = ("no response", "no improvement", "did not work", "didn't work", "ineffective", "no benefit",
+                 "not effective", "no effect")
+
+
+def _failure_later_in_clause(tokens: list[Token], mention: Mention, mentions: list[Mention]) -> bool:
+    """"rituximab 1g x2 given 6 months ago, no response": a failure phrase before the clause ends."""
+    starts = {m.first for m in mentions if m.term.kind == "drug"}
+    for j in range(mention.last + 1, min(len(tokens), mention.last + 12)):
+        if tokens[j].low in CLAUSE_BREAKS or j in starts:
+            return False
+        if _starts_with_any(" ".join(t.low for t in tokens[j:j + 3]), _LATE_FAILURE):
+            return True
+    return False
 
 
 def _after_list_failed(tokens: list[Token], last: int) -> bool:
@@ -476,7 +502,7 @@ def find_intents(text: str) -> tuple[Intent, ...]:
 _OFF_ALL_RE = re.compile(
     r"\boff\s+(?:all|every(?:thing)?|any)\b(?:\s+(?:immunosuppress\w*|treatment|therapy|meds?|"
     r"medications?|drugs?))?|\boff\s+(?:treatment|therapy|meds|medications?)\b|\bno\s+(?:treatment|therapy|"
-    r"meds|medications?|immunosuppress\w*)\b|\bnot\s+on\s+(?:any(?:thing)?|treatment|therapy)\b(?![\s\w-]*sparing)"
+    r"meds|medications?|immunosuppress\w*)\b|\bnot\s+on\s+(?:any(?:thing)?|treatment|therapy)\b(?![\s\w-]*spar)"
     r"|\buntreated\b|\bdrug[\s-]free\b|\btreatment[\s-]free\b|\boff\s+all\s+immunosuppress\w*"
     r"|\b(?:stopped|stopping|discontinued|came\s+off)\s+(?:all|every(?:thing)?)\b"
     r"|\bno\s+(?:current|other|ongoing|further)\s+(?:treatment|therapy|meds|medications?|immunosuppress\w*|drugs?)\b"
@@ -485,8 +511,9 @@ _OFF_PRED_RE = re.compile(
     r"\boff\s+(?:of\s+)?(?:the\s+)?(?:pred\w*|steroids?|glucocorticoids?|corticosteroids?|gcs?)\b"
     r"|\b(?:no|not\s+on|stopped|stopping|discontinued|discontinuing|weaned\s+off|tapered\s+off|never\s+(?:had|on)"
     r"|came\s+off|coming\s+off|finished)\s+(?:the\s+|her\s+|his\s+|their\s+)?"
-    r"(?:any\s+)?(?:pred\w*|steroids?|glucocorticoids?|corticosteroids?)\b(?![\s-]*sparing)"
-    r"|\b(?:pred\w*|steroids?)\s+(?:stopped|discontinued|tapered\s+off|weaned(?:\s+off)?)\b"
+    r"(?:any\s+)?(?:pred\w*|steroids?|glucocorticoids?|corticosteroids?)\b(?![\s-]*spar)"
+    r"|\b(?:pred\w*|steroids?)\s+(?:was\s+|were\s+|has\s+been\s+|have\s+been\s+|got\s+)?"
+    r"(?:stopped|discontinued|tapered\s+off|weaned(?:\s+off)?|withdrawn)\b"
     r"|\bsteroid[\s-]free\b|\bpred\w*\s*(?:=|:)?\s*(?:0|zero|none|nil)\b(?!\.\d)|\boff\s+pred",
     re.IGNORECASE)
 _EVERYTHING_FAILED_RE = re.compile(

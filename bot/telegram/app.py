@@ -14,12 +14,12 @@ from collections.abc import Mapping
 from telegram import BotCommand
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.telegram.config import Config, ConfigError
 from bot.telegram.handlers import COMMANDS, Core, Handlers
 from bot.telegram.logsafety import configure_logging
-from bot.telegram.transport import RetryingRequest
+from bot.telegram.transport import RetryingRequest, UpdatesRequest
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,17 @@ ALLOWED_UPDATES = ("message", "callback_query", "inline_query")
 CONCURRENT_UPDATES = 64  # updates handled at once; the core is fast, sends overlap
 RATE_LIMIT_RETRIES = 3  # 429s retried by AIORateLimiter after retry_after
 BOOTSTRAP_RETRIES = 3  # start-up calls (getMe, deleteWebhook/setWebhook)
+
+
+class _QuietInvalidToken(logging.Filter):
+    """PTB logs a refused token with two tracebacks; `run` says it in one line instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        refused = isinstance(error, InvalidToken) or isinstance(
+            getattr(error, "__cause__", None), InvalidToken
+        )
+        return not (refused and record.name.startswith("telegram"))
 
 
 def build_application(
@@ -48,7 +59,7 @@ def build_application(
         .base_url(config.base_url)
         .base_file_url(config.base_url.removesuffix("/bot") + "/file/bot")
         .request(request or RetryingRequest(connection_pool_size=128, **timeouts))
-        .get_updates_request(updates_request or HTTPXRequest(**timeouts))
+        .get_updates_request(updates_request or UpdatesRequest(**timeouts))
         .rate_limiter(AIORateLimiter(overall_max_rate=config.max_rate, max_retries=RATE_LIMIT_RETRIES))
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(_post_init)
@@ -99,7 +110,8 @@ def run(env: Mapping[str, str] | None = None) -> int:
     except ConfigError as err:
         print(f"bot serve: {err}", file=sys.stderr)
         return 2
-    configure_logging(config.log_level, (config.token,), config.log_message_text)
+    handler = configure_logging(config.log_level, (config.token,), config.log_message_text)
+    handler.addFilter(_QuietInvalidToken())
     if config.log_message_text:
         log.warning("LOG_MESSAGE_TEXT=1: message text is logged; turn it off after debugging")
     try:

@@ -451,19 +451,24 @@ class FakeBotAPI:
         return {"url": url, "has_custom_certificate": False, "pending_update_count": self.pending()}
 
     def _deliver(self, webhook: Json, update: Json) -> None:
-        """POST an update to the webhook, as Telegram does; remember the HTTP status."""
-        request = urllib.request.Request(
-            webhook["url"], data=json.dumps(update).encode(), method="POST",
-            headers={"Content-Type": "application/json",
-                     "X-Telegram-Bot-Api-Secret-Token": webhook.get("secret_token") or ""},
-        )  # fmt: skip
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                status = response.status
-        except urllib.error.HTTPError as err:
-            status = err.code
-        except OSError:
-            status = 0
+        """POST an update to the webhook as Telegram does, retrying while it is unreachable."""
+        body = json.dumps(update).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Telegram-Bot-Api-Secret-Token": webhook.get("secret_token") or "",
+        }
+        for attempt in range(6):
+            request = urllib.request.Request(webhook["url"], body, headers, method="POST")
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    status = response.status
+            except urllib.error.HTTPError as err:
+                status = err.code
+            except OSError:
+                status = 0
+            if status and status < 500:
+                break
+            time.sleep(0.1 * 2**attempt)
         with self._cond:
             self.webhook_statuses.append(status)
             if 200 <= status < 300:

@@ -45,12 +45,37 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record), self.secrets)
 
 
+# python-telegram-bot messages whose arguments are raw updates or request data.
+PAYLOAD_MARKERS = (
+    "received data",
+    "with parameters",
+    "return value",
+    "processing update",
+    "pending update",
+)
+WITHHELD = "<withheld: may hold message text; LOG_MESSAGE_TEXT=1 shows it>"
+
+
+class PayloadFilter(logging.Filter):
+    """Withhold the arguments of library log lines that dump updates or request data."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("telegram") and record.args:
+            template = str(record.msg).lower()
+            if any(marker in template for marker in PAYLOAD_MARKERS):
+                args = record.args if isinstance(record.args, tuple) else (record.args,)
+                record.args = tuple(WITHHELD for _ in args)
+        return True
+
+
 def configure_logging(
     level: str, secrets: tuple[str, ...], log_message_text: bool = False, stream=None
 ) -> logging.Handler:
     """Send all logging to stderr through a redacting formatter; return the handler."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets))
+    if not log_message_text:
+        handler.addFilter(PayloadFilter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

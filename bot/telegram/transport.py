@@ -13,14 +13,23 @@ after the wait Telegram asks for. This layer retries the rest:
   A `sendMessage` is NOT retried: Telegram has no idempotency key, so a retry
   could show the reply twice. At most once beats twice for a clinical
   answer; the user can ask again.
+
+`UpdatesRequest`, for getUpdates, replaces an update python-telegram-bot
+cannot parse with a bare `{"update_id": N}`: PTB would otherwise fail the
+whole batch, log its content (message text) at CRITICAL, and fetch the same
+batch forever, so one bad update would stop the bot.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
+import json
 import logging
+from typing import Any
 
 import httpx
+from telegram import Update
 from telegram.error import NetworkError, TimedOut
 from telegram.request import HTTPXRequest, RequestData
 
@@ -96,3 +105,38 @@ class RetryingRequest(HTTPXRequest):
             log.warning("%s failed (%s); retry %d in %.1fs", name, reason, attempt + 1, delay)
             await asyncio.sleep(delay)
         raise AssertionError("unreachable")
+
+
+def _parsable(update: Any) -> Any:
+    """The update if PTB can parse it; else a bare one keeping its id (None without one)."""
+    try:
+        Update.de_json(copy.deepcopy(update), None)
+        return update
+    except Exception:
+        update_id = update.get("update_id") if isinstance(update, dict) else None
+        log.warning("update %s could not be parsed; skipped", update_id)
+        return {"update_id": update_id} if isinstance(update_id, int) else None
+
+
+def sanitise_updates(body: bytes) -> bytes:
+    """A getUpdates answer whose every update PTB can parse."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return body
+    result = payload.get("result") if isinstance(payload, dict) else None
+    if not isinstance(result, list):
+        return body
+    clean = [u for u in map(_parsable, result) if u is not None]
+    if clean == result:
+        return body
+    return json.dumps({**payload, "result": clean}).encode()
+
+
+class UpdatesRequest(HTTPXRequest):
+    """`HTTPXRequest` for getUpdates that skips updates PTB cannot parse."""
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:  # type: ignore[override]
+        """One getUpdates call; a 200 answer is sanitised."""
+        status, body = await super().do_request(*args, **kwargs)
+        return status, sanitise_updates(body) if status == 200 else body

@@ -1,0 +1,263 @@
+"""End to end: `python -m bot serve` as a subprocess against the fake Bot API on 127.0.0.1.
+
+Replies are compared with what the core returns in-process for the same text,
+rendered, so these tests stay true as the core's wording changes. Every test
+checks the captured stderr for the token; the fake server refuses any reply
+Telegram would refuse (bad HTML, too long, bad buttons), and the attempts are
+checked against Telegram's HTML rules again here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from tg_support import (
+    REPLY_TIMEOUT,
+    ROOT,
+    START_TIMEOUT,
+    TOKEN,
+    Serve,
+    assert_no_token,
+    assert_valid_replies,
+    free_port,
+)
+
+from bot import core
+from bot.telegram.fake_api import FakeBotAPI
+from bot.telegram.handlers import APOLOGY
+from bot.telegram.render import render_html
+from bot.telegram.tghtml import visible_text
+
+PRIVATE_DETAIL = "Jane Roe born 1961-02-03"
+_users = itertools.count(50_000)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """One bot for the module, at DEBUG level (the most a log could leak), read timeout 2 s.
+
+    setMyCommands is made to fail at start-up: the bot must log it and serve anyway.
+    """
+    with FakeBotAPI(token=TOKEN) as api:
+        api.inject("setMyCommands", status=400, description="Bad Request: injected")
+        log = tmp_path_factory.mktemp("serve") / "serve.log"
+        serve = Serve(api, log, LOG_LEVEL="DEBUG", TELEGRAM_READ_TIMEOUT="2")
+        serve.wait_ready()
+        yield serve
+        assert serve.stop() == 0
+        assert_no_token(serve.stderr())
+
+
+@pytest.fixture
+def bot(served):
+    """The shared bot; after each test: no token, no message text in its log, valid HTML."""
+    yield served
+    log = served.stderr()
+    assert_no_token(log)
+    assert PRIVATE_DETAIL not in log
+    assert_valid_replies(served.api.attempts())
+
+
+def to(user_id):
+    return lambda call: call.params.get("chat_id") == user_id
+
+
+def ask(bot, text, count=1):
+    """Send `text` from a new user; the sendMessage calls to them."""
+    user = next(_users)
+    bot.api.message(text, user_id=user)
+    return user, bot.api.wait_for("sendMessage", count, REPLY_TIMEOUT, where=to(user))
+
+
+def texts(calls):
+    return [c.params["text"] for c in calls]
+
+
+def test_a_question_in_is_its_rendered_answer_out(bot):
+    question = "flare on 5 mg pred with MTX"
+    expected = core.answer(question)
+    user, sent = ask(bot, question, len(render_html(expected)))
+    assert texts(sent) == render_html(expected)
+    assert all(c.params["parse_mode"] == "HTML" for c in sent)
+    assert expected.kind == "answer" and expected.grades
+    assert "<blockquote>" in sent[0].params["text"]
+    assert all(f"<b>{grade}</b>" in "".join(texts(sent)) for grade in expected.grades)
+    time.sleep(0)  # nothing to wait for: a second reply would already be recorded below
+    assert len(bot.api.calls("sendMessage")) >= len(sent)
+
+
+def test_a_command_gets_the_cores_reply(bot):
+    expected = core.answer("/ref 4")
+    _, sent = ask(bot, "/ref 4", len(render_html(expected)))
+    assert texts(sent) == render_html(expected)
+    assert 4 in expected.references
+
+
+def test_a_button_round_trip_edits_the_question_into_the_answer(bot):
+    question = "relapse on azathioprine"
+    expected = core.answer(question)
+    assert expected.kind == "clarify" and expected.choices
+    user, [asked] = ask(bot, question)
+    rows = asked.params["reply_markup"]["inline_keyboard"]
+    assert [b["text"] for row in rows for b in row][: len(expected.choices)] == [
+        c.label for c in expected.choices
+    ]
+    data = rows[0][0]["callback_data"]
+    message = bot.api.message_of(asked)
+    bot.api.press(data, message=message, user_id=user)
+    [edit] = bot.api.wait_for("editMessageText", 1, REPLY_TIMEOUT, where=to(user))
+    assert edit.params["message_id"] == message["message_id"]
+    assert edit.params["text"] == render_html(core.answer_callback(data))[0]
+    bot.api.wait_for("answerCallbackQuery", 1, REPLY_TIMEOUT,
+                     where=lambda c: c.params.get("callback_query_id"))  # fmt: skip
+
+
+def test_inline_mode_offers_articles(bot):
+    query = "rituximab"
+    update_id = bot.api.inline(query, user_id=next(_users))
+    query_id = bot.api.update(update_id)["inline_query"]["id"]
+    [call] = bot.api.wait_for("answerInlineQuery", 1, REPLY_TIMEOUT,
+                              where=lambda c: c.params["inline_query_id"] == query_id)  # fmt: skip
+    results = call.params["results"]
+    assert results and all(r["type"] == "article" for r in results)
+    first = results[0]["input_message_content"]
+    assert first["message_text"] == render_html(core.answer(query))[0]
+    assert first["parse_mode"] == "HTML"
+
+
+def test_hostile_long_and_malformed_input_and_it_goes_on_serving(bot):
+    hostile = '<b>x</b> </blockquote> &amp; <script>alert(1)</script> @dmpm_test_bot /ref 999'
+    long = ("flare on 5 mg pred with MTX " + PRIVATE_DETAIL + " ") * 60
+    long = long[:4000]
+    bot.api.push_update({"message": {"garbage": True}})  # not a valid Message
+    bot.api.push_update({"some_future_update_kind": {"x": 1}})
+    for text in (hostile, long, "\u202e\u0000 😀" * 50):
+        expected = core.answer(text)
+        _, sent = ask(bot, text, len(render_html(expected)))
+        assert texts(sent) == render_html(expected)
+    ask(bot, "/help")
+
+
+def test_start_up_call_failure_was_logged_and_skipped(bot):
+    assert "setMyCommands failed, skipped" in bot.stderr()
+    ask(bot, "/start")
+
+
+def test_429_is_retried_after_retry_after_and_delivered_once(bot):
+    bot.api.inject("sendMessage", status=429, retry_after=1)
+    user, sent = ask(bot, "/refs", len(render_html(core.answer("/refs"))))
+    first = [c for c in bot.api.attempts("sendMessage") if c.params.get("chat_id") == user]
+    assert len(first) == len(sent) + 1  # one refused by the 429, then each part once
+
+
+def test_502_is_retried_and_delivered_once(bot):
+    bot.api.inject("sendMessage", status=502, times=2)
+    user, sent = ask(bot, "/help", len(render_html(core.answer("/help"))))
+    attempts = [c for c in bot.api.attempts("sendMessage") if c.params.get("chat_id") == user]
+    assert len(attempts) == len(sent) + 2
+
+
+def test_a_slow_answer_within_the_timeout_is_not_sent_twice(bot):
+    bot.api.inject("sendMessage", delay=0.3)
+    user, [sent] = ask(bot, "/start")
+    ask(bot, "/start")  # a later reply is out: any retry of the first would be recorded by now
+    assert [c for c in bot.api.attempts("sendMessage") if c.params.get("chat_id") == user] == [sent]
+
+
+def test_a_send_timing_out_after_it_arrived_is_not_sent_again(bot):
+    bot.api.inject("sendMessage", delay=8)  # longer than TELEGRAM_READ_TIMEOUT=2
+    user = next(_users)
+    update_id = bot.api.message("/start", user_id=user)
+    bot.api.wait_for("sendMessage", 1, REPLY_TIMEOUT, where=to(user))
+    deadline = time.monotonic() + REPLY_TIMEOUT
+    while f"update {update_id} failed: TimedOut" not in bot.stderr():
+        assert time.monotonic() < deadline, "the bot never gave up on the slow send"
+        time.sleep(0.05)
+    ask(bot, "/help")  # still serving
+    sent = [c for c in bot.api.attempts("sendMessage") if c.params.get("chat_id") == user]
+    assert len(sent) == 1  # delivered once; no retry and no apology
+
+
+def test_allow_list_refuses_others_politely(start_serve):
+    with FakeBotAPI(token=TOKEN) as api:
+        serve = start_serve(api, ALLOWED_USER_IDS="4242, 4343")
+        serve.wait_ready()
+        api.message("flare on 5 mg pred with MTX", user_id=777)
+        [refusal] = api.wait_for("sendMessage", 1, REPLY_TIMEOUT, where=to(777))
+        assert "private" in visible_text(refusal.params["text"])
+        assert "777" in refusal.params["text"]
+        api.message("/ref 4", user_id=4343)
+        sent = api.wait_for("sendMessage", 1, REPLY_TIMEOUT, where=to(4343))
+        assert texts(sent)[0] == render_html(core.answer("/ref 4"))[0]
+        assert len(api.calls("sendMessage")) == 1 + len(render_html(core.answer("/ref 4")))
+        assert "user 777 refused" in serve.stderr()
+
+
+def _post(url, update, secret):
+    request = urllib.request.Request(url, json.dumps(update).encode(), method="POST",
+                                     headers={"Content-Type": "application/json",
+                                              "X-Telegram-Bot-Api-Secret-Token": secret})  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=REPLY_TIMEOUT) as response:
+            return response.status
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
+def _listening(port):
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        assert time.monotonic() < deadline, "the webhook server never listened"
+        time.sleep(0.05)
+
+
+def test_webhook_mode_checks_the_secret(start_serve):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/tg-hook"
+    with FakeBotAPI(token=TOKEN) as api:
+        serve = start_serve(api, WEBHOOK_URL=url, WEBHOOK_SECRET="s3cret-Value_1",
+                            WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port))  # fmt: skip
+        serve.wait_ready("setWebhook")
+        [hook] = api.calls("setWebhook")
+        assert hook.params["url"] == url and hook.params["secret_token"] == "s3cret-Value_1"
+        _listening(port)
+        forged = {"update_id": 999, "message": {"message_id": 1, "date": 0, "text": "/help",
+                  "chat": {"id": 66, "type": "private"},
+                  "from": {"id": 66, "is_bot": False, "first_name": "F"}}}  # fmt: skip
+        assert _post(url, forged, "wrong") == 403
+        api.message("/ref 4", user_id=4444)  # the fake delivers it with the right secret
+        sent = api.wait_for("sendMessage", 1, REPLY_TIMEOUT, where=to(4444))
+        assert texts(sent)[0] == render_html(core.answer("/ref 4"))[0]
+        assert api.calls("getUpdates") == []
+        assert api.calls("sendMessage", ) == sent or all(c.params["chat_id"] == 4444
+                                                         for c in api.calls("sendMessage"))  # fmt: skip
+        assert serve.stop() == 0
+
+
+def test_without_a_token_one_clear_line_and_exit_2():
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("TELEGRAM_")}
+    done = subprocess.run([sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=START_TIMEOUT)  # fmt: skip
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "TELEGRAM_BOT_TOKEN" in lines[0]
+    assert "Traceback" not in done.stderr
+
+
+def test_a_refused_token_exits_1_without_showing_it(start_serve):
+    with FakeBotAPI(token="999:another-token-entirely-xxxxxxxxxxxxxxxx") as api:
+        serve = start_serve(api)
+        assert serve.proc.wait(START_TIMEOUT) == 1
+        assert "Telegram refused TELEGRAM_BOT_TOKEN" in serve.stderr()
+        assert "Traceback" not in serve.stderr()

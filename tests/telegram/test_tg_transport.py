@@ -1,0 +1,107 @@
+"""Retries against the fake Bot API: 5xx and unsent requests retried, sendMessage never twice."""
+
+import httpx
+import pytest
+from telegram import Bot
+from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.request import HTTPXRequest
+from tg_support import TOKEN
+
+from bot.telegram.fake_api import FakeBotAPI
+from bot.telegram.transport import RetryingRequest, may_retry, sanitise_updates
+
+SLOW = 5.0  # the fake's delay; the client gives up after SHORT (a safety margin of 10x)
+SHORT = 0.5
+
+
+@pytest.fixture
+async def api_bot():
+    with FakeBotAPI(token=TOKEN) as api:
+        bot = Bot(TOKEN, base_url=api.base_url, request=RetryingRequest(backoff=0.01))
+        async with bot:
+            yield api, bot
+
+
+def caused(error, cause):
+    error.__cause__ = cause
+    return error
+
+
+def test_policy_retries_what_cannot_have_taken_effect():
+    refused = caused(NetworkError("x"), httpx.ConnectError("refused"))
+    connect_timeout = caused(TimedOut(), httpx.ConnectTimeout("slow connect"))
+    read_timeout = caused(TimedOut(), httpx.ReadTimeout("no answer"))
+    dropped = caused(NetworkError("x"), httpx.RemoteProtocolError("closed"))
+    assert may_retry("sendMessage", refused) and may_retry("sendMessage", connect_timeout)
+    assert not may_retry("sendMessage", read_timeout)
+    assert not may_retry("sendMessage", dropped)
+    assert may_retry("editMessageText", read_timeout) and may_retry("answerCallbackQuery", dropped)
+
+
+async def test_502_then_success_delivers_once(api_bot):
+    api, bot = api_bot
+    api.inject("sendMessage", status=502, times=2)
+    await bot.send_message(1, "hello")
+    assert len(api.attempts("sendMessage")) == 3
+    assert len(api.calls("sendMessage")) == 1
+
+
+async def test_persistent_5xx_gives_up_after_the_retries(api_bot):
+    api, bot = api_bot
+    api.inject("sendMessage", status=500, times=10)
+    with pytest.raises(NetworkError):
+        await bot.send_message(1, "hello")
+    assert len(api.attempts("sendMessage")) == 4
+    assert api.calls("sendMessage") == []
+
+
+async def test_a_send_that_timed_out_after_arriving_is_not_sent_again(api_bot):
+    api, bot = api_bot
+    api.inject("sendMessage", delay=SLOW)
+    with pytest.raises(TimedOut):
+        await bot.send_message(1, "hello", read_timeout=SHORT)
+    assert len(api.attempts("sendMessage")) == 1
+    assert len(api.calls("sendMessage")) == 1  # it did arrive: once, never twice
+
+
+async def test_an_idempotent_call_that_timed_out_is_retried(api_bot):
+    api, bot = api_bot
+    api.inject("answerCallbackQuery", delay=SLOW)
+    assert await bot.answer_callback_query("7", read_timeout=SHORT) is True
+    assert len(api.attempts("answerCallbackQuery")) == 2
+
+
+async def test_a_client_error_is_not_retried(api_bot):
+    api, bot = api_bot
+    with pytest.raises(BadRequest, match="parse entities"):
+        await bot.send_message(1, "<p>not telegram html</p>", parse_mode="HTML")
+    assert len(api.attempts("sendMessage")) == 1
+
+
+async def test_an_unreachable_api_is_retried_then_reported(monkeypatch):
+    with FakeBotAPI(token=TOKEN) as api:
+        base_url = api.base_url  # nothing listens there once the block ends
+    attempts = []
+    send = HTTPXRequest.do_request
+
+    async def counting(self, url, *args, **kwargs):
+        attempts.append(url)
+        return await send(self, url, *args, **kwargs)
+
+    monkeypatch.setattr(HTTPXRequest, "do_request", counting)
+    request = RetryingRequest(backoff=0.01)
+    with pytest.raises(NetworkError):
+        async with Bot(TOKEN, base_url=base_url, request=request):
+            pass
+    assert len(attempts) == request.retries + 1
+    assert all(url.endswith("/getMe") for url in attempts)
+
+
+def test_unparsable_updates_are_replaced_by_bare_ones():
+    good = {"update_id": 2, "message": {"message_id": 1, "date": 0, "text": "hi",
+            "chat": {"id": 5, "type": "private"}}}  # fmt: skip
+    body = b'{"ok": true, "result": [{"update_id": 1, "message": {"bad": 1}}, %s, {"x": 1}]}'
+    clean = sanitise_updates(body % httpx.Response(200, json=good).content)
+    assert httpx.Response(200, content=clean).json()["result"] == [{"update_id": 1}, good]
+    untouched = b'{"ok": true, "result": []}'
+    assert sanitise_updates(untouched) is untouched

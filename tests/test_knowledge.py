@@ -1,0 +1,226 @@
+"""The knowledge base: verbatim passages, references, the build's checks, the database."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot import store
+from bot.knowledge import KnowledgeError, knowledge_dir, load_corpus
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_SOURCE = ROOT.parent / "shared" / "source" / "alhefny-recurrent-resistant-dm-pm.md"
+
+# DESIGN.md: "Topic-to-reference mapping, from the references' titles".
+DESIGN_TOPIC_REFS = {
+    "rituximab": (1, 2), "ivig": (3, 4), "cyclosporine": (5,), "tacrolimus": (6,), "ild": (6,),
+    "mycophenolate": (7, 8), "chlorambucil": (9,), "cyclophosphamide": (10,), "etanercept": (11,),
+    "infliximab": (12,), "tnf": (11, 12, 13),
+}
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return load_corpus()
+
+
+@pytest.fixture()
+def knowledge_copy(tmp_path: Path) -> Path:
+    """A writable copy of knowledge/ to break on purpose."""
+    target = tmp_path / "knowledge"
+    shutil.copytree(knowledge_dir(), target)
+    return target
+
+
+def test_the_copy_is_the_source_verbatim(corpus) -> None:
+    if not SHARED_SOURCE.exists():
+        pytest.skip("shared/ is not beside this checkout")
+    assert corpus.source == SHARED_SOURCE.read_text(encoding="utf-8")
+
+
+def test_every_passage_is_verbatim_in_the_repaired_source(corpus) -> None:
+    for passage in corpus.passages:
+        assert passage.text in corpus.repaired, passage.id
+
+
+def test_repairs_change_only_what_they_name(corpus) -> None:
+    """Undoing every repair's replace gives back the source: nothing else was touched."""
+    text = corpus.repaired
+    for repair in reversed(corpus.repairs):
+        if repair.replace:
+            assert text.count(repair.replace) >= 1, repair.id
+    assert len(corpus.repairs) >= 5
+    assert "$" not in corpus.repaired and "<sup>" not in corpus.repaired
+    assert "Correspondence to" not in corpus.repaired.split("## INTRODUCTION")[1]
+
+
+def test_passages_cover_the_whole_body(corpus) -> None:
+    """Every sentence between the introduction and the references is in some passage."""
+    body = corpus.repaired.split("## INTRODUCTION")[1].split("## REFERENCES")[0]
+    joined = "\n".join(p.text for p in corpus.passages)
+    for line in body.splitlines():
+        text = re.sub(r"^\s*(?:[-*]|\d+\.)\s+", "", line).strip()
+        if not text or text.startswith("#"):
+            continue
+        for sentence in re.split(r"(?<=[.:?])\s+(?=[A-Z])", text):
+            assert sentence in joined, f"not covered by any passage: {sentence!r}"
+
+
+def test_grades_printed_in_the_source_are_all_attached(corpus) -> None:
+    printed = re.findall(r"\(Grade (\w\w)\)", corpus.repaired)
+    attached = [p.grade for p in corpus.passages if p.grade]
+    assert sorted(printed) == sorted(attached) == sorted(["2C", "2C", "2C", "2C", "2B", "2C", "1C", "2C"])
+
+
+def test_references_are_parsed_and_numbered_as_in_the_source(corpus) -> None:
+    refs = {r.number: r for r in corpus.references}
+    assert sorted(refs) == list(range(1, 14))
+    assert refs[1].authors == "Noss EH, Hausner-Sypek DL, Weinblatt ME."
+    assert refs[1].title == "Rituximab as therapy for refractory polymyositis and dermatomyositis"
+    assert (refs[1].journal, refs[1].year, refs[1].volume, refs[1].pages) == ("J Rheumatol", 2006, "33", "1021")
+    assert refs[7].title == "Mycophenolate mofetil in dermatomyositis: is it safe?"
+    assert refs[9].title.startswith("Chlorambucil. An effective")
+    assert refs[11].authors == "Muscle Study Group."
+    assert (refs[13].journal, refs[13].pages) == ("Ann Rheum Dis", "1233")
+    for ref in corpus.references:
+        assert ref.text in corpus.repaired
+        assert ref.pubmed_url.startswith("https://pubmed.ncbi.nlm.nih.gov/?term=")
+
+
+def test_every_reference_supports_some_passage(corpus) -> None:
+    cited = {n for p in corpus.passages for n in p.references}
+    assert cited == set(range(1, 14))
+
+
+def test_topic_reference_map_is_designs(corpus) -> None:
+    assert dict(corpus.topic_refs) == DESIGN_TOPIC_REFS
+    for passage in corpus.passages:
+        expected = sorted({n for t in passage.topics for n in DESIGN_TOPIC_REFS.get(t, ())})
+        assert list(passage.references) == expected, passage.id
+
+
+def test_key_passages_cite_the_designs_references(corpus) -> None:
+    by_id = {p.id: p for p in corpus.passages}
+    assert by_id["rituximab.regimen"].references == (1, 2)
+    assert by_id["ivig.second-line"].references == (3, 4)
+    assert by_id["cyclosporine.study"].references == (5,)
+    assert by_id["ild.tacrolimus"].references == (6,)
+    assert by_id["mycophenolate.alternative"].references == (7, 8)
+    assert by_id["alkylating.reserve"].references == (9, 10)
+    assert by_id["tnf.last-resort"].references == (11, 12, 13)
+
+
+def test_lexicon_covers_names_abbreviations_brands_and_spellings(corpus) -> None:
+    terms = {(t.term.lower(), t.concept) for t in corpus.lexicon}
+    for term, concept in [("mtx", "methotrexate"), ("imuran", "azathioprine"), ("rituxan", "rituximab"),
+                          ("mabthera", "rituximab"), ("ciclosporin", "cyclosporine"), ("cellcept", "mycophenolate"),
+                          ("prograf", "tacrolimus"), ("remicade", "infliximab"), ("enbrel", "etanercept"),
+                          ("ivig", "ivig"), ("prednisolone", "prednisone"), ("ild", "ild"), ("dm", "dm"),
+                          ("tumour necrosis factor", "tnf"), ("relapse", "flare"), ("refractory", "resistant")]:
+        assert (term, concept) in terms
+
+
+# --- the build's checks ---------------------------------------------------------------------
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("file", "old", "new", "message"), [
+    ("passages.toml", "we suggest IVIG as the second-line agent", "we suggest IVIG as the first-line agent",
+     "passage 'ivig.second-line': not found verbatim"),
+    ("topic_refs.toml", "tnf = [11, 12, 13]", "tnf = [11, 12, 14]", "reference 14 does not exist"),
+    ("passages.toml", 'grade = "2B"', 'grade = "2X"', "malformed grade '2X'"),
+    ("passages.toml", 'grade = "1C"\n', "", "the text prints Grade ['1C'], the grade field is None"),
+    ("passages.toml", 'treatment options (Grade 1C)."\ngrade = "1C"', 'treatment options"',
+     "Grade 1C printed at repaired source line"),
+    ("repairs.toml", 'find = "800 mg/m<sup>2</sup> every"', 'find = "900 mg/m<sup>2</sup> every"',
+     "repair 'cyclophosphamide-bsa-html'"),
+    ("source.md", "- 4. Cherin P", "- 4. Cherin P\n- 4. Cherin P", "repair 'ref-4-number'"),
+])
+def test_build_fails_naming_the_offender(knowledge_copy: Path, tmp_path: Path, file, old, new, message) -> None:
+    _edit(knowledge_copy / file, old, new)
+    with pytest.raises(KnowledgeError, match=re.escape(message)):
+        store.build(tmp_path / "k.db", knowledge_copy)
+    assert not (tmp_path / "k.db").exists()
+
+
+def test_build_is_idempotent(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.db", tmp_path / "b.db"
+    store.build(first)
+    store.build(second)
+    dump = [list(sqlite3.connect(p).iterdump()) for p in (first, second)]
+    assert dump[0] == dump[1]
+    store.build(first)
+    assert list(sqlite3.connect(first).iterdump()) == dump[0]
+
+
+def test_rebuilds_when_a_knowledge_file_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 knowledge_copy: Path) -> None:
+    db = tmp_path / "k.db"
+    monkeypatch.setattr(store, "knowledge_dir", lambda: knowledge_copy)
+    monkeypatch.setattr("bot.knowledge.knowledge_dir", lambda: knowledge_copy)
+    store.ensure_built(db)
+    built = db.stat().st_mtime_ns
+    store.ensure_built(db)
+    assert db.stat().st_mtime_ns == built  # fresh: not rebuilt
+    _edit(knowledge_copy / "lexicon.toml", '"Leukeran", ', '"Leukeran", "Leukeranne", ')
+    store.ensure_built(db)
+    conn = store.open_read_only(db)
+    assert conn.execute("SELECT count(*) FROM lexicon WHERE term = 'Leukeranne'").fetchone()[0] == 1
+
+
+def test_database_refuses_writes(tmp_path: Path) -> None:
+    conn = store.open_read_only(tmp_path / "k.db")
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        conn.execute("DELETE FROM passages")
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        conn.execute("CREATE TABLE x (y)")
+
+
+def test_database_has_the_tables_a_reviewer_browses(tmp_path: Path) -> None:
+    conn = store.open_read_only(tmp_path / "k.db")
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"passages", "passages_fts", "references", "passage_references", "topic_references", "lexicon",
+            "repairs", "metadata"} <= tables
+    assert conn.execute("SELECT count(*) FROM passages").fetchone()[0] == len(load_corpus().passages)
+    assert conn.execute("SELECT value FROM metadata WHERE key = 'sources_hash'").fetchone()[0] == store.current_hash()
+
+
+# --- search ---------------------------------------------------------------------------------
+
+HOSTILE = ['"', '""', "NEAR(", "NEAR(a b", "*", "rituximab*", "OR", "AND", "NOT", "a OR", "(((", ")))",
+           "", "   ", "\t\n", "x" * 10_000, "rituximab " * 2_000, "😀🔥", "a\0b", "rituximab\0", "مرحبا بالعالم",
+           "\u202eabc", "text:foo", "passages_fts:rituximab", "^rituximab", "'; DROP TABLE passages; --",
+           "-rituximab", "+ivig", "{a b}", "[ivig]", "col:", "\\", "%", "_", "rituximab OR"]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=[repr(t[:20]) for t in HOSTILE])
+def test_search_never_fails_on_user_text(text: str) -> None:
+    from bot.core import search
+
+    hits = search(text)
+    assert isinstance(hits, list)
+    assert len(hits) <= 5
+    for hit in hits:
+        assert hit.text
+
+
+def test_search_ranks_rituximab_passages_with_their_references() -> None:
+    from bot.core import search
+
+    hits = search("rituximab")
+    assert hits and all("rituximab" in h.text.lower() for h in hits)
+    assert all({1, 2} <= set(h.references) for h in hits)
+    assert [h.score for h in hits] == sorted(h.score for h in hits)
+
+
+def test_fts_query_quotes_every_word() -> None:
+    assert store.fts_query('NEAR(a "b" *') == '"near" OR "a" OR "b"'
+    assert store.fts_query("  \0 ") is None

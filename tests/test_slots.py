@@ -1,0 +1,129 @@
+"""The slot extractor, table-driven: what is understood from the way clinicians type."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core import knowledge_base
+from bot.slots import LB_TO_KG, extract
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    return knowledge_base().lexicon
+
+
+# (text, expected fields) — only the fields named are checked.
+TABLE = [
+    # prednisone: units, phrasings, steroid words
+    ("flare on 5 mg pred with MTX", {"prednisone": 5.0, "current": ("methotrexate",), "situation": "flare"}),
+    ("relapse at pred 15 + aza", {"prednisone": 15.0, "current": ("azathioprine",)}),
+    ("flare on 7.5 mg/d prednisone", {"prednisone": 7.5}),
+    ("flare, prednisone 20 mg daily", {"prednisone": 20.0}),
+    ("flare on 5mg prednisolone", {"prednisone": 5.0, "steroid_word": "prednisolone"}),
+    ("flare on steroids 12.5 mg", {"prednisone": 12.5, "steroid_word": "steroids"}),
+    ("flare on glucocorticoids 30mg/day", {"prednisone": 30.0, "steroid_word": "glucocorticoids"}),
+    ("flare on 0.5 mg/kg pred, 60 kg", {"prednisone": 30.0, "prednisone_mg_per_kg": 0.5, "weight_kg": 60.0}),
+    ("flare on 0.5 mg/kg pred", {"prednisone": None, "prednisone_mg_per_kg": 0.5}),
+    ("flare at 15 mg", {"prednisone": 15.0}),
+    ("flare >10mg pred", {"prednisone": 10.0, "prednisone_cmp": ">"}),
+    ("flare on less than 10 mg prednisone", {"prednisone": 10.0, "prednisone_cmp": "<"}),
+    ("flare on 7,5 mg pred", {"prednisone": 7.5}),
+    ("flare on pred 5 and methotrexate 25mg weekly", {"prednisone": 5.0, "current": ("methotrexate",)}),
+    ("stopped pred 3 months ago, flaring on MTX", {"prednisone": "off", "current": ("methotrexate",)}),
+    ("flare off pred", {"prednisone": "off"}),
+    ("flare, not on steroids", {"prednisone": "off"}),
+    ("relapse after stopping prednisone", {"prednisone": "off"}),
+    ("flare, off all immunosuppression", {"prednisone": "off", "off_all": True, "current": ()}),
+    ("flare, no DMARD, pred 20", {"prednisone": 20.0, "sparing_unknown_negated": True}),
+    ("flare on prednisone 20mg/day, not on any steroid sparing", {"prednisone": 20.0, "off_all": False}),
+    ("relapse on azathioprine", {"prednisone": None, "current": ("azathioprine",)}),
+    # drugs: history, negation, lists, brands, typos
+    ("refractory DM after RTX", {"failed": ("rituximab",), "disease": "DM", "situation": "resistant"}),
+    ("failed MTX, AZA and rituximab", {"failed": ("methotrexate", "azathioprine", "rituximab")}),
+    ("MTX and AZA both failed", {"failed": ("methotrexate", "azathioprine")}),
+    ("rituximab didn't work", {"failed": ("rituximab",)}),
+    ("not responding to IVIG", {"failed": ("ivig",)}),
+    ("despite rituxan", {"failed": ("rituximab",)}),
+    ("refractory to cellcept", {"failed": ("mycophenolate",)}),
+    ("PM not better on MabThera", {"failed": ("rituximab",), "disease": "PM"}),
+    ("IVIG after rituximab failure", {"failed": ("rituximab",), "mentioned": ("ivig", "rituximab")}),
+    ("polymyositis failed rituximab, IVIG?", {"failed": ("rituximab",)}),
+    ("not on MTX", {"stopped": ("methotrexate",)}),
+    ("never had rituximab", {"stopped": ("rituximab",)}),
+    ("stopped azathioprine", {"stopped": ("azathioprine",)}),
+    ("flare on imuran", {"current": ("azathioprine",)}),
+    ("flare on azathiprine", {"current": ("azathioprine",)}),
+    ("flare on methotrexat", {"current": ("methotrexate",)}),
+    ("tacrolimis dose", {"mentioned": ("tacrolimus",)}),
+    ("ciclosporin", {"mentioned": ("cyclosporine",)}),
+    ("Neoral", {"mentioned": ("cyclosporine",)}),
+    ("mycophenolate mofetil", {"mentioned": ("mycophenolate",)}),
+    ("tumour necrosis factor inhibitors", {"mentioned": ("tnf",)}),
+    ("anti-TNF", {"mentioned": ("tnf",)}),
+    ("Remicade", {"mentioned": ("infliximab",)}),
+    ("failed CNIs", {"failed": ("calcineurin",)}),
+    # guards against short-string false matches
+    ("I'll see the patient at 3 pm", {"mentioned": ()}),
+    ("the tac toe game", {"mentioned": ()}),
+    ("the context (ctx) of the question", {"mentioned": ()}),
+    ("predict the weather", {"mentioned": ()}),
+    ("metro station", {"mentioned": ()}),
+    ("ritual", {"mentioned": ()}),
+    ("tactics", {"mentioned": ()}),
+    ("a rash decision", {"rash": True}),  # a real ambiguity: rash is a lexicon word
+    # disease, ILD, rash, severity, weight, BSA
+    ("dermatomyositis", {"disease": "DM"}),
+    ("polymyositis", {"disease": "PM"}),
+    ("DM and PM", {"disease": None}),
+    ("ILD in DM", {"ild": True}),
+    ("interstitial lung disease", {"ild": True}),
+    ("Gottron papules", {"rash": True}),
+    ("severe flare", {"severity": "severe"}),
+    ("mild relapse", {"severity": "mild"}),
+    ("IVIG for 72 kg", {"weight_kg": 72.0, "mentioned": ("ivig",)}),
+    ("IVIG 72kg", {"weight_kg": 72.0}),
+    ("weight 65", {"weight_kg": 65.0}),
+    ("IVIG for 154 lb", {"weight_kg": 154 * LB_TO_KG, "weight_lb": 154.0}),
+    ("rituximab BSA 1.8", {"bsa_m2": 1.8}),
+    ("cyclophosphamide 1.6 m2", {"bsa_m2": 1.6}),
+    ("cyclophosphamide 1.7 m²", {"bsa_m2": 1.7}),
+    ("tacrolimus 0.2 mg/kg", {"weight_kg": None}),
+    ("IVIG 2 g/kg", {"weight_kg": None}),
+    # intents, grades, definitions, uncovered topics
+    ("what does 2C mean", {"grades_asked": ("2C",)}),
+    ("grade 1 vs 2", {"grades_asked": ("1", "2")}),
+    ("everything has failed", {"everything_failed": True}),
+    ("refractory to multiple treatments", {"multiple_failed": True}),
+    ("what is recurrent disease", {"definition_of": ("recurrent",)}),
+    ("scleroderma", {"uncovered": ("scleroderma",)}),
+    ("hydroxychloroquine", {"uncovered": ("other_drugs",)}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), TABLE, ids=[t for t, _ in TABLE])
+def test_extract(lexicon, text: str, expected: dict) -> None:
+    slots = extract(text, lexicon)
+    for field, value in expected.items():
+        got = getattr(slots, field)
+        if isinstance(value, float):
+            assert got == pytest.approx(value), field
+        else:
+            assert got == value, field
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("IVIG dose", "dose"), ("how much rituximab", "dose"), ("rituximab regimen", "dose"),
+    ("how strong is the evidence", "grade"), ("what grade", "grade"), ("studies of IVIG", "evidence"),
+    ("how does rituximab work", "mechanism"), ("side effects of MMF", "caution"), ("is IVIG expensive", "cost"),
+    ("references for IVIG", "reference"), ("define resistant", "definition"), ("what does 2B mean", "legend"),
+    ("treatment ladder", "ladder"), ("help", "help"), ("what can you do?", "help"),
+])
+def test_intents(lexicon, text: str, intent: str) -> None:
+    assert intent in extract(text, lexicon).intents
+
+
+def test_long_text_is_read_up_to_the_token_cap(lexicon) -> None:
+    slots = extract("flare on 5 mg pred " + "blah " * 5000 + " rituximab", lexicon)
+    assert slots.prednisone == 5.0
+    assert "rituximab" not in slots.mentioned
