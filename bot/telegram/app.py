@@ -34,9 +34,7 @@ class _QuietInvalidToken(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        refused = isinstance(error, InvalidToken) or isinstance(
-            getattr(error, "__cause__", None), InvalidToken
-        )
+        refused = isinstance(error, InvalidToken) or isinstance(getattr(error, "__cause__", None), InvalidToken)
         return not (refused and record.name.startswith("telegram"))
 
 

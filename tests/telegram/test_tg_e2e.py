@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -32,7 +33,6 @@ from tg_support import (
 
 from bot import core
 from bot.telegram.fake_api import FakeBotAPI
-from bot.telegram.handlers import APOLOGY
 from bot.telegram.render import render_html
 from bot.telegram.tghtml import visible_text
 
@@ -90,15 +90,21 @@ def test_a_question_in_is_its_rendered_answer_out(bot):
     assert expected.kind == "answer" and expected.grades
     assert "<blockquote>" in sent[0].params["text"]
     assert all(f"<b>{grade}</b>" in "".join(texts(sent)) for grade in expected.grades)
-    time.sleep(0)  # nothing to wait for: a second reply would already be recorded below
-    assert len(bot.api.calls("sendMessage")) >= len(sent)
+    assert_once(bot, user, sent)
+
+
+def assert_once(bot, user, sent):
+    """Once a later question is answered, `user` has had exactly `sent`, nothing twice."""
+    ask(bot, "/start")
+    assert [c for c in bot.api.attempts("sendMessage") if to(user)(c)] == sent
 
 
 def test_a_command_gets_the_cores_reply(bot):
     expected = core.answer("/ref 4")
-    _, sent = ask(bot, "/ref 4", len(render_html(expected)))
+    user, sent = ask(bot, "/ref 4", len(render_html(expected)))
     assert texts(sent) == render_html(expected)
     assert 4 in expected.references
+    assert_once(bot, user, sent)
 
 
 def test_a_button_round_trip_edits_the_question_into_the_answer(bot):
@@ -107,9 +113,7 @@ def test_a_button_round_trip_edits_the_question_into_the_answer(bot):
     assert expected.kind == "clarify" and expected.choices
     user, [asked] = ask(bot, question)
     rows = asked.params["reply_markup"]["inline_keyboard"]
-    assert [b["text"] for row in rows for b in row][: len(expected.choices)] == [
-        c.label for c in expected.choices
-    ]
+    assert [b["text"] for row in rows for b in row][: len(expected.choices)] == [c.label for c in expected.choices]
     data = rows[0][0]["callback_data"]
     message = bot.api.message_of(asked)
     bot.api.press(data, message=message, user_id=user)
@@ -134,7 +138,7 @@ def test_inline_mode_offers_articles(bot):
 
 
 def test_hostile_long_and_malformed_input_and_it_goes_on_serving(bot):
-    hostile = '<b>x</b> </blockquote> &amp; <script>alert(1)</script> @dmpm_test_bot /ref 999'
+    hostile = "<b>x</b> </blockquote> &amp; <script>alert(1)</script> @dmpm_test_bot /ref 999"
     long = ("flare on 5 mg pred with MTX " + PRIVATE_DETAIL + " ") * 60
     long = long[:4000]
     bot.api.push_update({"message": {"garbage": True}})  # not a valid Message
@@ -144,6 +148,7 @@ def test_hostile_long_and_malformed_input_and_it_goes_on_serving(bot):
         _, sent = ask(bot, text, len(render_html(expected)))
         assert texts(sent) == render_html(expected)
     ask(bot, "/help")
+    assert "could not be parsed; skipped" in bot.stderr()
 
 
 def test_start_up_call_failure_was_logged_and_skipped(bot):
@@ -154,8 +159,8 @@ def test_start_up_call_failure_was_logged_and_skipped(bot):
 def test_429_is_retried_after_retry_after_and_delivered_once(bot):
     bot.api.inject("sendMessage", status=429, retry_after=1)
     user, sent = ask(bot, "/refs", len(render_html(core.answer("/refs"))))
-    first = [c for c in bot.api.attempts("sendMessage") if c.params.get("chat_id") == user]
-    assert len(first) == len(sent) + 1  # one refused by the 429, then each part once
+    attempts = [c for c in bot.api.attempts("sendMessage") if c.params.get("chat_id") == user]
+    assert len(attempts) == len(sent) + 1  # one refused by the 429, then each part once
 
 
 def test_502_is_retried_and_delivered_once(bot):
@@ -229,7 +234,7 @@ def test_webhook_mode_checks_the_secret(start_serve):
         serve = start_serve(api, WEBHOOK_URL=url, WEBHOOK_SECRET="s3cret-Value_1",
                             WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port))  # fmt: skip
         serve.wait_ready("setWebhook")
-        [hook] = api.calls("setWebhook")
+        [hook] = api.wait_for("setWebhook", timeout=START_TIMEOUT)
         assert hook.params["url"] == url and hook.params["secret_token"] == "s3cret-Value_1"
         _listening(port)
         forged = {"update_id": 999, "message": {"message_id": 1, "date": 0, "text": "/help",
@@ -240,13 +245,13 @@ def test_webhook_mode_checks_the_secret(start_serve):
         sent = api.wait_for("sendMessage", 1, REPLY_TIMEOUT, where=to(4444))
         assert texts(sent)[0] == render_html(core.answer("/ref 4"))[0]
         assert api.calls("getUpdates") == []
-        assert api.calls("sendMessage", ) == sent or all(c.params["chat_id"] == 4444
-                                                         for c in api.calls("sendMessage"))  # fmt: skip
+        assert {c.params["chat_id"] for c in api.calls("sendMessage")} == {4444}  # not 66
+        assert 200 in api.webhook_statuses
         assert serve.stop() == 0
 
 
 def test_without_a_token_one_clear_line_and_exit_2():
-    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("TELEGRAM_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
     done = subprocess.run([sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=START_TIMEOUT)  # fmt: skip
     assert done.returncode == 2

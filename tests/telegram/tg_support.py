@@ -249,6 +249,7 @@ def start_serve(tmp_path: Path) -> Iterator[Callable[..., Serve]]:
     for run in runs:
         run.stop()
         assert_no_token(run.stderr())
+        assert_valid_replies(run.api.attempts())
 
 
 def assert_no_token(log: str) -> None:
