@@ -136,10 +136,10 @@ def understood_line(slots: Slots) -> str:
     return "Understood: " + " · ".join(parts) + "." if parts else ""
 
 
-def fmt(value: float) -> str:
-    """A number with at most one decimal, without a trailing .0."""
-    text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
+def fmt(value: float, places: int = 1) -> str:
+    """A number with at most `places` decimals, without trailing zeros."""
+    text = f"{value:.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def dose_blocks(specs: tuple[DoseSpec, ...], slots: Slots) -> list[Block]:
@@ -150,7 +150,8 @@ def dose_blocks(specs: tuple[DoseSpec, ...], slots: Slots) -> list[Block]:
         if not size:
             continue
         per_unit = "kg" if spec.per == "kg" else "m²"
-        products = [f"{fmt(a)} {spec.unit}/{per_unit} × {fmt(size)} {per_unit} = {fmt(a * size)} {spec.unit}"
+        # The source's amount exactly as printed; the product to two decimals.
+        products = [f"{a:g} {spec.unit}/{per_unit} × {fmt(size, 2)} {per_unit} = {fmt(a * size, 2)} {spec.unit}"
                     for a in spec.amounts]
         blocks.append(Block("formula", f"From “{spec.phrase}”: " + " to ".join(products)
                             + f" ({spec.result})."))

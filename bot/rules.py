@@ -34,7 +34,7 @@ class DoseSpec:
 DOSES: dict[str, tuple[DoseSpec, ...]] = {
     "prednisone": (
         DoseSpec("recurrent.above-10", "1 mg/kg per day", "kg", (1,), "mg",
-                 "mg/day of prednisone (the source's \"generally in the range of 1 mg/kg per day\")"),
+                 "mg/day of prednisone, the source's \"generally in the range of 1 mg/kg per day\""),
     ),
     "prednisone-below-10": (
         DoseSpec("recurrent.below-10", "20 mg/day -1 mg/kg per day", "kg", (1,), "mg",
@@ -56,7 +56,7 @@ DOSES: dict[str, tuple[DoseSpec, ...]] = {
     ),
     "tacrolimus": (
         DoseSpec("ild.tacrolimus", "0.2 mg/kg per day in divided doses", "kg", (0.2,), "mg",
-                 "mg/day in divided doses (the source's dose for refractory ILD)"),
+                 "mg/day in divided doses, the source's dose for refractory ILD"),
         DoseSpec("tacrolimus.study", "0.075 mg/kg per day in two divided doses", "kg", (0.075,), "mg",
                  "mg/day in two divided doses, as in the report the source describes"),
     ),

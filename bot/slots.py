@@ -174,7 +174,8 @@ def _fuzzy(phrase: str, lexicon: Lexicon, size: int) -> Term | None:
 
 
 # Abbreviations that are also other things in lower case ("ctx" = context).
-_CAPITALS_ONLY = frozenset({"mpa", "ctx", "uip", "ibm", "ssc", "gc", "gcs", "cs", "hcq", "ra", "gca", "cni", "pmr", "tac"})
+_CAPITALS_ONLY = frozenset({"mpa", "ctx", "uip", "ibm", "ssc", "gc", "gcs", "cs", "hcq", "ra", "gca", "cni", "pmr",
+                            "tac"})
 
 
 def _case_ok(term: Term, tokens: list[Token]) -> bool:
@@ -367,7 +368,7 @@ def find_weight(text: str) -> tuple[float | None, float | None]:
     if m:
         value, unit = _number(m.group(1)), m.group(2).lower()
         if unit.startswith(("lb", "pound")):
-            return value * LB_TO_KG, value
+            return round(value * LB_TO_KG, 1), value  # rounded as shown, so the formulas read right
         return value, None
     m = _WEIGHT_WORD_RE.search(text)
     if m:
@@ -545,6 +546,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     weight, weight_lb = find_weight(text)
     if prednisone is None and per_kg is not None and weight:
         prednisone = per_kg * weight
+    if prednisone == 0:
+        prednisone, cmp = "off", None
     if prednisone is None and (_OFF_PRED_RE.search(text) or status.get(STEROID_CONCEPT) == "stopped"):
         prednisone = "off"
     off_all = bool(_OFF_ALL_RE.search(text))

@@ -84,7 +84,7 @@ TABLE = [
     ("IVIG for 72 kg", {"weight_kg": 72.0, "mentioned": ("ivig",)}),
     ("IVIG 72kg", {"weight_kg": 72.0}),
     ("weight 65", {"weight_kg": 65.0}),
-    ("IVIG for 154 lb", {"weight_kg": 154 * LB_TO_KG, "weight_lb": 154.0}),
+    ("IVIG for 154 lb", {"weight_kg": round(154 * LB_TO_KG, 1), "weight_lb": 154.0}),
     ("rituximab BSA 1.8", {"bsa_m2": 1.8}),
     ("cyclophosphamide 1.6 m2", {"bsa_m2": 1.6}),
     ("cyclophosphamide 1.7 m²", {"bsa_m2": 1.7}),

@@ -1,0 +1,62 @@
+"""Slots in 64-byte callback data: round trips, and no exception on anything else."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.callback import DRUG_CODES, decode_slots, encode_slots
+from bot.core import answer, answer_callback
+from bot.slots import Slots
+
+ROUND_TRIPS = [
+    Slots(situation="flare", prednisone=15.0, current=("azathioprine", "methotrexate")),
+    Slots(situation="flare", prednisone=10.0, prednisone_cmp="<", disease="DM"),
+    Slots(situation="flare", prednisone="off", off_all=True),
+    Slots(situation="resistant", disease="PM", failed=("rituximab", "ivig"), ild=True, weight_kg=72.5),
+    Slots(mentioned=("rituximab",), bsa_m2=1.8, intents=("dose", "grade")),
+    Slots(grades_asked=("2C",), intents=("legend",)),
+    Slots(failed=tuple(DRUG_CODES)[:6], everything_failed=True, rash=True, severity="severe"),
+]
+
+
+@pytest.mark.parametrize("slots", ROUND_TRIPS)
+def test_round_trip(slots: Slots) -> None:
+    data = encode_slots("q", slots)
+    assert data is not None and len(data.encode()) <= 64
+    assert decode_slots(data) == ("q", slots)
+
+
+def test_too_many_slots_do_not_encode() -> None:
+    slots = Slots(failed=tuple(DRUG_CODES), current=tuple(DRUG_CODES), weight_kg=72.123456)
+    assert encode_slots("q", slots) is None
+
+
+@pytest.mark.parametrize("data", ["", "q", "q:", "x:zz", "q:p", "q:pabc", "q:d?", "q:c??", "q:tZ", "q:w-5",
+                                  "q:w1e9", "r:", "r:99", "r:a.b", "w:" + "x" * 80, "l:", "😀", "q:\0"])
+def test_garbage_callback_data_gets_a_reply(data: str) -> None:
+    reply = answer_callback(data)
+    assert reply.text
+
+
+@given(st.text(max_size=80))
+def test_any_callback_data_gets_a_reply(data: str) -> None:
+    assert answer_callback(data).text
+
+
+def test_button_round_trip_from_the_user_side() -> None:
+    """'relapse on azathioprine' asks; pressing '< 10 mg/day' gives scenario 2 with AZA kept."""
+    asked = answer("relapse on azathioprine")
+    assert asked.kind == "clarify"
+    choice = next(c for c in asked.choices if c.label == "< 10 mg/day")
+    reply = answer_callback(choice.data)
+    assert reply.kind == "answer" and reply.rule == "recurrent.below-10"
+    assert reply.slots["current"] == ["azathioprine"]
+    assert "increasing the azathioprine or methotrexate dose" in reply.text
+    why = answer_callback(next(a for a in reply.actions if a.label == "Why this answer?").data)
+    assert "recurrent.below-10" in why.text and "azathioprine" in why.text
+    refs = answer_callback(next(a for a in answer("refractory DM after RTX").actions if a.label == "References").data)
+    assert refs.references == (3, 4) and "Cherin P" in refs.text
+    ladder = answer_callback("l")
+    assert ladder.rule == "lookup.ladder"

@@ -1,0 +1,133 @@
+"""The command line, run as a user runs it: `python -m bot …` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.rules import decision_table_mermaid
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def bot(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, input=stdin, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def test_ask_prints_the_quote_grade_and_section() -> None:
+    run = bot("ask", "flare on 5 mg pred with MTX")
+    assert run.returncode == 0, run.stderr
+    assert "increasing the prednisone to the lowest dose required to reestablish disease control" in run.stdout
+    assert "Grade 2C" in run.stdout and "Recurrent Disease" in run.stdout
+    assert "we suggest slower tapering" in run.stdout
+    assert "For disease flares at > 10 mg/day" not in run.stdout
+    assert "no substitute for clinical judgement" in run.stdout
+
+
+def test_ask_json_is_the_contract() -> None:
+    run = bot("ask", "--json", "refractory DM after RTX")
+    reply = json.loads(run.stdout)
+    assert set(reply) == {"kind", "text", "grades", "references", "passages", "slots", "rule", "choices"}
+    assert reply["kind"] == "answer" and reply["rule"] == "resistant.ivig"
+    assert reply["grades"] == ["2B"] and reply["references"] == [3, 4]
+    assert "ivig.second-line" in reply["passages"]
+    assert reply["slots"]["failed"] == ["rituximab"] and reply["slots"]["disease"] == "DM"
+    assert reply["choices"] == []
+
+
+def test_ask_json_clarify_lists_choices() -> None:
+    reply = json.loads(bot("ask", "--json", "relapse on azathioprine").stdout)
+    assert reply["kind"] == "clarify"
+    assert [c["label"] for c in reply["choices"]] == ["> 10 mg/day", "< 10 mg/day", "exactly 10 mg/day",
+                                                      "off prednisone"]
+    assert all(len(c["data"].encode()) <= 64 for c in reply["choices"])
+
+
+def test_batch_from_stdin_keeps_order_and_blank_lines() -> None:
+    run = bot("ask", "--json", "--batch", "-", stdin="IVIG for 72 kg\n\n/ref 4\nscleroderma\n")
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [r["kind"] for r in lines] == ["answer", "help", "answer", "out_of_scope"]
+    assert "2 g/kg × 72 kg = 144 g" in lines[0]["text"]
+    assert lines[2]["references"] == [4] and "Cherin P" in lines[2]["text"]
+
+
+def test_batch_from_file(tmp_path: Path) -> None:
+    questions = tmp_path / "q.txt"
+    questions.write_text("/ref 2\nwhat does 2C mean\n", encoding="utf-8")
+    lines = bot("ask", "--json", "--batch", str(questions)).stdout.splitlines()
+    assert len(lines) == 2 and json.loads(lines[1])["rule"] == "lookup.legend"
+
+
+def test_missing_batch_file_is_a_clear_error(tmp_path: Path) -> None:
+    run = bot("ask", "--batch", str(tmp_path / "nope.txt"))
+    assert run.returncode == 1 and "error:" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_ask_without_a_question_says_how() -> None:
+    run = bot("ask")
+    assert run.returncode == 2 and "give a question" in run.stderr
+
+
+def test_commands_work_as_in_telegram() -> None:
+    assert "Mahler EA" in bot("ask", "/ref 2").stdout
+    assert "Grade 2B" in bot("ask", "/grade ivig").stdout
+    assert "/ref N" in bot("ask", "/help").stdout
+
+
+def test_chat_offers_numbered_choices_and_takes_a_number() -> None:
+    run = bot("chat", stdin="relapse on azathioprine\n1\n\n")
+    assert "  1. > 10 mg/day" in run.stdout
+    assert "we suggest the addition of either azathioprine or methotrexate" in run.stdout
+
+
+def test_search_prints_ids_sections_grades_references() -> None:
+    run = bot("search", "IVIG", "second-line")
+    assert "[ivig.second-line] Intravenous immune globulin · Grade 2B · references 3, 4" in run.stdout
+    assert bot("search", 'NEAR("').returncode == 0
+
+
+def test_rules_markdown_and_mermaid() -> None:
+    assert "| `recurrent.above-10` |" in bot("rules").stdout
+    assert bot("rules", "--mermaid").stdout.strip() == decision_table_mermaid()
+
+
+def test_readme_embeds_the_current_flowchart() -> None:
+    block = re.search(r"<!-- rules:mermaid:start -->\n```mermaid\n(.*?)```\n<!-- rules:mermaid:end -->", README,
+                      re.DOTALL)
+    assert block, "README lacks the mermaid block"
+    assert block.group(1).strip() == decision_table_mermaid()
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    commands = re.findall(r"```sh\n(.*?)\n```", README, re.DOTALL)
+    test_command = next(c for c in commands if "pytest" in c and "venv" in c)
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert test_command.strip() in ci.splitlines()
+
+
+def test_ask_does_not_import_telegram_or_sqlite_utils() -> None:
+    code = ("import sys, runpy; sys.argv = ['bot', 'ask', 'flare on 5 mg pred']; "
+            "import bot.cli; bot.cli.main(sys.argv[1:]); "
+            "bad = [m for m in ('telegram', 'sqlite_utils', 'httpx') if m in sys.modules]; "
+            "print('BAD', bad) if bad else print('CLEAN')")
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.stdout.strip().endswith("CLEAN"), run.stdout + run.stderr
+
+
+def test_build_writes_where_asked(tmp_path: Path) -> None:
+    run = bot("build", "--db", str(tmp_path / "x.db"))
+    assert run.returncode == 0 and (tmp_path / "x.db").exists()
+
+
+@pytest.mark.parametrize("args", [[], ["nonsense"]])
+def test_bad_usage_exits_non_zero(args: list[str]) -> None:
+    assert bot(*args).returncode == 2
