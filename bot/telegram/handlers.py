@@ -221,8 +221,8 @@ class Handlers:
             await query.answer()  # stops the button's spinner; not worth failing over
         except TelegramError as err:
             log.warning("answerCallbackQuery failed: %s", type(err).__name__)
-        chat_id = update.effective_chat.id if update.effective_chat else 0
-        async with self.chat_locks.hold(chat_id):
+        key = update.effective_chat.id if update.effective_chat else query.inline_message_id
+        async with self.chat_locks.hold(key):
             await self._answer_button(update, context)
 
     async def _answer_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -317,6 +317,8 @@ class Handlers:
                 log.info("user %s over the flood limit; %s", user.id, verdict)
                 if verdict == "warn":
                     await self._notify(update, SLOW_DOWN)
+                elif update.callback_query:
+                    await update.callback_query.answer()  # stop the spinner, say nothing
                 return False
         allowed = self.config.allowed_user_ids
         if allowed and user.id not in allowed:

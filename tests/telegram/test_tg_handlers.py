@@ -187,6 +187,9 @@ async def test_flood_control_warns_once_then_stays_quiet(make_harness):
     assert core.asked == ["question 0", "question 1", "another user"]
     assert texts.count(SLOW_DOWN) == 1
     assert len(texts) == 4
+    await h.feed(h.api.press("q:p5", user_id=3003, inline_message_id="im"))
+    [spinner_stopped] = h.sent("answerCallbackQuery")  # silently, so the button stops spinning
+    assert "text" not in spinner_stopped.params and core.pressed == []
 
 
 async def test_an_update_delivered_twice_is_answered_once(harness):

@@ -77,3 +77,15 @@ def test_debug_opt_in_lets_ptb_debug_through_still_redacted(captured):
     stream = captured("DEBUG", True)
     logging.getLogger("telegram.Bot").debug("Set Bot API URL: https://x/bot%s", TOKEN)
     assert f"Set Bot API URL: https://x/bot{REDACTED}" in stream.getvalue()
+
+
+def test_library_lines_that_dump_updates_are_withheld(captured):
+    stream = captured("DEBUG")
+    logging.getLogger("telegram.ext.ExtBot").critical(
+        "Error while parsing updates! Received data was %s", [{"text": "Jane Roe"}]
+    )
+    logging.getLogger("telegram.ext._utils.webhookhandler").critical(
+        "Something went wrong. Received data was: %r", {"text": "Jane Roe"}
+    )
+    assert "Jane Roe" not in stream.getvalue()
+    assert stream.getvalue().count("withheld") == 2
