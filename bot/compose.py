@@ -227,18 +227,17 @@ def legend_reply(decision: Decision, slots: Slots) -> Reply:
 
 
 def reference_reply(decision: Decision, slots: Slots, catalog: Catalog) -> Reply:
-    """References in full with PubMed links, and what each supports."""
+    """References in full with PubMed links; for a few, the topics each is cited for."""
+    if decision.notes:  # nothing matched: say so
+        blocks = [Block("heading", "References"), *[Block("note", n) for n in decision.notes]]
+        return Reply(kind="answer", blocks=tuple(blocks), slots=slots.as_dict(), rule=decision.rule)
     numbers = decision.references or tuple(sorted(catalog.references))
     blocks = [Block("heading", "References (numbered as in the source)")]
-    if decision.notes:
-        blocks = [Block("heading", "References"), *[Block("note", n) for n in decision.notes]]
-        numbers = ()
     for n in numbers:
         blocks.append(reference_block(catalog.references[n]))
         topics = sorted(t for t, refs in catalog.topic_refs.items() if n in refs)
         if topics and len(numbers) <= 3:
-            blocks.append(Block("para", "Cited here for: " + ", ".join(DRUG_NAMES.get(t, t.upper()
-                                                                         if t == "ild" else t)
-                                                                     for t in topics) + "."))
+            names = ", ".join(DRUG_NAMES.get(t, t.upper()) for t in topics)
+            blocks.append(Block("para", f"Cited here for: {names}."))
     return Reply(kind="answer", blocks=tuple(blocks), references=tuple(numbers), slots=slots.as_dict(),
                  rule=decision.rule)

@@ -173,8 +173,6 @@ def run_command(name: str, argument: str, *, kb: KnowledgeBase) -> Reply:
         return compose(ladder(), Slots(), catalog)
     if name == "search":
         return _search_command(argument, kb)
-    if name == "rules":
-        return answer_text("ladder options", kb)
     slots = extract(argument, kb.lexicon)
     if name in ("grade", "grades"):
         if not argument or argument.lower() == "all":

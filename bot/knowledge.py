@@ -61,11 +61,6 @@ class Reference:
         """A PubMed search for the title (no identifier is given in the source)."""
         return "https://pubmed.ncbi.nlm.nih.gov/?term=" + quote_plus(self.title)
 
-    @property
-    def citation(self) -> str:
-        """The reference as the source prints it, without its number."""
-        return self.text
-
 
 @dataclass(frozen=True, slots=True)
 class Term:

@@ -6,6 +6,7 @@ Telegram's X-Telegram-Bot-Api-Secret-Token header against WEBHOOK_SECRET).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -51,24 +52,30 @@ def build_application(
         "connect_timeout": min(config.read_timeout, 5.0),
         "pool_timeout": config.read_timeout,
     }
+    handlers = Handlers(config, core or Core.default())
     builder = (
         Application.builder()
         .token(config.token)
         .base_url(config.base_url)
-        .base_file_url(config.base_url.removesuffix("/bot") + "/file/bot")
         .request(request or RetryingRequest(connection_pool_size=128, **timeouts))
         .get_updates_request(updates_request or UpdatesRequest(**timeouts))
         .rate_limiter(AIORateLimiter(overall_max_rate=config.max_rate, max_retries=RATE_LIMIT_RETRIES))
         .concurrent_updates(CONCURRENT_UPDATES)
-        .post_init(_post_init)
+        .post_init(functools.partial(_post_init, core=handlers.core))
     )
+    if config.base_url.endswith("/bot"):  # files are not used; keep the same server anyway
+        builder = builder.base_file_url(config.base_url.removesuffix("/bot") + "/file/bot")
     app = builder.build()
-    Handlers(config, core or Core.default()).register(app)
+    handlers.register(app)
     return app
 
 
-async def _post_init(app: Application) -> None:
-    """Optional start-up calls: logged and skipped when they fail, never fatal."""
+async def _post_init(app: Application, core: Core) -> None:
+    """Warm the core (it may build its database), then optional start-up calls.
+
+    The optional calls are logged and skipped when they fail, never fatal.
+    """
+    core.answer("/help")
     log.info("connected as @%s", app.bot.username)
     try:
         await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])

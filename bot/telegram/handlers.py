@@ -314,8 +314,8 @@ class Handlers:
         if count:
             verdict = self.flood.check(user.id)
             if verdict != "ok":
-                log.info("user %s over the flood limit; %s", user.id, verdict)
-                if verdict == "warn":
+                if verdict == "warn":  # logged once per window, so a flood cannot flood the log
+                    log.info("user %s over the flood limit; dropping until the window passes", user.id)
                     await self._notify(update, SLOW_DOWN)
                 elif update.callback_query:
                     await update.callback_query.answer()  # stop the spinner, say nothing

@@ -241,9 +241,11 @@ async def test_a_long_reply_is_split_with_buttons_under_the_last_part(make_harne
     assert buttons(rest[-1]) and not buttons(edit)
 
 
-async def test_start_up_commands_are_valid_and_their_failure_is_skipped(make_harness, caplog):
-    h = await make_harness()
+async def test_start_up_warms_the_core_and_a_failed_optional_call_is_skipped(make_harness, caplog):
+    core = FakeCore()
+    h = await make_harness(core.as_core())
     await h.app.post_init(h.app)
+    assert core.asked == ["/help"]
     [call] = h.sent("setMyCommands")
     assert [c["command"] for c in call.params["commands"]] == [name for name, _ in COMMANDS]
     h.api.inject("setMyCommands", status=400, description="Bad Request: nope")
