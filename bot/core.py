@@ -31,7 +31,8 @@ from bot.store import Hit
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 10_000  # longer input is read up to here
-SEARCH_FLOOR = -2.0  # BM25 (lower is better): weaker best hits are not treated as an answer
+SEARCH_FLOOR = -3.5  # BM25 (lower is better): weaker hits are not an answer ("muscle biopsy" scores -3.4)
+SEARCH_SECOND_RATIO = 0.6  # a second passage is quoted only if it scores at least this share of the first
 SEARCH_QUOTES = 2
 
 __all__ = ["Hit", "answer", "answer_callback", "search", "format_hits", "knowledge_base"]
@@ -90,6 +91,7 @@ def answer_text(text: str, kb: KnowledgeBase) -> Reply:
 def search_reply(text: str, slots: Slots, kb: KnowledgeBase) -> Reply:
     """The best passages when they clear the relevance floor; out of scope otherwise."""
     hits = [h for h in store.search(kb.conn, text, limit=SEARCH_QUOTES) if h.score <= SEARCH_FLOOR]
+    hits = [h for h in hits if h.score <= SEARCH_SECOND_RATIO * hits[0].score]
     if not hits:
         return out_of_scope_reply(slots, Decision(rule="out-of-scope", kind="out_of_scope"), kb.catalog)
     decision = Decision(rule="search", title="From the source (closest passages)",
