@@ -252,3 +252,19 @@ async def test_start_up_warms_the_core_and_a_failed_optional_call_is_skipped(mak
     with caplog.at_level(logging.WARNING):
         await h.app.post_init(h.app)  # no exception
     assert "setMyCommands failed, skipped" in caplog.text
+
+
+async def test_a_choice_under_an_inline_message_edits_that_message(make_harness):
+    core = FakeCore()
+    core.by_text["relapse on azathioprine"] = CLARIFY
+    h = await make_harness(core.as_core())
+    await h.feed(h.api.inline("relapse on azathioprine"))
+    [offer] = h.sent("answerInlineQuery")
+    first = offer.params["results"][0]
+    data = first["reply_markup"]["inline_keyboard"][0][1]["callback_data"]
+    assert data == CLARIFY.choices[1].data
+    await h.feed(h.api.press(data, inline_message_id="AAAinline"))
+    [edit] = h.sent("editMessageText")
+    assert edit.params["inline_message_id"] == "AAAinline"
+    assert edit.params["text"] == render_html(ANSWER)[0]
+    assert h.sent() == []
