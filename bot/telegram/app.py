@@ -6,6 +6,7 @@ Telegram's X-Telegram-Bot-Api-Secret-Token header against WEBHOOK_SECRET).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import os
@@ -26,8 +27,32 @@ log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ("message", "callback_query", "inline_query")
 CONCURRENT_UPDATES = 64  # updates handled at once; the core is fast, sends overlap
+QUEUED_UPDATES = 128  # updates fetched but not started; past this, a burst waits at Telegram
 RATE_LIMIT_RETRIES = 3  # 429s retried by AIORateLimiter after retry_after
 BOOTSTRAP_RETRIES = 3  # start-up calls (getMe, deleteWebhook/setWebhook)
+
+
+class BoundedUpdateQueue(asyncio.Queue):
+    """PTB's update queue with backpressure, so a burst cannot grow memory without bound.
+
+    PTB's fetcher starts a task for every update it takes, however many are
+    already running; here it takes one only while fewer than `in_flight` are
+    unfinished (PTB calls `task_done` when an update is processed). With
+    `maxsize`, getUpdates (or the webhook) then waits for room, and the backlog
+    stays with Telegram instead of in this process.
+    """
+
+    def __init__(self, maxsize: int, in_flight: int) -> None:
+        super().__init__(maxsize)
+        self._slots = asyncio.Semaphore(in_flight)
+
+    async def get(self) -> object:
+        await self._slots.acquire()
+        return await super().get()
+
+    def task_done(self) -> None:
+        super().task_done()
+        self._slots.release()
 
 
 class _QuietInvalidToken(logging.Filter):
@@ -61,6 +86,7 @@ def build_application(
         .get_updates_request(updates_request or UpdatesRequest(**timeouts))
         .rate_limiter(AIORateLimiter(overall_max_rate=config.max_rate, max_retries=RATE_LIMIT_RETRIES))
         .concurrent_updates(CONCURRENT_UPDATES)
+        .update_queue(BoundedUpdateQueue(QUEUED_UPDATES, CONCURRENT_UPDATES))
         .post_init(functools.partial(_post_init, core=handlers.core))
     )
     if config.base_url.endswith("/bot"):  # files are not used; keep the same server anyway

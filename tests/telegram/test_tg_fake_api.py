@@ -86,3 +86,21 @@ def test_control_endpoints_drive_it_from_another_process(api):
     call(api, "sendMessage", chat_id=9, text="reply")
     with urllib.request.urlopen(f"{api.url}/_fake/calls?method=sendMessage", timeout=10) as r:
         assert [c["params"]["text"] for c in json.load(r)["result"]] == ["reply"]
+
+
+async def test_update_queue_takes_no_more_than_in_flight_until_done() -> None:
+    """Backpressure: the fetcher may hold `in_flight` unfinished updates, no more."""
+    import asyncio
+
+    from bot.telegram.app import BoundedUpdateQueue
+
+    queue = BoundedUpdateQueue(maxsize=4, in_flight=2)
+    for n in range(4):
+        queue.put_nowait(n)
+    assert queue.full()
+    assert [await queue.get(), await queue.get()] == [0, 1]
+    third = asyncio.ensure_future(queue.get())
+    await asyncio.sleep(0)
+    assert not third.done()  # two in flight: the third waits
+    queue.task_done()
+    assert await asyncio.wait_for(third, timeout=5) == 2
