@@ -202,7 +202,8 @@ SPARING_OPTIONS = (
     Option("off all immunosuppression", (("off_all", True),)),
 )
 
-COMBINATION_RE = re.compile(r"\bcombin|\btogether\b|\bboth\b|\bdual\b|\bplus\b|\+|\band\b", re.IGNORECASE)
+COMBINATION_RE = re.compile(r"\bcombin|\btogether\b|\bboth\b|\bdual\b|\bplus\b|\+|\band\b|\badd(?:ing)?\b"
+                            r"|\bbolt\b|\bon\s+top\b|\bas\s+well\b|\balso\b", re.IGNORECASE)
 
 
 def decide(slots: Slots, catalog: Catalog, text: str = "") -> Decision:
@@ -250,7 +251,7 @@ def situation_decision(slots: Slots, passages: Mapping[str, Passage], text: str)
     if slots.ild and (resistant or slots.situation is None or slots.prednisone is None) \
             and not _asks_about_other_drug(slots):
         return ild_tacrolimus(slots)
-    if slots.rash and (resistant or slots.situation is None) and not _focus_drug(slots):
+    if slots.rash and not slots.muscle and (resistant or slots.situation is None) and not _focus_drug(slots):
         return Decision(rule="rash.refractory", title="Refractory rash", passages=("rash.refractory",),
                         notes=("The source notes that the rash of DM can be more refractory than the "
                                "muscle disease, but names no regimen for it.",))

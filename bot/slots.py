@@ -52,6 +52,7 @@ class Slots:
     sparing_current: bool = False  # "on a steroid-sparing drug", unnamed
     ild: bool = False
     rash: bool = False
+    muscle: bool = False  # weakness, CK: the muscle disease is active
     severity: Literal["severe", "mild"] | None = None
     weight_kg: float | None = None
     weight_lb: float | None = None
@@ -193,19 +194,25 @@ FAILED_BEFORE = ("failed", "failing", "after", "post", "despite", "tried", "refr
                  "s/p", "beyond", "not better on", "no better on", "not improving on",
                  "not improved on", "worse on", "worse despite", "progressing on", "progressed on",
                  "progressing despite", "inadequate on", "partial response to", "not controlled on",
-                 "not controlled with", "uncontrolled on", "active despite", "still active on", "refractory")
+                 "not controlled with", "uncontrolled on", "active despite", "still active on", "refractory",
+                 "been through", "gone through", "went through", "chewed through", "burned through", "burnt through",
+                 "worked through", "exhausted", "tried and failed")
 FAILED_AFTER = ("failed", "didn't work", "did not work", "not working", "didnt work", "ineffective",
                 "not effective", "no effect", "no response", "no benefit", "failure", "failures",
                 "wasn't effective", "was ineffective", "doesn't work", "does not work", "not helping",
                 "didn't help", "did not help", "no improvement", "unsuccessful", "has failed",
                 "have failed", "both failed", "all failed", "tried", "been tried", "were tried", "all tried",
-                "tried already", "no improvement", "not improving", "no change", "still active")
+                "tried already", "no improvement", "not improving", "no change", "still active", "without success",
+                "unsuccessfully", "inadequate", "insufficient", "no better", "not better", "still weak",
+                "poor response", "no joy")
 STOPPED_BEFORE = ("not on", "not taking", "no", "never had", "never on", "never", "never tried",
                   "without", "off", "stopped", "stopping", "discontinued", "weaned off", "tapered off", "off of",
                   "after stopping", "since stopping", "previously on", "prior", "formerly on", "used to be on",
                   "after discontinuing", "after tapering off", "coming off",
                   "isn't on", "is not on", "nor", "no longer on", "came off", "d/c", "dc'd", "held")
-CURRENT_BEFORE = ("on", "with", "taking", "currently on", "still on", "receiving", "maintained on", "at", "using",
+CURRENT_BEFORE = ("on", "with", "taking", "currently on", "still on", "never stopped", "continues", "continued",
+                  "continuing", "still taking", "remains on", "stayed on", "kept on", "still having", "receiving",
+                  "maintained on", "at", "using",
                   "while on", "flaring on", "flare on", "relapse on", "relapsing on", "relapsed on", "flared on")
 CLAUSE_BREAKS = {".", ";", "!", "?", "but", "now", "currently", "then", "still", "however", "although",
                  "whereas"}
@@ -248,7 +255,7 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention]) -> dict[str, st
         in_list = all(w in _LIST_WORDS or _is_dose_word(w) for w in between)
         if not in_list:
             clause_drugs = []
-        cue_mode = _cue_mode(tokens, m.first)
+        cue_mode = _cue_mode(tokens, m.first) or _failed_parenthesis(tokens, m.first)
         if cue_mode:
             mode = cue_mode
         elif between and not in_list:
@@ -262,8 +269,10 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention]) -> dict[str, st
         clause_drugs.append(concept)
         after = " ".join(t.low for t in tokens[m.last + 1:m.last + 9] if t.low not in _FILLERS
                          and t.low not in {"have", "has", "had", "were", "was", "is", "are"})
+        if _sentence_says_all_failed(tokens, m):
+            clause_drugs = list(dict.fromkeys([*clause_drugs, *_sentence_drugs(tokens, m, drugs)]))
         if _starts_with_any(after, FAILED_AFTER) or _after_list_failed(tokens, m.last) \
-                or _failure_later_in_clause(tokens, m, mentions):
+                or _failure_later_in_clause(tokens, m, mentions) or _sentence_says_all_failed(tokens, m):
             for c in clause_drugs:
                 status[c] = "failed"
         last_end = m.last
@@ -271,6 +280,23 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention]) -> dict[str, st
 
 
 _LIST_WORDS = frozenset({",", "and", "or", "&", "+", "/", "plus", "nor", "both", "then"})
+
+
+def _failed_parenthesis(tokens: list[Token], index: int) -> str | None:
+    """"failed pretty much everything (RTX, IVIG, MMF)": a list in brackets after a failure word."""
+    depth = 0
+    for j in range(index - 1, max(-1, index - 15), -1):
+        low = tokens[j].low
+        if low == ")":
+            depth += 1
+        elif low == "(":
+            if depth == 0:
+                before = {t.low for t in tokens[max(0, j - 5):j]}
+                return "failed" if before & {"failed", "tried", "everything", "failures", "exhausted"} else None
+            depth -= 1
+        elif low in _SENTENCE_END:
+            return None
+    return None
 
 
 def _dose_follows(tokens: list[Token], mention: Mention) -> bool:
@@ -285,22 +311,54 @@ def _is_question_subject(tokens: list[Token], mention: Mention, between: list[st
 
 
 def _is_dose_word(word: str) -> bool:
-    return bool(re.fullmatch(r"\d+(?:[.,]\d+)?|mg|g|mcg|kg|d|day|daily|week|wk|weekly|per|of|a|/", word))
+    """Doses, counts and durations inside a list of drugs: "rituximab (2 courses), then IVIG x6"."""
+    return bool(re.fullmatch(
+        r"\d+(?:[.,]\d+)?|x\d*|mg|g|mcg|kg|d|day|days|daily|week|weeks|wk|wks|weekly|month|months|monthly|year|years"
+        r"|per|of|a|/|\(|\)|sc|iv|po|bd|bid|od|tds|qd|qw|courses?|cycles?|rounds?|doses?|infusions?|then|two|three"
+        r"|four|five|six|several|few|some", word))
 
 
 _LATE_FAILURE = ("no response", "no improvement", "did not work", "didn't work", "ineffective", "no benefit",
-                 "not effective", "no effect")
+                 "not effective", "no effect", "without success", "still weak", "still active", "inadequate",
+                 "insufficient", "no better", "not better", "never got control", "never really got control",
+                 "poor response", "no joy", "unsuccessful")
+
+
+_ALL_FAILED_RE = re.compile(r"^(?:all|both|each|every one)\s+(?:of them\s+|were\s+|have\s+|has\s+|had\s+)?"
+                            r"(?:failed|inadequate|ineffective|unsuccessful|insufficient|useless|no good|"
+                            r"without (?:success|benefit|effect))")
+_SENTENCE_END = frozenset({".", ";", "!", "?"})
+
+
+def _sentence_says_all_failed(tokens: list[Token], mention: Mention) -> bool:
+    """"pred, MTX, then rituximab, then IVIG x6 - all inadequate"."""
+    for j in range(mention.last + 1, len(tokens)):
+        if tokens[j].low in _SENTENCE_END:
+            return False
+        if _ALL_FAILED_RE.match(" ".join(t.low for t in tokens[j:j + 5])):
+            return True
+    return False
+
+
+def _sentence_drugs(tokens: list[Token], mention: Mention, drugs: list[Mention]) -> list[str]:
+    """The drugs named in the sentence up to this one."""
+    start = max((i for i in range(mention.first) if tokens[i].low in _SENTENCE_END), default=-1)
+    return [d.term.concept for d in drugs if start < d.first <= mention.first]
 
 
 def _failure_later_in_clause(tokens: list[Token], mention: Mention, mentions: list[Mention]) -> bool:
     """"rituximab 1g x2 given 6 months ago, no response": a failure phrase before the clause ends."""
     starts = {m.first for m in mentions if m.term.kind == "drug"}
     for j in range(mention.last + 1, min(len(tokens), mention.last + 12)):
-        if tokens[j].low in CLAUSE_BREAKS or j in starts:
-            return False
-        if _starts_with_any(" ".join(t.low for t in tokens[j:j + 3]), _LATE_FAILURE):
+        if _starts_with_any(" ".join(t.low for t in tokens[j:j + 4]), _LATE_FAILURE):
             return True
+        if tokens[j].low in CLAUSE_BREAKS or tokens[j].low in _NEW_SUBJECT or j in starts:
+            return False
     return False
+
+
+# Words after which a failure phrase is about something else: "rituximab for DM that's still active".
+_NEW_SUBJECT = frozenset({"for", "despite", "that", "thats", "that's", "which", "who", "because", "since"})
 
 
 def _after_list_failed(tokens: list[Token], last: int) -> bool:
@@ -441,7 +499,8 @@ def _dose_owner(start: int, end: int, text: str, tokens: list[Token], steroid: l
             if tokens[m.last].end > start:
                 continue
             g = gap(tokens[m.last].end, start)
-            if len(g) <= 6 and re.fullmatch(r"(?:at|of|=|:|is|dose|,)?\s*", g):
+            if len(g) <= 14 and re.fullmatch(r"(?:at|of|=|:|is|dose|,|exactly|about|approx\.?|approximately|~|only|"
+                                             r"now|still|currently|down to|up to)?\s*", g):
                 distance = start - tokens[m.last].end
                 if best is None or distance < best[0]:
                     best = (distance, name)
@@ -470,14 +529,16 @@ _INTENT_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
         ("dose", r"\bdos(?:e|es|ing|age)\b|how\s+much|\bregimens?\b|\bschedule\b|how\s+(?:to|do\s+i)\s+give"
                  r"|\binfusion\b|\bmg\b|\bhow\s+often\b|\bprotocol\b|\bcalculate\b|\bfor\s+\d+(?:\.\d+)?\s*kg"),
         ("mechanism", r"\bmechanism\b|\bmoa\b|how\s+does\s+(?:it|\w+)\s+work|\bworks?\s+by\b|\btargets?\b"
-                      r"|mode\s+of\s+action"),
+                      r"|mode\s+of\s+action|\bwhich\s+cells\b|\bknocks?\s+out\b|\bdeplet|\bwhat\s+does\s+it\s+(?:do|target)"),
         ("caution", r"\bside[\s-]?effects?\b|\badverse\b|\brisks?\b|\btoxicit|\bmonitor|\bcaution|\bsafe"
                     r"|\binfections?\b|\bcytopeni|\bdanger|\bwarning"),
-        ("cost", r"\bcost|\bexpens|\bprice\b|\bafford"),
+        ("cost", r"\bcost|\bexpens|\bprice\b|\bpricey\b|\bafford|\bworth\s+it\b"),
         ("reference", r"\breferences?\b|\brefs?\b|\bcitations?\b|\bcite[sd]?\b|\bpapers?\b|\bauthors?\b"
                       r"|\bwho\s+wrote\b|\bpubmed\b|\bbibliography\b|\bsources?\b"),
         ("definition", r"\bdefin|\bwhat\s+(?:is|counts\s+as|does)\s+(?:a\s+)?(?:recurrent|resistant|refractory)"
                        r"|\bwhat\s+counts\s+as\b|\bwhat\s+is\s+(?:a\s+)?(?:relapse|flare)\b"
+                       r"|\bwhen\s+(?:do|should|can|would)\s+(?:we|you|i)\s+(?:label|call|consider|class\w*|define|say)\b"
+                       r"|\bcriteria\s+for\b|\bwhat\s+makes\b"
                        r"|\bmeaning\s+of\s+(?:recurrent|resistant)|\b(?:recurrent|resistant)\s+means?\b"),
         ("ladder", r"\bladder\b|\boptions\b|\balgorithm\b|\bsequence\b|\bstep\s*wise\b|\bstepwise\b"
                    r"|\bwhat\s+next\b|\bnext\s+step|\bnext\s+line\b|\bthird[\s-]line\b|\border\s+of\b"
@@ -511,7 +572,8 @@ _OFF_ALL_RE = re.compile(
 _OFF_PRED_RE = re.compile(
     r"\boff\s+(?:of\s+)?(?:the\s+)?(?:pred\w*|steroids?|glucocorticoids?|corticosteroids?|gcs?)\b"
     r"|\b(?:no|not\s+on|stopped|stopping|discontinued|discontinuing|weaned\s+off|tapered\s+off|never\s+(?:had|on)"
-    r"|came\s+off|coming\s+off|finished)\s+(?:the\s+|her\s+|his\s+|their\s+)?"
+    r"|came\s+off|coming\s+off|finished|finishing|completed|not\s+taking|took\s+(?:himself|herself|themselves)\s+off)"
+    r"\s+(?:the\s+|her\s+|his\s+|their\s+)?"
     r"(?:any\s+)?(?:pred\w*|steroids?|glucocorticoids?|corticosteroids?)\b(?![\s-]*spar)"
     r"|\b(?:pred\w*|steroids?)\s+(?:was\s+|were\s+|has\s+been\s+|have\s+been\s+|got\s+)?"
     r"(?:stopped|discontinued|tapered\s+off|weaned(?:\s+off)?|withdrawn)\b"
@@ -520,15 +582,33 @@ _OFF_PRED_RE = re.compile(
 _EVERYTHING_FAILED_RE = re.compile(
     r"\b(?:all|every(?:thing)?)\s+(?:else\s+|other\s+(?:treatments?|options?|drugs?|agents?)\s+)?"
     r"(?:has\s+|have\s+)?failed\b|\bfailed\s+(?:everything|all(?:\s+(?:other|options|treatments?|agents?))?)\b"
-    r"|\bnothing\s+(?:else\s+)?(?:has\s+)?work", re.IGNORECASE)
+    r"|\bnothing\s+(?:else\s+)?(?:has\s+)?work"
+    r"|\b(?:failed|tried)\s+(?:pretty\s+much|basically|virtually|almost|nearly|just\s+about)\s+(?:everything|all)\b",
+    re.IGNORECASE)
 _MULTIPLE_FAILED_RE = re.compile(
     r"\bmultiple\s+(?:other\s+)?(?:treatments?|agents?|drugs?|lines?|therapies|options)\b"
     r"|\bmany\s+(?:treatments?|agents?|drugs?|therapies)\b|\bmulti[\s-]?refractory\b", re.IGNORECASE)
 _DEFINITION_RE = re.compile(r"\b(recurrent|recurrence|resistant|refractory)\b", re.IGNORECASE)
 
 
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "twenty-five": 25, "thirty": 30, "forty": 40,
+    "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "two and a half": 2.5, "seven and a half": 7.5,
+    "twelve and a half": 12.5,
+}
+_NUMBER_WORD_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
+                             + r")(?=\s*(?:mg|milligrams?|kg|kilos?|lbs?|pounds?)\b)", re.IGNORECASE)
+
+
+def digits_for_number_words(text: str) -> str:
+    """ "ten mg" -> "10 mg": number words only where a unit follows, so "one of" stays."""
+    return _NUMBER_WORD_RE.sub(lambda m: f"{_NUMBER_WORDS[m.group(1).lower()]:g}", text)
+
+
 def extract(text: str, lexicon: Lexicon) -> Slots:
     """All slots from one message."""
+    text = digits_for_number_words(text)
     tokens = tokenize(text)
     mentions = find_mentions(tokens, lexicon)
     concepts = {m.term.concept for m in mentions}
@@ -558,6 +638,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     stopped = tuple(d for d in drugs_in_order if status.get(d) == "stopped" and d != STEROID_CONCEPT)
     if off_all:
         current = ()
+    if situation == "resistant" and not failed and _RESISTANT_PHRASE_RE.search(text):
+        failed, current = current, ()  # "on pred 20 + MTX for 6 months and never got control"
     if situation == "flare" and not off_all:
         # In a flare, an unqualified drug is the one the patient is on ("relapse pred 15 aza").
         current += tuple(d for d in drugs_in_order
@@ -581,6 +663,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         or status.get("sparing") == "mentioned" and situation == "flare" and not off_all,
         ild="ild" in concepts,
         rash="rash" in concepts,
+        muscle=bool(_MUSCLE_RE.search(text)),
         severity="severe" if "severe" in concepts else "mild" if "mild" in concepts else None,
         weight_kg=weight or None,
         weight_lb=weight_lb,
@@ -604,7 +687,23 @@ def _grades_asked(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+_MUSCLE_RE = re.compile(r"\bweak(?:ness)?\b|\bCK\b|\bcreatine\s+kinase\b|\bproximal\b"
+                        r"|\bcan'?t\s+(?:climb|stand|lift|get\s+up)|\bdysphagia\b", re.IGNORECASE)
+_FLARE_PHRASE_RE = re.compile(
+    r"\b(?:is|are|came|coming|comes|now|all|weakness|rash|heliotrope|symptoms?|disease)\s+back\b|\bback\s+again\b"
+    r"|\breturn(?:ed|ing)\b|\bre-?emerg\w*|\bre-?appear\w*|\bbreakthrough\b", re.IGNORECASE)
+_RESISTANT_PHRASE_RE = re.compile(
+    r"\bnever\s+(?:really\s+)?(?:got|achieved|reached|had)\s+(?:it\s+)?(?:under\s+)?(?:control|remission)"
+    r"|\bnever\s+(?:really\s+)?controlled|\b(?:not|poorly|un)[\s-]*controlled\b|\binadequate\s+response"
+    r"|\bpoor\s+response|\bnot\s+responding\b|\bslow\s+to\s+respond|\bno\s+response\b|\bpersistently\s+active",
+    re.IGNORECASE)
+
+
 def _situation(concepts: set[str], text: str) -> Situation | None:
+    if "flare" not in concepts and _FLARE_PHRASE_RE.search(text):
+        concepts = concepts | {"flare"}
+    if "resistant" not in concepts and _RESISTANT_PHRASE_RE.search(text):
+        concepts = concepts | {"resistant"}
     if "flare" in concepts and "resistant" in concepts:
         return "flare" if re.search(r"\b\d+(?:\.\d+)?\s*mg|\boff\b|\bpred\w*\s+\d", text, re.I) else "resistant"
     if "flare" in concepts:
