@@ -62,6 +62,21 @@ def section_accuracy(report: Report, items: Sequence[Item], dense: bool) -> Fts5
     return index
 
 
+def section_holdout(report: Report) -> None:
+    """The bot on each batch written blind after the extractor was tuned (bench/holdout*.jsonl).
+
+    A batch stops being blind once the bot is fixed against it; its file's first
+    fix is recorded in the README and the closing notes, not here.
+    """
+    for path in sorted(Path(__file__).parent.glob("holdout*.jsonl")):
+        items = load(path)
+        result = accuracy.score("bot", items, accuracy.bot_judge)
+        failing = ", ".join(result.failing) if result.failing else "none"
+        report.row("accuracy", f"bot on {path.name} ({len(items)} questions, held-out batch)",
+                   f"{result.passed}/{len(items)} ({100 * result.passed / len(items):.1f}%)")
+        report.notes.append(f"{path.name} failing ids ({len(result.failing)}): {failing}")
+
+
 def section_latency(report: Report, items: Sequence[Item], index: Fts5Index, plan: Plan) -> None:
     """Core p50/p99 beside one raw FTS5 query; `ask` cold start beside a bare import."""
     questions = [i.question for i in items]
@@ -141,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     mode = "python -m bench --quick" if args.quick else "python -m bench"
     report = Report(f"Benchmark ({mode}): {len(items)} questions")
     index = section_accuracy(report, items, dense=not args.no_dense)
+    section_holdout(report)
     section_latency(report, items, index, plan)
     if args.no_serve:
         report.notes.append("serve not measured: --no-serve.")
