@@ -80,7 +80,7 @@ def answer_reply(decision: Decision, slots: Slots, catalog: Catalog) -> Reply:
     blocks += [Block("quote", p.text, source=p.section, grade=p.grade) for p in passages]
     blocks += dose_blocks(decision.doses, slots)
     numbers = sorted({n for p in passages for n in p.references})
-    blocks += reference_blocks(numbers, catalog)
+    blocks += reference_blocks(numbers, catalog, quoted=len(passages))
     blocks.append(Block("note", DISCLAIMER))
     return Reply(kind="answer", blocks=tuple(blocks), grades=grades_of(passages),
                  references=tuple(numbers), passages=tuple(p.id for p in passages),
@@ -92,10 +92,11 @@ def grades_of(passages: list[Passage]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p.grade for p in passages if p.grade))
 
 
-def reference_blocks(numbers: list[int] | tuple[int, ...], catalog: Catalog) -> list[Block]:
+def reference_blocks(numbers: list[int] | tuple[int, ...], catalog: Catalog, quoted: int = 1) -> list[Block]:
     """A "References" heading and one block per reference, or a line saying there are none."""
     if not numbers:
-        return [Block("note", "The source cites no reference for this passage.")]
+        what = "these passages" if quoted > 1 else "this passage"
+        return [Block("note", f"The source cites no reference for {what}.")]
     blocks = [Block("heading", "References (numbered as in the source)")]
     for n in numbers:
         blocks.append(reference_block(catalog.references[n]))
