@@ -204,7 +204,10 @@ FAILED_AFTER = ("failed", "didn't work", "did not work", "not working", "didnt w
                 "have failed", "both failed", "all failed", "tried", "been tried", "were tried", "all tried",
                 "tried already", "no improvement", "not improving", "no change", "still active", "without success",
                 "unsuccessfully", "inadequate", "insufficient", "no better", "not better", "still weak",
-                "poor response", "no joy")
+                "poor response", "no joy", "without benefit", "without effect", "without response",
+                "didn't do the trick", "did not do the trick", "no use", "useless", "isn't holding", "not holding",
+                "isn't working", "not controlling", "isn't controlling", "stopped for non-response",
+                "stopped for nonresponse", "stopped for lack of", "none held", "didn't hold", "did not hold")
 STOPPED_BEFORE = ("not on", "not taking", "no", "never had", "never on", "never", "never tried",
                   "without", "off", "stopped", "stopping", "discontinued", "weaned off", "tapered off", "off of",
                   "after stopping", "since stopping", "previously on", "prior", "formerly on", "used to be on",
@@ -218,7 +221,7 @@ CLAUSE_BREAKS = {".", ";", "!", "?", "but", "now", "currently", "then", "still",
                  "whereas"}
 
 
-_FILLERS = frozenset({"both", "either", "also", "already", "too", "a", "an", "her", "his", "their", "cycles",
+_FILLERS = frozenset({"both", "either", "also", "already", "too", "a", "an", "her", "his", "their", "own", "cycles",
                       "cycle", "doses", "courses", "course", "infusions", "infusion", "rounds", "months", "weeks",
                       "the", "all", "of", "high", "dose",
                       "low", "full", "max", "maximal", "maximum", "oral", "iv", "sc", "weekly", "daily"})
@@ -255,7 +258,7 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention]) -> dict[str, st
         in_list = all(w in _LIST_WORDS or _is_dose_word(w) for w in between)
         if not in_list:
             clause_drugs = []
-        cue_mode = _cue_mode(tokens, m.first) or _failed_parenthesis(tokens, m.first)
+        cue_mode = _cue_mode(tokens, m.first) or _failed_parenthesis(tokens, m.first) or _counted_course(tokens, m)
         if cue_mode:
             mode = cue_mode
         elif between and not in_list:
@@ -280,6 +283,18 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention]) -> dict[str, st
 
 
 _LIST_WORDS = frozenset({",", "and", "or", "&", "+", "/", "plus", "nor", "both", "then"})
+
+
+_COURSE_WORDS = frozenset({"cycle", "cycles", "course", "courses", "infusion", "infusions", "round", "rounds"})
+
+
+def _counted_course(tokens: list[Token], mention: Mention) -> str | None:
+    """"2 RTX cycles", "5 monthly Gamunex infusions", "rituximab x2": a course given is a course tried."""
+    before = [t.low for t in tokens[max(0, mention.first - 2):mention.first]]
+    after = [t.low for t in tokens[mention.last + 1:mention.last + 3]]
+    counted = any(w[:1].isdigit() for w in before) and bool(_COURSE_WORDS & set(after))
+    times = bool(after) and bool(re.fullmatch(r"x\d+", after[0]))
+    return "failed" if counted or times else None
 
 
 def _failed_parenthesis(tokens: list[Token], index: int) -> str | None:
@@ -321,21 +336,30 @@ def _is_dose_word(word: str) -> bool:
 _LATE_FAILURE = ("no response", "no improvement", "did not work", "didn't work", "ineffective", "no benefit",
                  "not effective", "no effect", "without success", "still weak", "still active", "inadequate",
                  "insufficient", "no better", "not better", "never got control", "never really got control",
-                 "poor response", "no joy", "unsuccessful")
+                 "poor response", "no joy", "unsuccessful", "without benefit", "without effect", "without response",
+                 "didn't do the trick", "did not do the trick", "isn't holding", "not holding", "isn't working",
+                 "not working", "stopped for non", "stopped for lack", "didn't hold", "did not hold")
 
 
-_ALL_FAILED_RE = re.compile(r"^(?:all|both|each|every one)\s+(?:of them\s+|were\s+|have\s+|has\s+|had\s+)?"
+_ALL_FAILED_RE = re.compile(r"^(?:(?:none|neither)\s+(?:of\s+them\s+)?(?:held|worked|helped|controlled)"
+                            r"|nothing\s+(?:held|worked|helped))"
+                            r"|^(?:all|both|each|every one)\s+(?:of them\s+|were\s+|have\s+|has\s+|had\s+)?"
                             r"(?:failed|inadequate|ineffective|unsuccessful|insufficient|useless|no good|"
                             r"without (?:success|benefit|effect))")
 _SENTENCE_END = frozenset({".", ";", "!", "?"})
 
 
 def _sentence_says_all_failed(tokens: list[Token], mention: Mention) -> bool:
-    """"pred, MTX, then rituximab, then IVIG x6 - all inadequate"."""
+    """"pred, MTX, then rituximab, then IVIG x6 - all inadequate", or "... infusions. None held her."."""
+    ends = 0
     for j in range(mention.last + 1, len(tokens)):
         if tokens[j].low in _SENTENCE_END:
-            return False
-        if _ALL_FAILED_RE.match(" ".join(t.low for t in tokens[j:j + 5])):
+            ends += 1
+            if ends > 1 or tokens[j].low == "?":
+                return False
+            continue
+        phrase = " ".join(t.low for t in tokens[j:j + 5])
+        if _ALL_FAILED_RE.match(phrase) and (ends == 0 or phrase.startswith(("none", "neither", "nothing"))):
             return True
     return False
 
@@ -352,9 +376,12 @@ def _failure_later_in_clause(tokens: list[Token], mention: Mention, mentions: li
     for j in range(mention.last + 1, min(len(tokens), mention.last + 12)):
         if _starts_with_any(" ".join(t.low for t in tokens[j:j + 4]), _LATE_FAILURE):
             return True
-        if tokens[j].low in CLAUSE_BREAKS or tokens[j].low in _NEW_SUBJECT or j in starts:
+        if tokens[j].low in _HARD_BREAKS or tokens[j].low in _NEW_SUBJECT or j in starts:
             return False
     return False
+
+
+_HARD_BREAKS = frozenset({".", ";", "!", "?", "but", "however", "although", "whereas"})
 
 
 # Words after which a failure phrase is about something else: "rituximab for DM that's still active".
@@ -379,7 +406,22 @@ def _starts_with_any(text: str, cues: tuple[str, ...]) -> bool:
     return any(text == c or text.startswith(c + " ") for c in cues)
 
 
+_NEGATIONS = frozenset({"not", "never", "no"})
+_NEGATABLE_STOPS = frozenset({"off", "stopped", "stopping", "came off", "coming off", "discontinued", "weaned off",
+                              "tapered off", "off of"})
+
+
 def _cue_mode(tokens: list[Token], index: int) -> str | None:
+    """The cue right before a drug; "hasn't come off" inverts "off"."""
+    mode, cue = _raw_cue_mode(tokens, index)
+    if mode == "stopped" and cue in _NEGATABLE_STOPS:
+        before = [t.low for t in tokens[max(0, index - len(cue.split()) - 4):index - len(cue.split())]]
+        if any(w in _NEGATIONS or w.endswith("n't") for w in before):
+            return "current"
+    return mode
+
+
+def _raw_cue_mode(tokens: list[Token], index: int) -> tuple[str | None, str]:
     found = {
         "failed": _phrases_before(tokens, index, FAILED_BEFORE, 4),
         "stopped": _phrases_before(tokens, index, STOPPED_BEFORE, 4),
@@ -387,9 +429,10 @@ def _cue_mode(tokens: list[Token], index: int) -> str | None:
     }
     found = {k: v for k, v in found.items() if v}
     if not found:
-        return None
+        return None, ""
     # The longest cue wins: "not on" beats "on", "refractory to" beats "to".
-    return max(found.items(), key=lambda kv: len(kv[1]))[0]
+    mode, cue = max(found.items(), key=lambda kv: len(kv[1]))
+    return mode, cue
 
 
 def _merge(old: str | None, new: str) -> str:
@@ -470,7 +513,7 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     for m in _MG_RE.finditer(text):
         owner = _dose_owner(m.start(), m.end(), text, tokens, steroid, other)
         if owner == "steroid" or (owner is None and situation == "flare" and steroid == [] and other == []):
-            value = _number(m.group(1))
+            value = _number(m.group(1)) * _times_a_day(text[m.end():m.end() + 20])
             return (None, value) if m.group(3) else (value, None)
         if owner is None and situation == "flare" and not _near_any(m.start(), m.end(), tokens, other):
             value = _number(m.group(1))
@@ -481,6 +524,16 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
         if bare and not _MG_RE.match(after.lstrip(" :=atof")):
             return _number(bare.group(1)), None
     return None, None
+
+
+_TIMES_A_DAY_RE = re.compile(r"^\s*(?:(bd|bid|b\.d\.|twice\s+(?:daily|a\s+day))|(tds|tid|t\.d\.s\.|three\s+times\s+"
+                             r"(?:daily|a\s+day)))\b", re.IGNORECASE)
+
+
+def _times_a_day(after: str) -> int:
+    """2 for "5 mg BD", 3 for "5 mg tds", else 1: the source's doses are per day."""
+    m = _TIMES_A_DAY_RE.match(after)
+    return 1 if not m else 2 if m.group(1) else 3
 
 
 def _dose_owner(start: int, end: int, text: str, tokens: list[Token], steroid: list[Mention],
@@ -499,8 +552,8 @@ def _dose_owner(start: int, end: int, text: str, tokens: list[Token], steroid: l
             if tokens[m.last].end > start:
                 continue
             g = gap(tokens[m.last].end, start)
-            if len(g) <= 14 and re.fullmatch(r"(?:at|of|=|:|is|dose|,|exactly|about|approx\.?|approximately|~|only|"
-                                             r"now|still|currently|down to|up to)?\s*", g):
+            if len(g) <= 20 and re.fullmatch(r"(?:(?:at|of|=|:|is|dose|,|exactly|about|approx\.?|approximately|~|only|"
+                                             r"now|still|currently|down to|up to)\s*)*", g):
                 distance = start - tokens[m.last].end
                 if best is None or distance < best[0]:
                     best = (distance, name)
@@ -568,17 +621,29 @@ _OFF_ALL_RE = re.compile(
     r"|\buntreated\b|\bdrug[\s-]free\b|\btreatment[\s-]free\b|\boff\s+all\s+immunosuppress\w*"
     r"|\b(?:stopped|stopping|discontinued|came\s+off)\s+(?:all|every(?:thing)?)\b"
     r"|\bno\s+(?:current|other|ongoing|further)\s+(?:treatment|therapy|meds|medications?|immunosuppress\w*|drugs?)\b"
-    r"|\b(?:nothing|no\s+meds?)\s+(?:at\s+all|now|currently)\b|\bon\s+nothing\b", re.IGNORECASE)
+    r"|\b(?:nothing|no\s+meds?)\s+(?:at\s+all|now|currently)\b|\bon\s+nothing\b|\bdrug\s+holiday\b"
+    r"|\ball\s+(?:immuno\w*|meds?|medications?|treatments?|therapy|therapies|drugs?)\s+(?:was\s+|were\s+|got\s+)?"
+    r"(?:stopped|discontinued|withdrawn|held)\b", re.IGNORECASE)
 _OFF_PRED_RE = re.compile(
     r"\boff\s+(?:of\s+)?(?:the\s+)?(?:pred\w*|steroids?|glucocorticoids?|corticosteroids?|gcs?)\b"
     r"|\b(?:no|not\s+on|stopped|stopping|discontinued|discontinuing|weaned\s+off|tapered\s+off|never\s+(?:had|on)"
     r"|came\s+off|coming\s+off|finished|finishing|completed|not\s+taking|took\s+(?:himself|herself|themselves)\s+off)"
-    r"\s+(?:the\s+|her\s+|his\s+|their\s+)?"
+    r"\s+(?:the\s+|her\s+|his\s+|their\s+)?(?:own\s+)?"
     r"(?:any\s+)?(?:pred\w*|steroids?|glucocorticoids?|corticosteroids?)\b(?![\s-]*spar)"
     r"|\b(?:pred\w*|steroids?)\s+(?:was\s+|were\s+|has\s+been\s+|have\s+been\s+|got\s+)?"
     r"(?:stopped|discontinued|tapered\s+off|weaned(?:\s+off)?|withdrawn)\b"
-    r"|\bsteroid[\s-]free\b|\bpred\w*\s*(?:=|:)?\s*(?:0|zero|none|nil)\b(?!\.\d)|\boff\s+pred",
+    r"|\bsteroid[\s-]free\b|\bpred\w*\s*(?:=|:)?\s*(?:0|zero|none|nil)\b(?!\.\d)|\boff\s+pred"
+    r"|\b(?:pred\w*|steroids?)\s+(?:was\s+|were\s+|has\s+been\s+)?tapered\s+(?:to\s+)?(?:zero|0|nothing|off)\b",
     re.IGNORECASE)
+_NEGATED_BEFORE_RE = re.compile(r"(?:n't|\bnot|\bnever)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+
+
+def _says_off_prednisone(text: str) -> bool:
+    """An off-prednisone phrase that is not negated ("hasn't come off the prednisone")."""
+    return any(not _NEGATED_BEFORE_RE.search(text[max(0, m.start() - 30):m.start()])
+               for m in _OFF_PRED_RE.finditer(text))
+
+
 _EVERYTHING_FAILED_RE = re.compile(
     r"\b(?:all|every(?:thing)?)\s+(?:else\s+|other\s+(?:treatments?|options?|drugs?|agents?)\s+)?"
     r"(?:has\s+|have\s+)?failed\b|\bfailed\s+(?:everything|all(?:\s+(?:other|options|treatments?|agents?))?)\b"
@@ -597,8 +662,10 @@ _NUMBER_WORDS = {
     "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "two and a half": 2.5, "seven and a half": 7.5,
     "twelve and a half": 12.5,
 }
-_NUMBER_WORD_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
-                             + r")(?=\s*(?:mg|milligrams?|kg|kilos?|lbs?|pounds?)\b)", re.IGNORECASE)
+_NUMBER_WORD_ALTERNATION = "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
+_NUMBER_WORD_RE = re.compile(
+    r"(?:(?<=\bpred )|(?<=\bprednisone )|(?<=\bprednisolone )|(?<=\bsteroids ))?\b(" + _NUMBER_WORD_ALTERNATION
+    + r")(?=\s*(?:mg|milligrams?|kg|kilos?|lbs?|pounds?|a\s+day|daily|per\s+day|/d|mane|od)\b)", re.IGNORECASE)
 
 
 def digits_for_number_words(text: str) -> str:
@@ -606,9 +673,23 @@ def digits_for_number_words(text: str) -> str:
     return _NUMBER_WORD_RE.sub(lambda m: f"{_NUMBER_WORDS[m.group(1).lower()]:g}", text)
 
 
+_SHORTHAND = tuple((re.compile(pattern, re.IGNORECASE), replacement) for pattern, replacement in (
+    (r"\bs/p\b", "after"), (r"\bw/o\b", "without"), (r"\bw/(?=\s|\w)", "with "),
+    (r"(?:->|→|=>)\s*(?:no|nope|nothing|none|failed|fail)\b", " failed"),
+    (r"(\d+(?:[.,]\d+)?)\s*-\s*(kg|kgs|lbs?)\b", r"\1 \2"),
+))
+
+
+def normalise_shorthand(text: str) -> str:
+    """ "s/p RTX w/o response", "IVIg -> no", "85-kg": the words the extractor reads."""
+    for pattern, replacement in _SHORTHAND:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def extract(text: str, lexicon: Lexicon) -> Slots:
     """All slots from one message."""
-    text = digits_for_number_words(text)
+    text = digits_for_number_words(normalise_shorthand(text))
     tokens = tokenize(text)
     mentions = find_mentions(tokens, lexicon)
     concepts = {m.term.concept for m in mentions}
@@ -621,14 +702,14 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     cmp = None
     if bound and (prednisone is None or prednisone == bound[1]):
         cmp, prednisone = bound
-    if status.get(STEROID_CONCEPT) == "stopped" or _OFF_PRED_RE.search(text):
+    if status.get(STEROID_CONCEPT) == "stopped" or _says_off_prednisone(text):
         prednisone, per_kg, cmp = None, None, None
     weight, weight_lb = find_weight(text)
     if prednisone is None and per_kg is not None and weight:
         prednisone = per_kg * weight
     if prednisone == 0:
         prednisone, cmp = "off", None
-    if prednisone is None and (_OFF_PRED_RE.search(text) or status.get(STEROID_CONCEPT) == "stopped"):
+    if prednisone is None and (_says_off_prednisone(text) or status.get(STEROID_CONCEPT) == "stopped"):
         prednisone = "off"
     off_all = bool(_OFF_ALL_RE.search(text))
     if off_all and prednisone is None:
@@ -689,8 +770,10 @@ def _grades_asked(text: str) -> tuple[str, ...]:
 
 _MUSCLE_RE = re.compile(r"\bweak(?:ness)?\b|\bCK\b|\bcreatine\s+kinase\b|\bproximal\b"
                         r"|\bcan'?t\s+(?:climb|stand|lift|get\s+up)|\bdysphagia\b", re.IGNORECASE)
+_SIGN = r"(?:rash|weakness|weak|symptoms?|disease|myositis|DM|PM|heliotrope|gottron\w*|CK|it|she|he|hes|he's|she's)"
 _FLARE_PHRASE_RE = re.compile(
-    r"\b(?:is|are|came|coming|comes|now|all|weakness|rash|heliotrope|symptoms?|disease)\s+back\b|\bback\s+again\b"
+    rf"\b{_SIGN}\s+(?:is\s+|are\s+|has\s+come\s+|came\s+|coming\s+|comes\s+|now\s+)?back\b|\bback\s+again\b"
+    rf"|\bback\s+with\b|\b(?:weak|weakness|flaring|active|worse|rash|symptoms?|CK\s+up)\s+again\b"
     r"|\breturn(?:ed|ing)\b|\bre-?emerg\w*|\bre-?appear\w*|\bbreakthrough\b", re.IGNORECASE)
 _RESISTANT_PHRASE_RE = re.compile(
     r"\bnever\s+(?:really\s+)?(?:got|achieved|reached|had)\s+(?:it\s+)?(?:under\s+)?(?:control|remission)"
