@@ -10,7 +10,7 @@ weights and surface areas are read with regular expressions.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -88,7 +88,6 @@ class Lexicon:
     fuzzy_keys: tuple[str, ...]
     fuzzy_terms: tuple[Term, ...]
     max_words: int
-    names: dict[str, str] = field(default_factory=dict)  # concept -> display name
 
     @classmethod
     def from_terms(cls, terms: tuple[Term, ...] | list[Term]) -> Lexicon:
@@ -98,8 +97,7 @@ class Lexicon:
         fuzzy = [(k, t) for k, t in exact.items() if len(k) >= FUZZY_MIN_LENGTH]
         return cls(exact=exact, fuzzy_keys=tuple(k for k, _ in fuzzy),
                    fuzzy_terms=tuple(t for _, t in fuzzy),
-                   max_words=max(len(k.split()) for k in exact),
-                   names={t.concept: t.name for t in terms})
+                   max_words=max(len(k.split()) for k in exact))
 
 
 def _norm(text: str) -> str:
