@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot import callback
 from bot.knowledge import Catalog, Passage, Reference
-from bot.reply import Block, Choice, Reply
+from bot.reply import ACTION_DATA_MAX_BYTES, Block, Choice, Reply
 from bot.rules import Decision, DoseSpec, apply_option
 from bot.slots import LB_TO_KG, Slots
 
@@ -173,7 +173,7 @@ def answer_actions(numbers: list[int], slots: Slots, rule: str | None) -> tuple[
         data = "r:" + ".".join(str(n) for n in numbers)
         actions.append(Choice("References", data))
     why = callback.encode_slots("w", slots)
-    if why:
+    if why and len(why.encode()) <= ACTION_DATA_MAX_BYTES:
         actions.append(Choice("Why this answer?", why))
     if rule != "lookup.ladder":
         actions.append(Choice("Resistant-disease ladder", "l"))

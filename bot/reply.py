@@ -14,6 +14,7 @@ Kind = Literal["answer", "clarify", "out_of_scope", "help"]
 BlockKind = Literal["heading", "para", "quote", "formula", "reference", "note"]
 
 CALLBACK_DATA_MAX_BYTES = 64  # Telegram's limit for InlineKeyboardButton.callback_data
+ACTION_DATA_MAX_BYTES = 63  # an action leaves one byte for the front end to mark it as one
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,7 +62,8 @@ def check_reply(question: str, reply: Reply) -> None:
     assert reply.text.strip()
     for message in render_html(reply):
         assert utf16_len(message) <= MESSAGE_LIMIT
-    assert all(len(c.data.encode()) <= 64 for c in (*reply.choices, *reply.actions))
+    assert all(len(c.data.encode()) <= 64 for c in reply.choices)
+    assert all(len(a.data.encode()) <= 63 and not a.data.startswith("+") for a in reply.actions)
     if reply.kind == "help":
         return  # help and usage text: examples and commands, no clinical content
     text = reply.text.replace(EXAMPLES, "").replace(COMMANDS, "")
