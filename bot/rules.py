@@ -154,6 +154,8 @@ RULES: tuple[Rule, ...] = (
          group="Look-ups"),
     Rule("lookup.ladder", "the options for resistant disease", "the ladder, step by step",
          group="Look-ups"),
+    Rule("lookup.discontinuation", "whether treatment can ever be stopped",
+         "complete discontinuation is unsuccessful in most; slower tapering, low-dose maintenance", group="Look-ups"),
     Rule("search", "no rule applies but the source matches", "the best-matching passages (BM25)",
          group="Fallback"),
     Rule("out-of-scope", "outside the source", "say so, and what the bot covers", group="Fallback"),
@@ -212,8 +214,11 @@ def decide(slots: Slots, catalog: Catalog, text: str = "") -> Decision:
     covered = set(slots.mentioned) | {c for c in ("ild", "rash") if getattr(slots, c)}
     if slots.uncovered and not _covered_subject(slots):
         return out_of_scope(slots.uncovered)
-    if not covered and slots.prednisone is None and _asks_definition(slots):
+    if not covered - {"prednisone"} and slots.prednisone is None and _asks_definition(slots):
         return definition(slots.definition_of)
+    if "discontinuation" in slots.intents and slots.situation is None:
+        return Decision(rule="lookup.discontinuation", title="Can treatment be stopped?",
+                        passages=("recurrent.discontinuation", "intro.overview", "recurrent.slow-taper"))
     if "help" in slots.intents and not covered and slots.situation is None:
         return Decision(rule=None, kind="help")
     if "legend" in slots.intents or (slots.grades_asked and not slots.mentioned and slots.situation is None):

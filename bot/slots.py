@@ -25,7 +25,7 @@ FUZZY_CUTOFF = 86.0
 Situation = Literal["flare", "resistant"]
 Disease = Literal["DM", "PM"]
 Intent = Literal["dose", "grade", "evidence", "mechanism", "caution", "cost", "reference",
-                 "definition", "legend", "ladder", "help", "recommendation"]
+                 "definition", "legend", "ladder", "help", "recommendation", "discontinuation"]
 
 STEROID_CONCEPT = "prednisone"
 SPARING_DRUGS = frozenset({"azathioprine", "methotrexate", "mycophenolate", "cyclosporine", "tacrolimus",
@@ -185,7 +185,9 @@ def _case_ok(term: Term, tokens: list[Token]) -> bool:
 
 # --- cues ---------------------------------------------------------------------
 
-FAILED_BEFORE = ("failed", "failing", "after", "post", "despite", "tried", "refractory to",
+FAILED_BEFORE = ("failed", "failing", "after", "post", "despite", "tried", "refractory to", "non-responder to",
+                 "nonresponder to", "non-responsive to", "inadequate responses to", "poor responses to",
+                 "faild", "failled", "no response with",
                  "resistant to", "not responding to", "not responsive to", "unresponsive to",
                  "no response to", "poor response to", "inadequate response to", "intolerant of",
                  "intolerant to", "nonresponse to", "non-response to", "failure of", "failed on",
@@ -205,7 +207,8 @@ FAILED_AFTER = ("failed", "didn't work", "did not work", "not working", "didnt w
                 "poor response", "no joy", "without benefit", "without effect", "without response",
                 "didn't do the trick", "did not do the trick", "no use", "useless", "isn't holding", "not holding",
                 "isn't working", "not controlling", "isn't controlling", "stopped for non-response",
-                "stopped for nonresponse", "stopped for lack of", "none held", "didn't hold", "did not hold")
+                "stopped for nonresponse", "stopped for lack of", "none held", "didn't hold", "did not hold",
+                "faild", "failled", "did nothing", "does nothing", "done nothing", "has done nothing")
 STOPPED_BEFORE = ("not on", "not taking", "no", "never had", "never on", "never", "never tried",
                   "without", "off", "stopped", "stopping", "discontinued", "weaned off", "tapered off", "off of",
                   "after stopping", "since stopping", "previously on", "prior", "formerly on", "used to be on",
@@ -229,7 +232,7 @@ def _phrases_before(tokens: list[Token], index: int, cues: tuple[str, ...], wind
     """The longest cue ending right before token `index`, looking back at most `window` tokens."""
     lows = [t.low for t in tokens[max(0, index - window - 4):index]
             if t.low not in _FILLERS and not t.low[0].isdigit()][-window:]
-    joined = " ".join(lows)
+    joined = " ".join(lows).replace(" - ", "-").replace(" / ", "/")
     best = None
     for cue in cues:
         if joined == cue or joined.endswith(" " + cue):
@@ -246,6 +249,7 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention]) -> dict[str, st
     """
     status: dict[str, str] = {}
     drugs = [m for m in mentions if m.term.kind == "drug" or m.term.concept == "sparing"]
+    drug_tokens = {i for d in drugs for i in range(d.first, d.last + 1)}
     mode: str | None = None
     last_end = -1
     clause_drugs: list[str] = []
@@ -270,10 +274,10 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention]) -> dict[str, st
         clause_drugs.append(concept)
         after = " ".join(t.low for t in tokens[m.last + 1:m.last + 9] if t.low not in _FILLERS
                          and t.low not in {"have", "has", "had", "were", "was", "is", "are"})
-        if _sentence_says_all_failed(tokens, m):
-            clause_drugs = list(dict.fromkeys([*clause_drugs, *_sentence_drugs(tokens, m, drugs)]))
+        if _neither_nor_worked(tokens, m):
+            status[m.term.concept] = "failed"
         if _starts_with_any(after, FAILED_AFTER) or _after_list_failed(tokens, m.last) \
-                or _failure_later_in_clause(tokens, m, mentions) or _sentence_says_all_failed(tokens, m):
+                or _failure_later_in_clause(tokens, m, mentions) or _list_says_all_failed(tokens, m, drug_tokens):
             for c in clause_drugs:
                 status[c] = "failed"
         last_end = m.last
@@ -336,7 +340,8 @@ _LATE_FAILURE = ("no response", "no improvement", "did not work", "didn't work",
                  "insufficient", "no better", "not better", "never got control", "never really got control",
                  "poor response", "no joy", "unsuccessful", "without benefit", "without effect", "without response",
                  "didn't do the trick", "did not do the trick", "isn't holding", "not holding", "isn't working",
-                 "not working", "stopped for non", "stopped for lack", "didn't hold", "did not hold")
+                 "not working", "stopped for non", "stopped for lack", "didn't hold", "did not hold", "did nothing",
+                 "faild")
 
 
 _ALL_FAILED_RE = re.compile(r"^(?:(?:none|neither)\s+(?:of\s+them\s+)?(?:held|worked|helped|controlled)"
@@ -347,25 +352,37 @@ _ALL_FAILED_RE = re.compile(r"^(?:(?:none|neither)\s+(?:of\s+them\s+)?(?:held|wo
 _SENTENCE_END = frozenset({".", ";", "!", "?"})
 
 
-def _sentence_says_all_failed(tokens: list[Token], mention: Mention) -> bool:
-    """"pred, MTX, then rituximab, then IVIG x6 - all inadequate", or "... infusions. None held her."."""
+def _list_says_all_failed(tokens: list[Token], mention: Mention, drug_tokens: set[int]) -> bool:
+    """"pred, MTX, then rituximab, then IVIG x6 - all inadequate", or "... infusions. None held her.".
+
+    Only the list the drug belongs to: "Humira after RTX/IVIG/MMF all failed" does not fail Humira.
+    """
     ends = 0
     for j in range(mention.last + 1, len(tokens)):
-        if tokens[j].low in _SENTENCE_END:
-            ends += 1
-            if ends > 1 or tokens[j].low == "?":
-                return False
-            continue
+        low = tokens[j].low
         phrase = " ".join(t.low for t in tokens[j:j + 5])
-        if _ALL_FAILED_RE.match(phrase) and (ends == 0 or phrase.startswith(("none", "neither", "nothing"))):
+        if _ALL_FAILED_RE.match(phrase):
             return True
+        if low in _SENTENCE_END:
+            ends += 1
+            if ends > 1 or low == "?":
+                return False
+        elif not (j in drug_tokens or low in _LIST_WORDS or low in {"-", ":"} or _is_dose_word(low)):
+            return False
     return False
 
 
-def _sentence_drugs(tokens: list[Token], mention: Mention, drugs: list[Mention]) -> list[str]:
-    """The drugs named in the sentence up to this one."""
+def _neither_nor_worked(tokens: list[Token], mention: Mention) -> bool:
+    """"neither the rituximab nor the IVIG worked"."""
     start = max((i for i in range(mention.first) if tokens[i].low in _SENTENCE_END), default=-1)
-    return [d.term.concept for d in drugs if start < d.first <= mention.first]
+    if "neither" not in {t.low for t in tokens[start + 1:mention.first]}:
+        return False
+    for t in tokens[mention.last + 1:]:
+        if t.low in _SENTENCE_END:
+            return False
+        if t.low in {"worked", "helped", "controlled", "did", "was", "were"}:
+            return t.low in {"worked", "helped", "controlled"}
+    return False
 
 
 def _failure_later_in_clause(tokens: list[Token], mention: Mention, mentions: list[Mention]) -> bool:
@@ -489,11 +506,19 @@ _CMP_RE = re.compile(
     r"|\bunder\b|\bless\s+than\b|\blower\s+than\b)\s*" + _NUM + r"\s*(?:mg)?", re.IGNORECASE)
 
 
+_CANNOT_TAPER_BELOW_RE = re.compile(r"(?:never|n't|not|unable\s+to)\s+(?:\w+\s+){0,4}below\s+" + _NUM, re.IGNORECASE)
+_TAPERED_TO_RE = re.compile(r"\b(?:taper\w*|reduc\w*|wean\w*|cut|down|dropp?\w*|decreas\w*|lower\w*)\s+(?:back\s+)?"
+                            r"(?:down\s+)?to\s+" + _NUM + r"(?!\s*(?:kg|lb|%))", re.IGNORECASE)
+
+
 def find_prednisone_bound(text: str) -> tuple[str, float] | None:
     """("> ", 10) for "flare >10mg pred", "above 10 mg/day", "less than 10"."""
-    m = _CMP_RE.search(text)
-    if not m:
-        return None
+    if _CANNOT_TAPER_BELOW_RE.search(text):
+        return None  # "could never taper below 20": handled as a dose of 20
+    found = list(_CMP_RE.finditer(text))
+    if len(found) != 1:
+        return None  # none, or "the >10 or the <10 scenario?": no bound on this patient's dose
+    m = found[0]
     word = m.group(1).lower()
     cmp = ">" if word[0] in ">≥" or word.split()[0] in {"above", "over", "more", "greater", "higher"} else "<"
     return cmp, _number(m.group(2))
@@ -511,7 +536,8 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     for m in _MG_RE.finditer(text):
         owner = _dose_owner(m.start(), m.end(), text, tokens, steroid, other)
         if owner == "steroid" or (owner is None and situation == "flare" and steroid == [] and other == []):
-            value = _number(m.group(1)) * _times_a_day(text[m.end():m.end() + 20])
+            value = _number(m.group(1)) * _times_a_day(text[m.end():m.end() + 20]) \
+                * _tablets(text[max(0, m.start() - 12):m.start()], text[m.end():m.end() + 30])
             return (None, value) if m.group(3) else (value, None)
         if owner is None and situation == "flare" and not _near_any(m.start(), m.end(), tokens, other):
             value = _number(m.group(1))
@@ -534,6 +560,19 @@ def _times_a_day(after: str) -> int:
     return 1 if not m else 2 if m.group(1) else 3
 
 
+_TABLET_COUNT_RE = re.compile(r"\b(two|three|four|2|3|4)\s*(?:x\s*)?$", re.IGNORECASE)
+_TABLET_RE = re.compile(r"^\s*(?:\w+\s+){0,2}(?:tablets?|tabs?|pills?)\b", re.IGNORECASE)
+
+
+def _tablets(before: str, after: str) -> int:
+    """2 for "two 5 mg prednisolone tablets": the daily dose is the tablets' total."""
+    count = _TABLET_COUNT_RE.search(before)
+    if not count or not _TABLET_RE.match(after):
+        return 1
+    word = count.group(1).lower()
+    return {"two": 2, "three": 3, "four": 4}.get(word) or int(word)
+
+
 def _dose_owner(start: int, end: int, text: str, tokens: list[Token], steroid: list[Mention],
                 other: list[Mention]) -> str | None:
     """Which drug a dose belongs to: the one right after it, else the one right before it."""
@@ -550,12 +589,15 @@ def _dose_owner(start: int, end: int, text: str, tokens: list[Token], steroid: l
             if tokens[m.last].end > start:
                 continue
             g = gap(tokens[m.last].end, start)
-            if len(g) <= 20 and re.fullmatch(r"(?:(?:at|of|=|:|is|dose|,|exactly|about|approx\.?|approximately|~|only|"
-                                             r"now|still|currently|down to|up to)\s*)*", g):
+            if len(g) <= 30 and re.fullmatch(_DOSE_GAP, g):
                 distance = start - tokens[m.last].end
                 if best is None or distance < best[0]:
                     best = (distance, name)
     return best[1] if best else None
+
+
+_DOSE_GAP = (r"(?:(?:at|of|=|:|is|dose|,|exactly|about|approx\.?|approximately|~|only|now|still|currently|down to"
+             r"|up to|had|has|been|was|weaned|tapered|reduced|to)\s*)*")
 
 
 def _near_any(start: int, end: int, tokens: list[Token], mentions: list[Mention]) -> bool:
@@ -589,11 +631,14 @@ _INTENT_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
         ("definition", r"\bdefin|\bwhat\s+(?:is|counts\s+as|does)\s+(?:a\s+)?(?:recurrent|resistant|refractory)"
                        r"|\bwhat\s+counts\s+as\b|\bwhat\s+is\s+(?:a\s+)?(?:relapse|flare)\b"
                        r"|\bwhen\s+(?:do|should|can|would)\s+(?:we|you|i)\s+(?:label|call|consider|class\w*|define|say)\b"
-                       r"|\bcriteria\s+for\b|\bwhat\s+makes\b"
+                       r"|\bcriteria\s+for\b|\bwhat\s+makes\b|\bqualif(?:y|ies)\s+as\b|\bcounts?\s+as\b"
                        r"|\bmeaning\s+of\s+(?:recurrent|resistant)|\b(?:recurrent|resistant)\s+means?\b"),
         ("ladder", r"\bladder\b|\boptions\b|\balgorithm\b|\bsequence\b|\bstep\s*wise\b|\bstepwise\b"
                    r"|\bwhat\s+next\b|\bnext\s+step|\bnext\s+line\b|\bthird[\s-]line\b|\border\s+of\b"
                    r"|\bwhat\s+(?:else|now)\b|\bapproach\b|\bmanage(?:ment)?\b|\balternatives?\b"),
+        ("discontinuation", r"\bcan\b[^.?!]{0,40}\b(?:come\s+off|stop|discontinue|be\s+weaned\s+off)\b[^.?!]{0,30}"
+                            r"\b(?:all|every|for\s+good|completely|ever|treatment|medications?|meds|therapy)"
+                            r"|\bever\s+(?:stop|come\s+off)\b|\bstop\s+(?:all\s+)?treatment\s+(?:for\s+good|completely)"),
         ("help", r"^\s*(?:help|hi|hello|hey|start|menu|\?+|what\s+can\s+you\s+do\??|what\s+do\s+you\s+(?:cover|know)"
                  r"(?:\s+about)?\??)\s*$|\bhow\s+(?:do|can|should)\s+i\s+use\b|\bwhat\s+(?:can|do)\s+you\s+(?:do|cover)\b"
                  r"|\bwhat\s+is\s+this\s+bot\b|\bwho\s+are\s+you\b"),
@@ -629,9 +674,10 @@ _OFF_PRED_RE = re.compile(
     r"\s+(?:the\s+|her\s+|his\s+|their\s+)?(?:own\s+)?"
     r"(?:any\s+)?(?:pred\w*|steroids?|glucocorticoids?|corticosteroids?)\b(?![\s-]*spar)"
     r"|\b(?:pred\w*|steroids?)\s+(?:was\s+|were\s+|has\s+been\s+|have\s+been\s+|got\s+)?"
-    r"(?:stopped|discontinued|tapered\s+off|weaned(?:\s+off)?|withdrawn)\b"
+    r"(?:stopped|discontinued|tapered\s+off|weaned\s+off|weaned(?!\s+(?:down\s+)?to\b)|withdrawn)\b"
     r"|\bsteroid[\s-]free\b|\bpred\w*\s*(?:=|:)?\s*(?:0|zero|none|nil)\b(?!\.\d)|\boff\s+pred"
-    r"|\b(?:pred\w*|steroids?)\s+(?:was\s+|were\s+|has\s+been\s+)?tapered\s+(?:to\s+)?(?:zero|0|nothing|off)\b",
+    r"|\b(?:pred\w*|steroids?)\s+(?:was\s+|were\s+|has\s+been\s+)?(?:tapered|weaned|reduced|cut)\s+(?:down\s+)?"
+    r"(?:to\s+)?(?:zero|0|nothing|off)\b",
     re.IGNORECASE)
 _NEGATED_BEFORE_RE = re.compile(r"(?:n't|\bnot|\bnever)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 
@@ -643,8 +689,8 @@ def _says_off_prednisone(text: str) -> bool:
 
 
 _EVERYTHING_FAILED_RE = re.compile(
-    r"\b(?:all|every(?:thing)?)\s+(?:else\s+|other\s+(?:treatments?|options?|drugs?|agents?)\s+)?"
-    r"(?:has\s+|have\s+)?failed\b|\bfailed\s+(?:everything|all(?:\s+(?:other|options|treatments?|agents?))?)\b"
+    r"\b(?:all\s+(?:else|other\s+(?:treatments?|options?|drugs?|agents?))|every(?:thing|\s+other\s+\w+))\s+"
+    r"(?:else\s+)?(?:has\s+|have\s+)?failed\b|\bfailed\s+(?:everything|all(?:\s+(?:other|options|treatments?|agents?))?)\b"
     r"|\bnothing\s+(?:else\s+)?(?:has\s+)?work"
     r"|\b(?:failed|tried)\s+(?:pretty\s+much|basically|virtually|almost|nearly|just\s+about)\s+(?:everything|all)\b",
     re.IGNORECASE)
@@ -674,6 +720,8 @@ def digits_for_number_words(text: str) -> str:
 _SHORTHAND = tuple((re.compile(pattern, re.IGNORECASE), replacement) for pattern, replacement in (
     (r"\bs/p\b", "after"), (r"\bw/o\b", "without"), (r"\bw/(?=\s|\w)", "with "),
     (r"(?:->|→|=>)\s*(?:no|nope|nothing|none|failed|fail)\b", " failed"),
+    (r"\s*(?:->|→|=>)\s*", ", then "),
+    (r"\bstoped\b", "stopped"), (r"\bdiscontined\b", "discontinued"),
     (r"(\d+(?:[.,]\d+)?)\s*-\s*(kg|kgs|lbs?)\b", r"\1 \2"),
 ))
 
@@ -696,6 +744,10 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     status = classify_drugs(tokens, mentions)
     drugs_in_order = list(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "drug"))
     prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, situation)
+    if STEROID_CONCEPT in concepts and (floor := _CANNOT_TAPER_BELOW_RE.search(text)):
+        prednisone = _number(floor.group(1))
+    elif STEROID_CONCEPT in concepts and prednisone is not None and (later := _TAPERED_TO_RE.search(text)):
+        prednisone = _number(later.group(1))  # "prednisone 60 mg tapered to 20": 20 now
     bound = find_prednisone_bound(text) if situation == "flare" or STEROID_CONCEPT in concepts else None
     cmp = None
     if bound and (prednisone is None or prednisone == bound[1]):
@@ -766,9 +818,12 @@ def _grades_asked(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-_MUSCLE_RE = re.compile(r"\bweak(?:ness)?\b|\bCK\b|\bcreatine\s+kinase\b|\bproximal\b"
+_MUSCLE_RE = re.compile(r"(?<!not )\bweak(?:ness)?\b"
+                        r"|\bCK\b(?!\s+(?:is\s+|was\s+|now\s+)?(?:normal|normali[sz]ed|fine|ok|down))"
+                        r"|\bcreatine\s+kinase\b|\bproximal\b"
                         r"|\bcan'?t\s+(?:climb|stand|lift|get\s+up)|\bdysphagia\b", re.IGNORECASE)
-_SIGN = r"(?:rash|weakness|weak|symptoms?|disease|myositis|DM|PM|heliotrope|gottron\w*|CK|it|she|he|hes|he's|she's)"
+_SIGN = (r"(?:rash|weakness|weak|symptoms?|disease|myositis|polymyositis|dermatomyositis|DM|PM|heliotrope|gottron\w*|CK"
+         r"|it|she|he|hes|he's|she's)")
 _FLARE_PHRASE_RE = re.compile(
     rf"\b{_SIGN}\s+(?:is\s+|are\s+|has\s+come\s+|came\s+|coming\s+|comes\s+|now\s+)?back\b|\bback\s+again\b"
     rf"|\bback\s+with\b|\b(?:weak|weakness|flaring|active|worse|rash|symptoms?|CK\s+up)\s+again\b"
@@ -776,7 +831,8 @@ _FLARE_PHRASE_RE = re.compile(
 _RESISTANT_PHRASE_RE = re.compile(
     r"\bnever\s+(?:really\s+)?(?:got|achieved|reached|had)\s+(?:it\s+)?(?:under\s+)?(?:control|remission)"
     r"|\bnever\s+(?:really\s+)?controlled|\b(?:not|poorly|un)[\s-]*controlled\b|\binadequate\s+response"
-    r"|\bpoor\s+response|\bnot\s+responding\b|\bslow\s+to\s+respond|\bno\s+response\b|\bpersistently\s+active",
+    r"|\bpoor\s+response|\bnot\s+responding\b|\bslow\s+to\s+respond|\bno\s+response\b|\bpersistently\s+active"
+    r"|\bafter\s+\d+\s+(?:months?|mo|weeks?|wks?)\b[^.?!]*\bstill\b",
     re.IGNORECASE)
 
 

@@ -89,6 +89,7 @@ TABLE = [
     (Slots(intents=("reference",), mentioned=("ivig",)), "lookup.reference", set(), set()),
     (Slots(intents=("definition",), definition_of=("recurrent",)), "lookup.definition", {"def.recurrent"}, set()),
     (Slots(intents=("ladder",)), "lookup.ladder", {"resistant.options", "tnf.last-resort"}, set()),
+    (Slots(intents=("discontinuation",)), "lookup.discontinuation", {"recurrent.discontinuation"}, set()),
     (Slots(uncovered=("scleroderma",)), "out-of-scope", set(), set()),
     (Slots(intents=("help",)), None, set(), set()),
     (Slots(), "search", set(), set()),
