@@ -10,7 +10,8 @@ weights and surface areas are read with regular expressions.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -21,6 +22,7 @@ LB_TO_KG = 0.45359237
 MAX_TOKENS = 400  # longer messages are read up to here: nothing clinical hides past it
 FUZZY_MIN_LENGTH = 5
 FUZZY_CUTOFF = 86.0
+FUZZY_CACHE_SIZE = 50_000  # phrases; cleared when full, so memory stays bounded
 
 Situation = Literal["flare", "resistant"]
 Disease = Literal["DM", "PM"]
@@ -88,6 +90,7 @@ class Lexicon:
     fuzzy_keys: tuple[str, ...]
     fuzzy_terms: tuple[Term, ...]
     max_words: int
+    fuzzy_cache: dict[str, Term | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_terms(cls, terms: tuple[Term, ...] | list[Term]) -> Lexicon:
@@ -163,6 +166,14 @@ def _is_phrase(words: list[str]) -> bool:
 def _fuzzy(phrase: str, lexicon: Lexicon, size: int) -> Term | None:
     if len(phrase) < FUZZY_MIN_LENGTH or size > 2 or any(c.isdigit() for c in phrase):
         return None
+    if phrase not in lexicon.fuzzy_cache:  # the same words recur across messages
+        if len(lexicon.fuzzy_cache) >= FUZZY_CACHE_SIZE:
+            lexicon.fuzzy_cache.clear()
+        lexicon.fuzzy_cache[phrase] = _fuzzy_uncached(phrase, lexicon, size)
+    return lexicon.fuzzy_cache[phrase]
+
+
+def _fuzzy_uncached(phrase: str, lexicon: Lexicon, size: int) -> Term | None:
     hit = process.extractOne(phrase, lexicon.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
     if hit is None:
         return None
@@ -418,7 +429,13 @@ def _after_list_failed(tokens: list[Token], last: int) -> bool:
 
 
 def _starts_with_any(text: str, cues: tuple[str, ...]) -> bool:
-    return any(text == c or text.startswith(c + " ") for c in cues)
+    """Whether `text` starts with one of the cues as whole words."""
+    return _cue_regex(cues).match(text) is not None
+
+
+@lru_cache(maxsize=32)
+def _cue_regex(cues: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("(?:" + "|".join(map(re.escape, sorted(cues, key=len, reverse=True))) + ")(?: |$)")
 
 
 _NEGATIONS = frozenset({"not", "never", "no"})
