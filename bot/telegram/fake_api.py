@@ -475,6 +475,15 @@ class FakeBotAPI:
                 self._updates = [u for u in self._updates if u is not update]
             self._cond.notify_all()
 
+    def wait_webhook_status(self, status: int, timeout: float) -> bool:
+        """Wait until a webhook delivery got `status` back; False if it did not within `timeout`.
+
+        The bot may answer (sendMessage) before the delivering thread has read its
+        HTTP response, so a test must wait for the status rather than read it.
+        """
+        with self._cond:
+            return self._cond.wait_for(lambda: status in self.webhook_statuses, timeout=timeout)
+
     def _control(self, name: str, params: Json) -> tuple[int, Json]:
         """The /_fake/ endpoints for driving the server from another process."""
         if name == "updates":

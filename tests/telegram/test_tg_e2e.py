@@ -246,7 +246,7 @@ def test_webhook_mode_checks_the_secret(start_serve):
         assert texts(sent)[0] == render_html(core.answer("/ref 4"))[0]
         assert api.calls("getUpdates") == []
         assert {c.params["chat_id"] for c in api.calls("sendMessage")} == {4444}  # not 66
-        assert 200 in api.webhook_statuses
+        assert api.wait_webhook_status(200, REPLY_TIMEOUT), api.webhook_statuses
         assert serve.stop() == 0
 
 
