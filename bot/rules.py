@@ -254,14 +254,14 @@ def situation_decision(slots: Slots, passages: Mapping[str, Passage], text: str)
     resistant = slots.situation == "resistant" or bool(slots.failed) or slots.everything_failed \
         or slots.multiple_failed
     if slots.ild and (resistant or slots.situation is None or slots.prednisone is None) \
-            and not _asks_about_other_drug(slots):
+            and _focus_drug(slots) is None:
         return ild_tacrolimus(slots)
     if slots.rash and not slots.muscle and (resistant or slots.situation is None) and not _focus_drug(slots):
         return Decision(rule="rash.refractory", title="Refractory rash", passages=("rash.refractory",),
                         notes=("The source notes that the rash of DM can be more refractory than the "
                                "muscle disease, but names no regimen for it.",))
     if slots.situation == "flare" or (slots.prednisone is not None and not resistant):
-        if _asks_about_other_drug(slots) and slots.prednisone is None:
+        if _focus_drug(slots) and slots.prednisone is None:
             return None
         return recurrent(slots)
     if slots.prednisone == "off" and _both_conventional_failed(slots):
@@ -274,10 +274,6 @@ def situation_decision(slots: Slots, passages: Mapping[str, Passage], text: str)
             return combination()
         return resistant_step(slots)
     return None
-
-
-def _asks_about_other_drug(slots: Slots) -> bool:
-    return _focus_drug(slots) is not None
 
 
 def _focus_drug(slots: Slots) -> str | None:

@@ -769,15 +769,13 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     cmp = None
     if bound and (prednisone is None or prednisone == bound[1]):
         cmp, prednisone = bound
-    if status.get(STEROID_CONCEPT) == "stopped" or _says_off_prednisone(text):
-        prednisone, per_kg, cmp = None, None, None
     weight, weight_lb = find_weight(text)
-    if prednisone is None and per_kg is not None and weight:
+    if status.get(STEROID_CONCEPT) == "stopped" or _says_off_prednisone(text):
+        prednisone, per_kg, cmp = "off", None, None  # a stop beats any dose read nearby ("stopped pred 3 ...")
+    elif prednisone is None and per_kg is not None and weight:
         prednisone = per_kg * weight
     if prednisone == 0:
         prednisone, cmp = "off", None
-    if prednisone is None and (_says_off_prednisone(text) or status.get(STEROID_CONCEPT) == "stopped"):
-        prednisone = "off"
     off_all = bool(_OFF_ALL_RE.search(text))
     if off_all and prednisone is None:
         prednisone = "off"
