@@ -1,25 +1,20 @@
 """Slots in and out of Telegram's 64-byte `callback_data`, so buttons need no server state.
 
 Format: a one-letter action, a colon, then `|`-separated fields, each a
-one-letter key and a value. Drug lists use two-letter codes joined by `.`.
+one-letter key and a value. Drug lists use the two-letter codes of the lexicon
+(`code` in knowledge/lexicon.toml, validated unique at build time) joined by `.`.
 Example: `q:sf|p15|caz.mt|w72` = flare, prednisone 15 mg/day, on AZA and MTX,
 weight 72 kg. Anything malformed decodes to None, never an exception.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import fields
 
 from bot.reply import CALLBACK_DATA_MAX_BYTES
 from bot.slots import Slots
 
-DRUG_CODES = {
-    "prednisone": "pr", "azathioprine": "az", "methotrexate": "mt", "rituximab": "rt", "ivig": "iv",
-    "cyclosporine": "cs", "tacrolimus": "tc", "mycophenolate": "mm", "cyclophosphamide": "cy",
-    "chlorambucil": "ch", "etanercept": "et", "infliximab": "if", "tnf": "tn", "calcineurin": "cn",
-    "alkylating": "ak",
-}
-CODE_DRUGS = {v: k for k, v in DRUG_CODES.items()}
 INTENT_CODES = {
     "dose": "d", "grade": "g", "evidence": "e", "mechanism": "m", "caution": "c", "cost": "$",
     "reference": "r", "definition": "f", "legend": "l", "ladder": "L", "help": "h", "recommendation": "R",
@@ -36,8 +31,12 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def encode_slots(action: str, slots: Slots) -> str | None:
-    """`action:fields` for these slots, or None if it cannot fit in 64 bytes."""
+def encode_slots(action: str, slots: Slots, codes: Mapping[str, str]) -> str | None:
+    """`action:fields` for these slots, or None if it cannot fit in 64 bytes.
+
+    `codes` maps each drug concept to its lexicon code; a drug without one cannot travel,
+    so the slots do not encode (the caller leaves the button out) rather than raise.
+    """
     parts = []
     if slots.disease:
         parts.append("d" + slots.disease[0])
@@ -50,7 +49,9 @@ def encode_slots(action: str, slots: Slots) -> str | None:
     for key, name in _DRUG_LISTS.items():
         drugs = getattr(slots, name)
         if drugs:
-            parts.append(key + ".".join(DRUG_CODES[d] for d in drugs))
+            if any(d not in codes for d in drugs):
+                return None
+            parts.append(key + ".".join(codes[d] for d in drugs))
     parts += [key for key, name in _FLAGS.items() if getattr(slots, name)]
     for key, name in _NUMBERS.items():
         if getattr(slots, name):
@@ -65,11 +66,12 @@ def encode_slots(action: str, slots: Slots) -> str | None:
     return data if len(data.encode()) <= CALLBACK_DATA_MAX_BYTES else None
 
 
-def decode_slots(data: str) -> tuple[str, Slots] | None:
-    """(action, slots) from callback data; None if it is not ours or malformed."""
+def decode_slots(data: str, codes: Mapping[str, str]) -> tuple[str, Slots] | None:
+    """(action, slots) from callback data; None if it is not ours, malformed or empty."""
     action, sep, body = data.partition(":")
-    if not sep or len(action) != 1 or len(data.encode()) > CALLBACK_DATA_MAX_BYTES:
+    if not sep or len(action) != 1 or not body or len(data.encode()) > CALLBACK_DATA_MAX_BYTES:
         return None
+    code_drugs = {code: drug for drug, code in codes.items()}
     values: dict = {}
     try:
         for part in filter(None, body.split("|")):
@@ -83,7 +85,7 @@ def decode_slots(data: str) -> tuple[str, Slots] | None:
                     values["prednisone_cmp"], value = value[0], value[1:]
                 values["prednisone"] = "off" if value == "o" else _finite(value)
             elif key in _DRUG_LISTS:
-                values[_DRUG_LISTS[key]] = tuple(CODE_DRUGS[c] for c in value.split("."))
+                values[_DRUG_LISTS[key]] = tuple(code_drugs[c] for c in value.split("."))
             elif key in _FLAGS and not value:
                 values[_FLAGS[key]] = True
             elif key in _NUMBERS:

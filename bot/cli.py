@@ -83,11 +83,15 @@ def _ask(args: argparse.Namespace) -> int:
             print("error: give a question, e.g. python -m bot ask \"flare on 5 mg pred with MTX\"",
                   file=sys.stderr)
             return 2
-        _print_replies((answer(q) for q in questions), as_json=args.json, out=sys.stdout)
+        failed = _print_replies((answer(q) for q in questions), as_json=args.json, out=sys.stdout)
     except KnowledgeError as e:
         return _knowledge_error_exit(e)
     except OSError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 1
+    if failed:
+        print(f"error: {failed} question(s) hit an internal failure (kind \"error\"); see the log above",
+              file=sys.stderr)
         return 1
     return 0
 
@@ -98,15 +102,19 @@ def _read_batch(name: str) -> list[str]:
         return [line.rstrip("\r\n") for line in stream]
 
 
-def _print_replies(replies: Iterable, *, as_json: bool, out: TextIO) -> None:
+def _print_replies(replies: Iterable, *, as_json: bool, out: TextIO) -> int:
+    """Print each reply as it comes; return how many were internal failures."""
     first = True
+    failed = 0
     for reply in replies:
+        failed += reply.kind == "error"
         if as_json:
             out.write(json.dumps(reply.to_json(), ensure_ascii=False) + "\n")
         else:
             out.write(("" if first else "\n" + "─" * 40 + "\n") + reply.text + "\n")
         first = False
         out.flush()
+    return failed
 
 
 def _chat(args: argparse.Namespace) -> int:

@@ -46,15 +46,6 @@ LEGEND = {
     "C": "C = low-quality evidence: observational studies, unsystematic clinical observations, or flawed "
          "randomised trials.",
 }
-DRUG_NAMES = {
-    "prednisone": "prednisone", "azathioprine": "azathioprine", "methotrexate": "methotrexate",
-    "rituximab": "rituximab", "ivig": "IVIG", "cyclosporine": "cyclosporine", "tacrolimus": "tacrolimus",
-    "mycophenolate": "mycophenolate mofetil", "cyclophosphamide": "cyclophosphamide",
-    "chlorambucil": "chlorambucil", "etanercept": "etanercept", "infliximab": "infliximab",
-    "tnf": "TNF inhibitors", "calcineurin": "calcineurin inhibitors", "alkylating": "alkylating agents",
-}
-
-
 def compose(decision: Decision, slots: Slots, catalog: Catalog) -> Reply:
     """The reply for a decision."""
     if decision.kind == "help":
@@ -62,7 +53,7 @@ def compose(decision: Decision, slots: Slots, catalog: Catalog) -> Reply:
     if decision.kind == "out_of_scope":
         return out_of_scope_reply(slots, decision, catalog)
     if decision.kind == "clarify":
-        return clarify_reply(decision, slots)
+        return clarify_reply(decision, slots, catalog)
     if decision.rule == "lookup.legend":
         return legend_reply(decision, slots)
     if decision.rule == "lookup.reference":
@@ -74,7 +65,7 @@ def answer_reply(decision: Decision, slots: Slots, catalog: Catalog) -> Reply:
     """Quotes with grades and sections, computed doses, references, the disclaimer."""
     passages = [catalog.passages[pid] for pid in dict.fromkeys(decision.passages)]
     blocks: list[Block] = [Block("heading", decision.title)]
-    if understood := understood_line(slots):
+    if understood := understood_line(slots, catalog):
         blocks.append(Block("para", understood))
     blocks += [Block("note", note) for note in decision.notes]
     blocks += [Block("quote", p.text, source=p.section, grade=p.grade) for p in passages]
@@ -85,7 +76,7 @@ def answer_reply(decision: Decision, slots: Slots, catalog: Catalog) -> Reply:
     return Reply(kind="answer", blocks=tuple(blocks), grades=grades_of(passages),
                  references=tuple(numbers), passages=tuple(p.id for p in passages),
                  slots=slots.as_dict(), rule=decision.rule,
-                 actions=answer_actions(numbers, slots, decision.rule))
+                 actions=answer_actions(numbers, slots, decision.rule, catalog))
 
 
 def grades_of(passages: list[Passage]) -> tuple[str, ...]:
@@ -107,7 +98,7 @@ def reference_block(ref: Reference) -> Block:
     return Block("reference", f"[{ref.number}] {ref.text}", url=ref.pubmed_url)
 
 
-def understood_line(slots: Slots) -> str:
+def understood_line(slots: Slots, catalog: Catalog) -> str:
     """One line of what was understood, so a reader can check it."""
     parts = []
     if slots.disease:
@@ -127,7 +118,7 @@ def understood_line(slots: Slots) -> str:
         parts.append("off all immunosuppression")
     for label, drugs in (("on", slots.current), ("failed", slots.failed), ("not on", slots.stopped)):
         if drugs:
-            parts.append(f"{label} " + ", ".join(DRUG_NAMES.get(d, d) for d in drugs))
+            parts.append(f"{label} " + ", ".join(catalog.drug_names.get(d, d) for d in drugs))
     if slots.weight_kg:
         parts.append(f"weight {fmt(slots.weight_kg)} kg")
     if slots.bsa_m2:
@@ -166,13 +157,13 @@ def dose_blocks(specs: tuple[DoseSpec, ...], slots: Slots) -> list[Block]:
     return blocks
 
 
-def answer_actions(numbers: list[int], slots: Slots, rule: str | None) -> tuple[Choice, ...]:
+def answer_actions(numbers: list[int], slots: Slots, rule: str | None, catalog: Catalog) -> tuple[Choice, ...]:
     """The buttons under an answer: references, why, the ladder."""
     actions = []
     if numbers:
         data = "r:" + ".".join(str(n) for n in numbers)
         actions.append(Choice("References", data))
-    why = callback.encode_slots("w", slots)
+    why = callback.encode_slots("w", slots, catalog.drug_codes)
     if why and len(why.encode()) <= ACTION_DATA_MAX_BYTES:
         actions.append(Choice("Why this answer?", why))
     if rule != "lookup.ladder":
@@ -180,15 +171,15 @@ def answer_actions(numbers: list[int], slots: Slots, rule: str | None) -> tuple[
     return tuple(actions)
 
 
-def clarify_reply(decision: Decision, slots: Slots) -> Reply:
+def clarify_reply(decision: Decision, slots: Slots, catalog: Catalog) -> Reply:
     """A question back, with the options as choices."""
     choices = []
     for option in decision.options:
-        data = callback.encode_slots("q", apply_option(slots, option))
+        data = callback.encode_slots("q", apply_option(slots, option), catalog.drug_codes)
         if data:
             choices.append(Choice(option.label, data))
     blocks = [Block("heading", decision.title)]
-    if understood := understood_line(slots):
+    if understood := understood_line(slots, catalog):
         blocks.append(Block("para", understood))
     blocks.append(Block("para", decision.question or ""))
     blocks.append(Block("para", "Choose: " + " · ".join(o.label for o in decision.options)))
@@ -199,7 +190,7 @@ def clarify_reply(decision: Decision, slots: Slots) -> Reply:
 def out_of_scope_reply(slots: Slots, decision: Decision, catalog: Catalog) -> Reply:
     """Say it is outside the source, name what was recognised, say what is covered."""
     blocks = [Block("heading", "Outside the source")]
-    named = [catalog.uncovered_names.get(u, u) for u in decision.uncovered]
+    named = [catalog.uncovered_names.get(u) or catalog.drug_names.get(u, u) for u in decision.uncovered]
     if named:
         blocks.append(Block("para", "The review I answer from does not discuss " + "; ".join(named) + "."))
     else:
@@ -238,7 +229,7 @@ def reference_reply(decision: Decision, slots: Slots, catalog: Catalog) -> Reply
         blocks.append(reference_block(catalog.references[n]))
         topics = sorted(t for t, refs in catalog.topic_refs.items() if n in refs)
         if topics and len(numbers) <= 3:
-            names = ", ".join(DRUG_NAMES.get(t, t.upper()) for t in topics)
+            names = ", ".join(catalog.drug_names.get(t, t.upper()) for t in topics)
             blocks.append(Block("para", f"Cited here for: {names}."))
     return Reply(kind="answer", blocks=tuple(blocks), references=tuple(numbers), slots=slots.as_dict(),
                  rule=decision.rule)

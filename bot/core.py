@@ -22,7 +22,7 @@ from bot.compose import (
     out_of_scope_reply,
     reference_block,
 )
-from bot.knowledge import Catalog
+from bot.knowledge import Catalog, drug_tables
 from bot.reply import Block, Reply
 from bot.rules import RULES, Decision, decide, definition, drug_lookup, grade_lookup, ladder
 from bot.slots import Lexicon, Slots, extract
@@ -58,8 +58,10 @@ def knowledge_base() -> KnowledgeBase:
     for topic, n in conn.execute("SELECT topic, reference_number FROM topic_references ORDER BY 2"):
         topic_refs.setdefault(topic, []).append(n)
     uncovered = {t.concept: t.name for t in terms if t.kind == "uncovered"}
+    drug_codes, drug_names = drug_tables(terms)
     catalog = Catalog(passages={p.id: p for p in passages}, references={r.number: r for r in references},
-                      topic_refs={k: tuple(v) for k, v in topic_refs.items()}, uncovered_names=uncovered)
+                      topic_refs={k: tuple(v) for k, v in topic_refs.items()}, uncovered_names=uncovered,
+                      drug_codes=drug_codes, drug_names=drug_names)
     return KnowledgeBase(catalog=catalog, lexicon=Lexicon.from_terms(terms), conn=conn)
 
 
@@ -118,7 +120,7 @@ def _callback(data: str, kb: KnowledgeBase) -> Reply:
         numbers = tuple(int(n) for n in data[2:].split(".") if n.isdigit() and int(n) in kb.catalog.references)
         return compose(Decision(rule="lookup.reference", title="References", references=numbers),
                        Slots(), kb.catalog) if numbers else _expired_reply()
-    decoded = callback.decode_slots(data)
+    decoded = callback.decode_slots(data, kb.catalog.drug_codes)
     if decoded is None:
         return _expired_reply()
     action, slots = decoded
@@ -150,7 +152,8 @@ def _expired_reply() -> Reply:
 
 
 def _error_reply() -> Reply:
-    return Reply(kind="help", blocks=(Block("para", "Sorry, something went wrong on my side. "
+    """An internal failure: the user sees a short apology; tools and tests see `kind: "error"`."""
+    return Reply(kind="error", blocks=(Block("para", "Sorry, something went wrong on my side. "
                                                     "Please try again, or rephrase the question."),))
 
 

@@ -8,6 +8,7 @@ every passage stands verbatim in the repaired source. Any inconsistency raises
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -15,8 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote_plus
 
+KNOWLEDGE_ENV = "DMPM_BOT_KNOWLEDGE"  # a directory to read instead of the shipped knowledge/
 KNOWLEDGE_FILES = ("source.md", "repairs.toml", "passages.toml", "topic_refs.toml", "lexicon.toml")
 GRADE_RE = re.compile(r"^[12][ABC]$")
+DRUG_CODE_RE = re.compile(r"^[a-z0-9]{2}$")
 GRADE_IN_TEXT_RE = re.compile(r"\(Grade ([^)]*)\)")
 REFERENCE_COUNT = 13
 
@@ -69,6 +72,8 @@ class Term:
     concept: str
     name: str
     drug_class: str | None
+    code: str | None = None  # drugs: the two-letter code that carries them on buttons
+    short: str | None = None  # drugs: the name to print in lists ("IVIG"); `name` when absent
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +96,22 @@ class Catalog:
     references: Mapping[int, Reference]
     topic_refs: Mapping[str, tuple[int, ...]]
     uncovered_names: Mapping[str, str]
+    drug_codes: Mapping[str, str]  # drug concept -> its button code, from the lexicon
+    drug_names: Mapping[str, str]  # drug concept -> the short name printed in lists
+
+
+def drug_tables(terms: tuple[Term, ...] | list[Term]) -> tuple[dict[str, str], dict[str, str]]:
+    """(concept -> button code, concept -> short name) for every drug of the lexicon."""
+    drugs = [t for t in terms if t.kind == "drug"]
+    codes = {t.concept: t.code for t in drugs if t.code}
+    names = {t.concept: t.short or t.name for t in drugs}
+    return codes, names
 
 
 def knowledge_dir() -> Path:
-    """The knowledge files: inside the installed package, or at the repository top."""
+    """The knowledge files: `$DMPM_BOT_KNOWLEDGE`, inside the installed package, or at the repository top."""
+    if override := os.environ.get(KNOWLEDGE_ENV):
+        return Path(override).expanduser()
     packaged = Path(__file__).resolve().parent / "knowledge"
     if (packaged / "source.md").is_file():
         return packaged
@@ -226,14 +243,32 @@ def check_printed_grades_attached(repaired: str, passages: tuple[Passage, ...]) 
 
 
 def load_lexicon(raw: dict) -> tuple[Term, ...]:
-    """Flatten lexicon.toml into (term, kind, concept) rows."""
+    """Flatten lexicon.toml into (term, kind, concept) rows; every drug needs a unique button code."""
     terms = []
+    codes: dict[str, str] = {}
     for kind in ("drug", "condition", "uncovered"):
         for concept, entry in raw.get(kind, {}).items():
+            if "name" not in entry:
+                raise KnowledgeError(f"lexicon [{kind}.{concept}]: needs a name")
+            code = entry.get("code")
+            if kind == "drug":
+                _check_drug_code(concept, code, codes)
+            elif code is not None:
+                raise KnowledgeError(f"lexicon [{kind}.{concept}]: only drugs have a code")
             for term in dict.fromkeys([entry["name"], *entry.get("terms", [])]):
                 terms.append(Term(term=term, kind=kind, concept=concept, name=entry["name"],
-                                  drug_class=entry.get("class")))
+                                  drug_class=entry.get("class"), code=code, short=entry.get("short")))
     return tuple(terms)
+
+
+def _check_drug_code(concept: str, code: object, seen: dict[str, str]) -> None:
+    """A drug's button code: two lower-case letters or digits, unique across the lexicon."""
+    if not isinstance(code, str) or not DRUG_CODE_RE.match(code):
+        raise KnowledgeError(f"lexicon [drug.{concept}]: needs a code of two lower-case letters or digits "
+                             f"(it travels on buttons), got {code!r}")
+    if code in seen:
+        raise KnowledgeError(f"lexicon [drug.{concept}]: code {code!r} is already used by [drug.{seen[code]}]")
+    seen[code] = concept
 
 
 def load_corpus(directory: Path | None = None, *, salt: str = "") -> Corpus:

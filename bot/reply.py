@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["answer", "clarify", "out_of_scope", "help"]
+Kind = Literal["answer", "clarify", "out_of_scope", "help", "error"]
 BlockKind = Literal["heading", "para", "quote", "formula", "reference", "note"]
 
 CALLBACK_DATA_MAX_BYTES = 64  # Telegram's limit for InlineKeyboardButton.callback_data

@@ -463,6 +463,8 @@ def drug_lookup(drug: str, slots: Slots, passages: Mapping[str, Passage]) -> Dec
         chosen = list(KEY_PASSAGES.get(drug, ()))
     chosen = _context_passages(drug, topic, slots, passages) + [pid for pid in chosen]
     chosen = list(dict.fromkeys(chosen))
+    if not chosen:  # a drug the lexicon knows but no passage discusses
+        return out_of_scope((drug,))
     notes = tuple(_nothing_on(intent, drug) for intent in missing)
     specs = DOSES.get(drug, ())
     if drug == "prednisone":
@@ -510,6 +512,8 @@ def grade_lookup(slots: Slots, passages: Mapping[str, Passage]) -> Decision:
         if chosen:
             return Decision(rule="lookup.grade", title="Graded recommendations", passages=tuple(chosen))
         key = tuple(pid for d in slots.mentioned for pid in KEY_PASSAGES.get(d, ()))
+        if not key:  # drugs the lexicon knows but no passage discusses
+            return out_of_scope(slots.mentioned)
         return Decision(rule="lookup.grade", title="Graded recommendations", passages=key,
                         notes=tuple(f"The source gives no grade for {_DRUG_TITLES.get(d, d)}; "
                                     "what it does say is quoted." for d in slots.mentioned))
@@ -551,6 +555,8 @@ def find_reference_numbers(text: str, slots: Slots, catalog: Catalog) -> tuple[i
         from_topics = sorted({n for t in topics for n in catalog.topic_refs.get(t, ())})
         if from_topics:
             return tuple(from_topics)
+        if not _SURNAME_RE.search(text) and not _YEAR_RE.search(text):
+            return None  # a drug the source cites nothing for
     by_author = tuple(r.number for r in references.values()
                       if any(_author_matches(word, r) for word in _SURNAME_RE.findall(text)))
     if by_author:

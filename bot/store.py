@@ -29,7 +29,7 @@ from bot.knowledge import (
     sources_hash,
 )
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # bump when the tables change, so old databases are rebuilt
 DB_ENV = "DMPM_BOT_DB"
 MAX_QUERY_TERMS = 32
 
@@ -98,9 +98,10 @@ def _write(db, corpus: Corpus) -> None:
         ({"topic": t, "reference_number": n} for t, refs in corpus.topic_refs.items() for n in refs),
         pk=("topic", "reference_number"), foreign_keys=[("reference_number", "references", "number")])
     db["lexicon"].insert_all(
-        ({"term": t.term, "kind": t.kind, "concept": t.concept, "name": t.name, "class": t.drug_class}
+        ({"term": t.term, "kind": t.kind, "concept": t.concept, "name": t.name, "class": t.drug_class,
+          "code": t.code, "short": t.short}
          for t in corpus.lexicon),
-        pk=("term", "kind", "concept"), columns={"class": str})
+        pk=("term", "kind", "concept"), columns={"class": str, "code": str, "short": str})
     db["repairs"].insert_all(
         ({"id": r.id, "why": r.why, "find": r.find, "replace": r.replace, "count": r.count}
          for r in corpus.repairs), pk="id")
@@ -170,7 +171,7 @@ def load_references(conn: sqlite3.Connection) -> tuple[Reference, ...]:
 def load_lexicon(conn: sqlite3.Connection) -> tuple[Term, ...]:
     """Every lexicon term."""
     return tuple(Term(term=r["term"], kind=r["kind"], concept=r["concept"], name=r["name"],
-                      drug_class=r["class"])
+                      drug_class=r["class"], code=r["code"], short=r["short"])
                  for r in conn.execute("SELECT * FROM lexicon ORDER BY rowid"))
 
 

@@ -53,6 +53,7 @@ def test_ask_json_clarify_lists_choices() -> None:
 
 def test_batch_from_stdin_keeps_order_and_blank_lines() -> None:
     run = bot("ask", "--json", "--batch", "-", stdin="IVIG for 72 kg\n\n/ref 4\nscleroderma\n")
+    assert run.returncode == 0, run.stderr
     lines = [json.loads(line) for line in run.stdout.splitlines()]
     assert [r["kind"] for r in lines] == ["answer", "help", "answer", "out_of_scope"]
     assert "2 g/kg × 72 kg = 144 g" in lines[0]["text"]
@@ -62,8 +63,25 @@ def test_batch_from_stdin_keeps_order_and_blank_lines() -> None:
 def test_batch_from_file(tmp_path: Path) -> None:
     questions = tmp_path / "q.txt"
     questions.write_text("/ref 2\nwhat does 2C mean\n", encoding="utf-8")
-    lines = bot("ask", "--json", "--batch", str(questions)).stdout.splitlines()
+    run = bot("ask", "--json", "--batch", str(questions))
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
     assert len(lines) == 2 and json.loads(lines[1])["rule"] == "lookup.legend"
+
+
+def test_an_internal_failure_is_kind_error_and_exit_1() -> None:
+    """A crash inside the reader is reported as such, never disguised as help."""
+    crash = ("import sys, bot.core\n"
+             "def boom(*a, **k): raise RuntimeError('boom')\n"
+             "bot.core.extract = boom\n"
+             "from bot.cli import main\n"
+             "sys.exit(main(['ask', '--json', '--batch', '-']))\n")
+    run = subprocess.run([sys.executable, "-c", crash], cwd=ROOT, input="flare on 5 mg pred\n/ref 2\n",
+                         capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    kinds = [json.loads(line)["kind"] for line in run.stdout.splitlines()]
+    assert kinds == ["error", "answer"]
+    assert run.returncode == 1 and "1 question(s) hit an internal failure" in run.stderr
+    assert "flare on 5 mg pred" not in run.stderr  # the log names the failure, never the message
 
 
 def test_missing_batch_file_is_a_clear_error(tmp_path: Path) -> None:

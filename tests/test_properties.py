@@ -58,6 +58,7 @@ def check_formulas(reply: Reply) -> set[str]:
 
 
 def check_reply(question: str, reply: Reply) -> None:
+    assert reply.kind != "error", f"internal failure on {question!r}"
     assert reply.kind in {"answer", "clarify", "out_of_scope", "help"}
     assert reply.text.strip()
     for message in render_html(reply):

@@ -369,4 +369,5 @@ class Handlers:
 
     @staticmethod
     def _log_reply(update: Update, reply: Reply) -> None:
-        log.debug("update %s answered: kind=%s rule=%s", update.update_id, reply.kind, reply.rule)
+        level = logging.ERROR if reply.kind == "error" else logging.DEBUG
+        log.log(level, "update %s answered: kind=%s rule=%s", update.update_id, reply.kind, reply.rule)

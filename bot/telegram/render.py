@@ -201,6 +201,7 @@ _KIND_TITLES = {
     "clarify": "Answer: choose one detail",
     "out_of_scope": "Not covered by the source",
     "help": "How to use this bot",
+    "error": "Something went wrong",
 }
 _INLINE_ID_BYTES = 64
 
