@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +19,10 @@ from bot.knowledge import KnowledgeError, knowledge_dir, load_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_SOURCE = ROOT.parent / "shared" / "source" / "alhefny-recurrent-resistant-dm-pm.md"
+# SHA-256 of shared/source/alhefny-recurrent-resistant-dm-pm.md, the only clinical truth.
+# If the shared source changes on purpose: copy it to knowledge/source.md, review the
+# repairs and passages against it (`python -m bot build` names what broke), update this pin.
+SOURCE_SHA256 = "b59ba3a8a02b81b37a02ac741577d8183fb61cffc706532cb9509a794fbc7c74"
 
 # DESIGN.md: "Topic-to-reference mapping, from the references' titles".
 DESIGN_TOPIC_REFS = {
@@ -36,10 +45,20 @@ def knowledge_copy(tmp_path: Path) -> Path:
     return target
 
 
-def test_the_copy_is_the_source_verbatim(corpus) -> None:
-    if not SHARED_SOURCE.exists():
-        pytest.skip("shared/ is not beside this checkout")
-    assert corpus.source == SHARED_SOURCE.read_text(encoding="utf-8")
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_the_copy_is_the_pinned_source_verbatim(corpus) -> None:
+    """knowledge/source.md is byte for byte the pinned source, with or without shared/ beside the checkout."""
+    assert _sha256(corpus.source) == SOURCE_SHA256, "knowledge/source.md differs from the pinned source"
+
+
+def test_the_pin_is_the_shared_source_when_it_is_beside_the_checkout() -> None:
+    """Where shared/ sits beside the checkout (CI lays it there), the pin is its hash."""
+    shared = [SHARED_SOURCE] if SHARED_SOURCE.exists() else []
+    assert all(_sha256(p.read_text(encoding="utf-8")) == SOURCE_SHA256 for p in shared), (
+        "shared/source changed: copy it to knowledge/source.md, rebuild, and update SOURCE_SHA256")
 
 
 def test_every_passage_is_verbatim_in_the_repaired_source(corpus) -> None:
@@ -143,6 +162,11 @@ def _edit(path: Path, old: str, new: str) -> None:
     ("repairs.toml", 'find = "800 mg/m<sup>2</sup> every"', 'find = "900 mg/m<sup>2</sup> every"',
      "repair 'cyclophosphamide-bsa-html'"),
     ("source.md", "- 4. Cherin P", "- 4. Cherin P\n- 4. Cherin P", "repair 'ref-4-number'"),
+    ("lexicon.toml", 'code = "cy"\n', "", "lexicon [drug.cyclophosphamide]: needs a code"),
+    ("lexicon.toml", 'code = "cy"', 'code = "az"', "lexicon [drug.cyclophosphamide]: code 'az' is already "
+     "used by [drug.azathioprine]"),
+    ("lexicon.toml", 'code = "cy"', 'code = "CY"', "lexicon [drug.cyclophosphamide]: needs a code of two"),
+    ("lexicon.toml", '[condition.dm]\n', '[condition.dm]\ncode = "dm"\n', "lexicon [condition.dm]: only drugs"),
 ])
 def test_build_fails_naming_the_offender(knowledge_copy: Path, tmp_path: Path, file, old, new, message) -> None:
     _edit(knowledge_copy / file, old, new)
@@ -224,3 +248,43 @@ def test_search_ranks_rituximab_passages_with_their_references() -> None:
 def test_fts_query_quotes_every_word() -> None:
     assert store.fts_query('NEAR(a "b" *') == '"near" OR "a" OR "b"'
     assert store.fts_query("  \0 ") is None
+
+
+# --- knowledge edited as the README documents: the bot follows the data ------------------------
+
+ADDED_DRUG = """
+[drug.abatacept]
+name = "abatacept"
+code = "ab"
+class = "biologic"
+terms = ["abatacept", "Orencia"]
+"""
+
+
+def _ask_with_knowledge(directory: Path, db: Path, questions: list[str]) -> list[dict]:
+    """`python -m bot ask --json --batch -` against another knowledge directory, as a user would run it."""
+    env = {**os.environ, "DMPM_BOT_KNOWLEDGE": str(directory), "DMPM_BOT_DB": str(db), "PYTHONPATH": str(ROOT)}
+    run = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", "--batch", "-"], input="\n".join(questions),
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    return [json.loads(line) for line in run.stdout.splitlines()]
+
+
+@pytest.mark.parametrize(("question", "kind", "rule", "says"), [
+    ("refractory DM, failed abatacept and rituximab", "answer", "resistant.ivig", "we suggest IVIG"),
+    ("flare on 5 mg pred with abatacept", "answer", "recurrent.below-10", "on abatacept"),
+    ("relapse on Orencia", "clarify", "recurrent.ask-prednisone", "on abatacept"),
+    ("abatacept dose", "out_of_scope", "out-of-scope", "does not discuss abatacept"),
+    ("/grade abatacept", "out_of_scope", "out-of-scope", "does not discuss abatacept"),
+    ("/ref abatacept", "answer", "lookup.reference", "No reference matches that."),
+])
+def test_a_drug_added_to_the_lexicon_gets_sane_answers(knowledge_copy: Path, tmp_path: Path, question, kind, rule,
+                                                       says) -> None:
+    with (knowledge_copy / "lexicon.toml").open("a", encoding="utf-8") as f:
+        f.write(ADDED_DRUG)
+    (reply,) = _ask_with_knowledge(knowledge_copy, tmp_path / "k.db", [question])
+    assert (reply["kind"], reply["rule"]) == (kind, rule), reply["text"]
+    assert says in reply["text"]
+    assert all(len(c["data"].encode()) <= 64 for c in reply["choices"])
+    if kind == "clarify":  # the new drug travels on the buttons with its lexicon code
+        assert len(reply["choices"]) == 4 and all("cab" in c["data"] for c in reply["choices"])
