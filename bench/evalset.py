@@ -28,7 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EVAL_PATH = Path(__file__).resolve().parent / "eval.jsonl"
+BENCH_DIR = Path(__file__).resolve().parent
+EVAL_PATH = BENCH_DIR / "eval.jsonl"
+# Question sets the bot has been corrected against: a regression on any of them fails CI
+# (tests/test_question_sets.py). A blind batch moves here once it is fixed against.
+TUNED_SETS = ("eval.jsonl", "holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl")
+# Blind batches, written without reading or running the bot and not tuned against: measured by
+# the bench (`python -m bench`), never gated, so the latest one stays the honest figure.
+BLIND_SETS = ("holdout4.jsonl", "holdout5.jsonl")
 SOURCE_CANDIDATES = (
     ROOT / "knowledge" / "source.md",
     ROOT.parent / "shared" / "source" / "alhefny-recurrent-resistant-dm-pm.md",
@@ -208,6 +215,20 @@ def reply_ok(item: Item, kind: str, text: str, grades: Iterable[str],
         and set(item.grades) <= set(grades)
         and set(item.references) <= set(references)
     )
+
+
+def failure_class(item: Item, kind: str, text: str, grades: Iterable[str], references: Iterable[int]) -> str | None:
+    """None when the reply passes; otherwise "wrong" or "miss".
+
+    Wrong: the reply answers with confidence where it should not (another kind was expected), or it
+    quotes a passage the item forbids (the wrong scenario, a negated condition's recommendation).
+    Miss: everything else that fails (asked back, declined, or answered but incompletely).
+    """
+    if reply_ok(item, kind, text, grades, references):
+        return None
+    collapsed = collapse(text)
+    forbidden = any(collapse(s) in collapsed for s in item.must_not)
+    return "wrong" if kind == "answer" and (item.kind != "answer" or forbidden) else "miss"
 
 
 def peer_ok(item: Item, text: str) -> bool:

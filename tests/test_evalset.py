@@ -1,11 +1,23 @@
-"""The benchmark's evaluation set stays valid: schema, unique ids, verbatim snippets."""
+"""The benchmark's question sets stay valid: schema, unique ids, verbatim snippets; each is tuned or blind."""
 
 from __future__ import annotations
 
-from bench.evalset import load, problems, source_text
+import pytest
+
+from bench.evalset import BENCH_DIR, BLIND_SETS, TUNED_SETS, load, problems, source_text
 
 
-def test_evaluation_set_is_valid_and_large() -> None:
-    items = load()
-    assert len(items) >= 200
-    assert problems(items, source_text()) == []
+def test_evaluation_set_is_large() -> None:
+    assert len(load()) >= 200
+
+
+@pytest.mark.parametrize("name", TUNED_SETS + BLIND_SETS)
+def test_question_set_is_valid(name: str) -> None:
+    assert problems(load(BENCH_DIR / name), source_text()) == []
+
+
+def test_every_question_set_is_declared_tuned_or_blind() -> None:
+    """A new batch must say which it is: tuned sets gate CI, blind ones are only measured."""
+    on_disk = {p.name for p in BENCH_DIR.glob("*.jsonl")}
+    assert on_disk == set(TUNED_SETS) | set(BLIND_SETS)
+    assert not set(TUNED_SETS) & set(BLIND_SETS)
