@@ -148,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-dense", action="store_true", help="skip the dense-embedding peer")
     parser.add_argument("--no-serve", action="store_true", help="skip the serve section")
     parser.add_argument("--fake", choices=("telegram", "bench"), default="telegram",
-                        help="fake Bot API: bot/telegram/fake_api.py (default, when present) "
+                        help="fake Bot API: tests/auxil/fake_api.py (default, when present) "
                              "or bench/fakeapi.py")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL

@@ -1,4 +1,4 @@
-"""Adapter: the front end's `bot.telegram.fake_api.FakeBotAPI` with the benchmark's interface.
+"""Adapter: the tests' `tests.auxil.fake_api.FakeBotAPI` with the benchmark's interface.
 
 The benchmark needs `base_url`, `start`, `stop`, `push(chat, text) -> ns`,
 `first_reply` (chat id → perf_counter_ns of its first sendMessage that took
@@ -18,12 +18,12 @@ NAGLE_NOTE = ("the fake's HTTP handler had Nagle on (headers and body sent apart
 
 
 class TelegramFake:
-    """`bot.telegram.fake_api.FakeBotAPI`, wrapped."""
+    """`tests.auxil.fake_api.FakeBotAPI`, wrapped."""
 
-    name = "bot/telegram/fake_api.py"
+    name = "tests/auxil/fake_api.py"
 
     def __init__(self) -> None:
-        from bot.telegram.fake_api import FakeBotAPI
+        from tests.auxil.fake_api import FakeBotAPI
 
         self.api = FakeBotAPI(token="123:fake")
         self.notes: list[str] = []

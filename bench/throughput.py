@@ -1,7 +1,7 @@
 """Section 3: updates/s, update→reply latency and peak RSS of `python -m bot serve`.
 
-`serve` runs as a subprocess against a fake Bot API (the front end's
-`bot.telegram.fake_api` when importable, else `bench.fakeapi`), with
+`serve` runs as a subprocess against a fake Bot API (the tests'
+`tests.auxil.fake_api` when importable, else `bench.fakeapi`), with
 TELEGRAM_BOT_TOKEN=123:fake and TELEGRAM_BASE_URL pointing at it. The bot's
 own rate limiter and per-user flood limit are switched off (TELEGRAM_MAX_RATE=0,
 FLOOD_LIMIT=0) and every update comes from its own chat, so the figures are

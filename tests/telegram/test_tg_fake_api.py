@@ -6,7 +6,7 @@ import urllib.request
 import pytest
 from tg_support import TOKEN
 
-from bot.telegram.fake_api import FakeBotAPI
+from tests.auxil.fake_api import FakeBotAPI
 
 
 def call(api, method, token=TOKEN, **params):

@@ -1,4 +1,6 @@
-"""A fake Telegram Bot API server, stdlib only, for tests, benchmarks and offline trials.
+"""A fake Telegram Bot API server, stdlib only: the tests', the benchmark's and offline trials'.
+
+It lives under tests/, outside the installed package: the bot never imports it.
 
 It speaks the Bot API's HTTP at `http://127.0.0.1:PORT/bot<TOKEN>/<method>`:
 serves `getUpdates` (long polling) from a queue you push updates into,
@@ -17,9 +19,9 @@ In a program or test::
         api.message("flare on 5 mg pred with MTX", user_id=1)
         [sent] = api.wait_for("sendMessage")
 
-Offline, as a console chat with the bot::
+Offline, from a checkout's root, as a console chat with the bot::
 
-    python -m bot.telegram.fake_api --port 8081 --chat
+    python -m tests.auxil.fake_api --port 8081 --chat
 
 Other processes can drive it over HTTP: POST /_fake/updates (an update, or
 {"text": ..., "user_id": ...}), POST /_fake/faults, GET /_fake/calls?method=.
@@ -651,7 +653,7 @@ def _console(api: FakeBotAPI, user_id: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m bot.telegram.fake_api`: serve until interrupted (or chat with --chat)."""
+    """`python -m tests.auxil.fake_api`: serve until interrupted (or chat with --chat)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)
