@@ -10,7 +10,8 @@ over 4096 characters, callback data over 64 bytes, and an edit that changes
 nothing ("message is not modified"). Faults can be injected per method: an
 error status (429 with retry_after, 502, ...) answered *before* the call takes
 effect, or a delay answered *after* it took effect (a slow or timed-out call
-that still went through).
+that still went through). Its HTTP server keeps a listen backlog of BACKLOG
+connections and answers with Nagle off, so bursts are neither dropped nor stalled.
 
 In a program or test::
 
@@ -57,6 +58,7 @@ _STRING_PARAMS = {
 }  # fmt: skip
 _MAX_LONG_POLL = 50.0
 _CALLBACK_DATA_MAX_BYTES = 64
+BACKLOG = 256  # listen(2) backlog; ThreadingHTTPServer's default of 5 drops connections in a burst
 
 
 @dataclass
@@ -124,9 +126,8 @@ class FakeBotAPI:
         self._closing = False
         self.webhook: Json | None = None
         self.webhook_statuses: list[int] = []
-        self._server = ThreadingHTTPServer((host, port), _Handler)
-        self._server.daemon_threads = True
-        self._server.api = self  # type: ignore[attr-defined]
+        self._server = _Server((host, port), _Handler)
+        self._server.api = self
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------
@@ -575,11 +576,23 @@ def _decode(params: dict[str, str]) -> Json:
     return decoded
 
 
+class _Server(ThreadingHTTPServer):
+    """A thread per connection, with a backlog deep enough for a burst of connections."""
+
+    request_queue_size = BACKLOG
+    daemon_threads = True
+    api: FakeBotAPI
+
+
 class _Handler(BaseHTTPRequestHandler):
     """HTTP/1.1 with keep-alive; GET and POST, form, JSON or query parameters."""
 
+    server: _Server
     protocol_version = "HTTP/1.1"
     timeout = 120
+    # Headers and body go out in two writes: with Nagle on, the body waits for the
+    # client's delayed ACK (~40 ms per call).
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:  # noqa: N802
         self._respond()
@@ -601,7 +614,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if body and "x-www-form-urlencoded" in kind:
                     params.update(parse_qsl(body.decode(), keep_blank_values=True))
                 params = _decode(params)
-            status, payload = self.server.api.handle(parts.path, params)  # type: ignore[attr-defined]
+            status, payload = self.server.api.handle(parts.path, params)
         except (ValueError, UnicodeDecodeError):
             status, payload = 400, {"ok": False, "error_code": 400, "description": "Bad Request"}
         data = json.dumps(payload).encode()
