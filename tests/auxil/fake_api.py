@@ -20,6 +20,10 @@ In a program or test::
         api.message("flare on 5 mg pred with MTX", user_id=1)
         [sent] = api.wait_for("sendMessage")
 
+For the benchmark: `push(chat, text)` returns the perf_counter_ns it was queued
+at, `first_reply[chat]` the perf_counter_ns of that chat's first sendMessage
+that took effect, and `wait(predicate, timeout)` blocks on the server's lock.
+
 Offline, from a checkout's root, as a console chat with the bot::
 
     python -m tests.auxil.fake_api --port 8081 --chat
@@ -126,6 +130,7 @@ class FakeBotAPI:
         self._closing = False
         self.webhook: Json | None = None
         self.webhook_statuses: list[int] = []
+        self.first_reply: dict[Any, int] = {}  # chat id -> perf_counter_ns of its first sendMessage
         self._server = _Server((host, port), _Handler)
         self._server.api = self
         self._thread: threading.Thread | None = None
@@ -182,6 +187,12 @@ class FakeBotAPI:
         if webhook:
             threading.Thread(target=self._deliver, args=(webhook, update), daemon=True).start()
         return update["update_id"]
+
+    def push(self, chat_id: int, text: str) -> int:
+        """Queue a private text message from user `chat_id`; the perf_counter_ns it was queued at."""
+        queued = time.perf_counter_ns()
+        self.message(text, user_id=chat_id)
+        return queued
 
     def message(
         self,
@@ -273,6 +284,16 @@ class FakeBotAPI:
         with self._cond:
             return len(self._updates)
 
+    def started(self) -> bool:
+        """True once the bot has sent its first getUpdates."""
+        with self._cond:
+            return any(c.method == "getUpdates" for c in self._attempts)
+
+    def wait(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """Block until `predicate()` holds (checked under the server's lock); False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(predicate, timeout)
+
     def wait_for(
         self,
         method: str,
@@ -285,17 +306,15 @@ class FakeBotAPI:
 
         With `received`, count calls as they arrive instead (refused or not yet answered).
         """
-        deadline = time.monotonic() + timeout
+
+        def found() -> list[Call]:
+            pool = self._attempts if received else self._calls
+            return [c for c in pool if c.method == method and (where is None or where(c))]
+
         with self._cond:
-            while True:
-                pool = self._attempts if received else self._calls
-                found = [c for c in pool if c.method == method and (where is None or where(c))]
-                if len(found) >= count:
-                    return found
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError(f"{len(found)} of {count} {method} calls after {timeout}s")
-                self._cond.wait(remaining)
+            if not self._cond.wait_for(lambda: len(found()) >= count, timeout):
+                raise TimeoutError(f"{len(found())} of {count} {method} calls after {timeout}s")
+            return found()
 
     # -- serving -----------------------------------------------------------
 
@@ -338,6 +357,8 @@ class FakeBotAPI:
         """Mark a call as having taken effect, and tell waiters and listeners."""
         with self._cond:
             self._calls.append(call)
+            if call.method == "sendMessage":
+                self.first_reply.setdefault(call.params.get("chat_id"), time.perf_counter_ns())
             listeners = list(self._listeners)
             self._cond.notify_all()
         for listener in listeners:
