@@ -108,7 +108,7 @@ def section_cold_start(report: Report, plan: Plan) -> None:
     report.row("cold start", "ask ÷ bare import", ratio(ask, base))
 
 
-def section_serve(report: Report, items: Sequence[Item], plan: Plan, fake: str) -> None:
+def section_serve(report: Report, items: Sequence[Item], plan: Plan) -> None:
     """Updates/s, update→reply latency and peak RSS through `python -m bot serve`."""
     if why := throughput.serve_available():
         report.notes.append(f"serve not measured: {why}.")
@@ -116,7 +116,7 @@ def section_serve(report: Report, items: Sequence[Item], plan: Plan, fake: str) 
     log = Path(tempfile.gettempdir()) / "bench-serve.log"
     try:
         result = throughput.run([i.question for i in items], plan.serve_sustained,
-                                plan.serve_rounds, plan.serve_burst, plan.serve_paced, log, fake)
+                                plan.serve_rounds, plan.serve_burst, plan.serve_paced, log)
     except throughput.ServeError as exc:
         report.notes.append(f"serve not measured: {exc} (log: {log}).")
         return
@@ -138,9 +138,8 @@ def section_serve(report: Report, items: Sequence[Item], plan: Plan, fake: str) 
                None if rss is None else rss <= TARGET_RSS_MB)
     report.row("serve", "peak RSS after start-up and 20 warm-up updates",
                "n/a" if warm is None else f"{warm:.1f} MB")
-    report.notes.append(f"serve ran against {result.fake} (a fake Bot API on 127.0.0.1) with "
+    report.notes.append(f"serve ran against {throughput.FAKE} (a fake Bot API on 127.0.0.1) with "
                         "TELEGRAM_MAX_RATE=0 and FLOOD_LIMIT=0, one chat per update.")
-    report.notes += [f"serve: {n}." for n in result.notes]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -150,9 +149,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="also write the Markdown report to this file")
     parser.add_argument("--no-dense", action="store_true", help="skip the dense-embedding peer")
     parser.add_argument("--no-serve", action="store_true", help="skip the serve section")
-    parser.add_argument("--fake", choices=("telegram", "bench"), default="telegram",
-                        help="fake Bot API: bot/telegram/fake_api.py (default, when present) "
-                             "or bench/fakeapi.py")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     items = load()
@@ -164,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.no_serve:
         report.notes.append("serve not measured: --no-serve.")
     else:
-        section_serve(report, items, plan, args.fake)
+        section_serve(report, items, plan)
     text = report.markdown()
     print(text, end="")
     if args.out:

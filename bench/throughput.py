@@ -1,11 +1,12 @@
 """Section 3: updates/s, update→reply latency and peak RSS of `python -m bot serve`.
 
-`serve` runs as a subprocess against a fake Bot API (the front end's
-`bot.telegram.fake_api` when importable, else `bench.fakeapi`), with
-TELEGRAM_BOT_TOKEN=123:fake and TELEGRAM_BASE_URL pointing at it. The bot's
-own rate limiter and per-user flood limit are switched off (TELEGRAM_MAX_RATE=0,
-FLOOD_LIMIT=0) and every update comes from its own chat, so the figures are
-the pipeline's capacity, not Telegram's limits.
+`serve` runs as a subprocess against the tests' fake Bot API
+(`tests.auxil.fake_api`; it refuses what Telegram would refuse, so a refused
+reply never counts as delivered), with TELEGRAM_BOT_TOKEN=123:fake and
+TELEGRAM_BASE_URL pointing at it. The bot's own rate limiter and per-user flood
+limit are switched off (TELEGRAM_MAX_RATE=0, FLOOD_LIMIT=0) and every update
+comes from its own chat, so the figures are the pipeline's capacity, not
+Telegram's limits.
 
 - Throughput, sustained: N updates with 100 unanswered at any time (one full
   getUpdates batch); updates/s = N ÷ (first push → first reply of the last chat);
@@ -30,11 +31,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.evalset import ROOT
-from bench.fakeapi import FakeBotAPI
 from bench.latency import Timing, timing
-from bench.tgfake import TelegramFake
+from tests.auxil.fake_api import FakeBotAPI
 
-Fake = FakeBotAPI | TelegramFake
+FAKE = "tests/auxil/fake_api.py"
+TOKEN = "123:fake"
 START_TIMEOUT_S = 30.0
 REPLY_TIMEOUT_S = 60.0
 WINDOW = 100  # updates in flight in the sustained run: one full getUpdates batch
@@ -53,8 +54,6 @@ class ServeResult:
     warm_rss_mb: float | None
     cpu_ms_per_update: float
     cpu_busy: float  # CPU seconds per wall second of the serving process while sustained
-    fake: str
-    notes: list[str]
 
     @property
     def updates_per_s(self) -> float:
@@ -66,16 +65,16 @@ class ServeError(RuntimeError):
     """`serve` could not be measured; the message says why."""
 
 
-def serve_env(api: Fake) -> dict[str, str]:
+def serve_env(api: FakeBotAPI) -> dict[str, str]:
     """The environment for the serving subprocess."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
-    env.update(TELEGRAM_BOT_TOKEN="123:fake", TELEGRAM_BASE_URL=api.base_url,
+    env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=api.base_url,
                TELEGRAM_MAX_RATE="0", FLOOD_LIMIT="0", LOG_LEVEL="WARNING")
     env.pop("ALLOWED_USER_IDS", None)
     return env
 
 
-def start_serve(api: Fake, log: Path) -> subprocess.Popen:
+def start_serve(api: FakeBotAPI, log: Path) -> subprocess.Popen:
     """Start `python -m bot serve` and wait until it polls the fake API."""
     with log.open("wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=ROOT,
@@ -119,7 +118,7 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def burst(api: Fake, questions: Sequence[str], first_chat: int) -> float:
+def burst(api: FakeBotAPI, questions: Sequence[str], first_chat: int) -> float:
     """Queue every question at once (one chat each); updates per second."""
     chats = range(first_chat, first_chat + len(questions))
     target = len(api.first_reply) + len(chats)
@@ -132,7 +131,7 @@ def burst(api: Fake, questions: Sequence[str], first_chat: int) -> float:
     return len(chats) / ((last - start) / 1e9)
 
 
-def sustained(api: Fake, questions: Sequence[str], first_chat: int, window: int) -> float:
+def sustained(api: FakeBotAPI, questions: Sequence[str], first_chat: int, window: int) -> float:
     """Keep `window` updates unanswered at a time (one chat each); updates per second."""
     base, pushed, total = len(api.first_reply), 0, len(questions)
 
@@ -152,7 +151,7 @@ def sustained(api: Fake, questions: Sequence[str], first_chat: int, window: int)
     return total / ((last - start) / 1e9)
 
 
-def one_by_one(api: Fake, questions: Sequence[str], first_chat: int) -> Timing:
+def one_by_one(api: FakeBotAPI, questions: Sequence[str], first_chat: int) -> Timing:
     """Send each question after the previous reply; update→first reply latency."""
     samples = []
     for chat, text in enumerate(questions, first_chat):
@@ -163,26 +162,15 @@ def one_by_one(api: Fake, questions: Sequence[str], first_chat: int) -> Timing:
     return timing(samples)
 
 
-def make_fake(kind: str) -> Fake:
-    """The fake Bot API: the front end's ('telegram', when importable) or the bench's."""
-    if kind == "telegram":
-        try:
-            return TelegramFake()
-        except ImportError:
-            pass
-    return FakeBotAPI()
-
-
 def cycle(questions: Sequence[str], n: int) -> list[str]:
     """n questions, cycling through the given ones."""
     return [questions[i % len(questions)] for i in range(n)]
 
 
-def run(questions: Sequence[str], n: int, rounds: int, n_burst: int, n_paced: int, log: Path,
-        fake: str = "telegram") -> ServeResult:
+def run(questions: Sequence[str], n: int, rounds: int, n_burst: int, n_paced: int, log: Path) -> ServeResult:
     """Start the fake API and serve, measure, stop both."""
     paced_qs = cycle(questions, n_paced)
-    api = make_fake(fake).start()
+    api = FakeBotAPI(token=TOKEN).start()
     try:
         proc = start_serve(api, log)
         try:
@@ -200,8 +188,7 @@ def run(questions: Sequence[str], n: int, rounds: int, n_burst: int, n_paced: in
             stop(proc)
     finally:
         api.stop()
-    return ServeResult(n, rates, n_burst, burst_rate, latency, peak, warm, cpu_ms, busy, api.name,
-                       api.notes)
+    return ServeResult(n, rates, n_burst, burst_rate, latency, peak, warm, cpu_ms, busy)
 
 
 def serve_available() -> str | None:

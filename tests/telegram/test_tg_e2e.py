@@ -32,9 +32,9 @@ from tg_support import (
 )
 
 from bot import core
-from bot.telegram.fake_api import FakeBotAPI
 from bot.telegram.render import render_html
 from bot.telegram.tghtml import visible_text
+from tests.auxil.fake_api import FakeBotAPI
 
 PRIVATE_DETAIL = "Jane Roe born 1961-02-03"
 _users = itertools.count(50_000)

@@ -1,12 +1,13 @@
 """The fake Bot API server behaves like Telegram where the bot depends on it."""
 
 import json
+import socket
 import urllib.request
 
 import pytest
 from tg_support import TOKEN
 
-from bot.telegram.fake_api import FakeBotAPI
+from tests.auxil.fake_api import FakeBotAPI
 
 
 def call(api, method, token=TOKEN, **params):
@@ -86,6 +87,35 @@ def test_control_endpoints_drive_it_from_another_process(api):
     call(api, "sendMessage", chat_id=9, text="reply")
     with urllib.request.urlopen(f"{api.url}/_fake/calls?method=sendMessage", timeout=10) as r:
         assert [c["params"]["text"] for c in json.load(r)["result"]] == ["reply"]
+
+
+def test_a_burst_of_connections_is_queued_and_every_one_answered():
+    """150 connections opened before the server accepts any: the backlog holds them all.
+
+    With ThreadingHTTPServer's default backlog (5) the kernel would drop the rest,
+    and their connects would time out here instead of waiting in the queue.
+    """
+    burst = 150
+    api = FakeBotAPI(token=TOKEN)  # listening, not yet accepting
+    address = api._server.server_address[:2]
+    request = f"GET /bot{TOKEN}/getMe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+    socks = []
+    try:
+        for _ in range(burst):
+            sock = socket.create_connection(address, timeout=5)
+            socks.append(sock)
+            sock.sendall(request)
+        api.start()
+        answers = []
+        for sock in socks:
+            with sock.makefile("rb") as stream:
+                answers.append(stream.readline())
+    finally:
+        for sock in socks:
+            sock.close()
+        api.stop()
+    assert answers == [b"HTTP/1.1 200 OK\r\n"] * burst
+    assert len(api.calls("getMe")) == burst
 
 
 async def test_update_queue_takes_no_more_than_in_flight_until_done() -> None:

@@ -8,8 +8,8 @@ import threading
 import httpx
 import pytest
 
-from bot.telegram.fake_api import FakeBotAPI
 from bot.telegram.logsafety import REDACTED, configure_logging, redact
+from tests.auxil.fake_api import FakeBotAPI
 
 TOKEN = "123456789:AAFakeTokenForTests_abcdefghijklmnopqrstu"
 SECRET = TOKEN.split(":")[1]

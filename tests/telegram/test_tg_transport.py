@@ -7,8 +7,8 @@ from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.request import HTTPXRequest
 from tg_support import TOKEN
 
-from bot.telegram.fake_api import FakeBotAPI
 from bot.telegram.transport import RetryingRequest, may_retry, sanitise_updates
+from tests.auxil.fake_api import FakeBotAPI
 
 SLOW = 5.0  # the fake's delay; the client gives up after SHORT (a safety margin of 10x)
 SHORT = 0.5

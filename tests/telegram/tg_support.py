@@ -27,9 +27,9 @@ from telegram.request import BaseRequest, RequestData
 from bot.reply import Block, Choice, Reply
 from bot.telegram.app import build_application
 from bot.telegram.config import Config
-from bot.telegram.fake_api import Call, FakeBotAPI
 from bot.telegram.handlers import Core
 from bot.telegram.tghtml import check_message
+from tests.auxil.fake_api import Call, FakeBotAPI
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456789:AAFakeTokenForTests_abcdefghijklmnopqrstu"

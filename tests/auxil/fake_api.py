@@ -1,4 +1,6 @@
-"""A fake Telegram Bot API server, stdlib only, for tests, benchmarks and offline trials.
+"""A fake Telegram Bot API server, stdlib only: the tests', the benchmark's and offline trials'.
+
+It lives under tests/, outside the installed package: the bot never imports it.
 
 It speaks the Bot API's HTTP at `http://127.0.0.1:PORT/bot<TOKEN>/<method>`:
 serves `getUpdates` (long polling) from a queue you push updates into,
@@ -8,7 +10,8 @@ over 4096 characters, callback data over 64 bytes, and an edit that changes
 nothing ("message is not modified"). Faults can be injected per method: an
 error status (429 with retry_after, 502, ...) answered *before* the call takes
 effect, or a delay answered *after* it took effect (a slow or timed-out call
-that still went through).
+that still went through). Its HTTP server keeps a listen backlog of BACKLOG
+connections and answers with Nagle off, so bursts are neither dropped nor stalled.
 
 In a program or test::
 
@@ -17,9 +20,13 @@ In a program or test::
         api.message("flare on 5 mg pred with MTX", user_id=1)
         [sent] = api.wait_for("sendMessage")
 
-Offline, as a console chat with the bot::
+For the benchmark: `push(chat, text)` returns the perf_counter_ns it was queued
+at, `first_reply[chat]` the perf_counter_ns of that chat's first sendMessage
+that took effect, and `wait(predicate, timeout)` blocks on the server's lock.
 
-    python -m bot.telegram.fake_api --port 8081 --chat
+Offline, from a checkout's root, as a console chat with the bot::
+
+    python -m tests.auxil.fake_api --port 8081 --chat
 
 Other processes can drive it over HTTP: POST /_fake/updates (an update, or
 {"text": ..., "user_id": ...}), POST /_fake/faults, GET /_fake/calls?method=.
@@ -55,6 +62,7 @@ _STRING_PARAMS = {
 }  # fmt: skip
 _MAX_LONG_POLL = 50.0
 _CALLBACK_DATA_MAX_BYTES = 64
+BACKLOG = 256  # listen(2) backlog; ThreadingHTTPServer's default of 5 drops connections in a burst
 
 
 @dataclass
@@ -122,9 +130,9 @@ class FakeBotAPI:
         self._closing = False
         self.webhook: Json | None = None
         self.webhook_statuses: list[int] = []
-        self._server = ThreadingHTTPServer((host, port), _Handler)
-        self._server.daemon_threads = True
-        self._server.api = self  # type: ignore[attr-defined]
+        self.first_reply: dict[Any, int] = {}  # chat id -> perf_counter_ns of its first sendMessage
+        self._server = _Server((host, port), _Handler)
+        self._server.api = self
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------
@@ -179,6 +187,12 @@ class FakeBotAPI:
         if webhook:
             threading.Thread(target=self._deliver, args=(webhook, update), daemon=True).start()
         return update["update_id"]
+
+    def push(self, chat_id: int, text: str) -> int:
+        """Queue a private text message from user `chat_id`; the perf_counter_ns it was queued at."""
+        queued = time.perf_counter_ns()
+        self.message(text, user_id=chat_id)
+        return queued
 
     def message(
         self,
@@ -270,6 +284,16 @@ class FakeBotAPI:
         with self._cond:
             return len(self._updates)
 
+    def started(self) -> bool:
+        """True once the bot has sent its first getUpdates."""
+        with self._cond:
+            return any(c.method == "getUpdates" for c in self._attempts)
+
+    def wait(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """Block until `predicate()` holds (checked under the server's lock); False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(predicate, timeout)
+
     def wait_for(
         self,
         method: str,
@@ -282,17 +306,15 @@ class FakeBotAPI:
 
         With `received`, count calls as they arrive instead (refused or not yet answered).
         """
-        deadline = time.monotonic() + timeout
+
+        def found() -> list[Call]:
+            pool = self._attempts if received else self._calls
+            return [c for c in pool if c.method == method and (where is None or where(c))]
+
         with self._cond:
-            while True:
-                pool = self._attempts if received else self._calls
-                found = [c for c in pool if c.method == method and (where is None or where(c))]
-                if len(found) >= count:
-                    return found
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError(f"{len(found)} of {count} {method} calls after {timeout}s")
-                self._cond.wait(remaining)
+            if not self._cond.wait_for(lambda: len(found()) >= count, timeout):
+                raise TimeoutError(f"{len(found())} of {count} {method} calls after {timeout}s")
+            return found()
 
     # -- serving -----------------------------------------------------------
 
@@ -335,6 +357,8 @@ class FakeBotAPI:
         """Mark a call as having taken effect, and tell waiters and listeners."""
         with self._cond:
             self._calls.append(call)
+            if call.method == "sendMessage":
+                self.first_reply.setdefault(call.params.get("chat_id"), time.perf_counter_ns())
             listeners = list(self._listeners)
             self._cond.notify_all()
         for listener in listeners:
@@ -573,11 +597,23 @@ def _decode(params: dict[str, str]) -> Json:
     return decoded
 
 
+class _Server(ThreadingHTTPServer):
+    """A thread per connection, with a backlog deep enough for a burst of connections."""
+
+    request_queue_size = BACKLOG
+    daemon_threads = True
+    api: FakeBotAPI
+
+
 class _Handler(BaseHTTPRequestHandler):
     """HTTP/1.1 with keep-alive; GET and POST, form, JSON or query parameters."""
 
+    server: _Server
     protocol_version = "HTTP/1.1"
     timeout = 120
+    # Headers and body go out in two writes: with Nagle on, the body waits for the
+    # client's delayed ACK (~40 ms per call).
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:  # noqa: N802
         self._respond()
@@ -599,7 +635,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if body and "x-www-form-urlencoded" in kind:
                     params.update(parse_qsl(body.decode(), keep_blank_values=True))
                 params = _decode(params)
-            status, payload = self.server.api.handle(parts.path, params)  # type: ignore[attr-defined]
+            status, payload = self.server.api.handle(parts.path, params)
         except (ValueError, UnicodeDecodeError):
             status, payload = 400, {"ok": False, "error_code": 400, "description": "Bad Request"}
         data = json.dumps(payload).encode()
@@ -651,7 +687,7 @@ def _console(api: FakeBotAPI, user_id: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m bot.telegram.fake_api`: serve until interrupted (or chat with --chat)."""
+    """`python -m tests.auxil.fake_api`: serve until interrupted (or chat with --chat)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)

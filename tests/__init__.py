@@ -1,0 +1,1 @@
+"""The test suite (a package so `tests.auxil` imports from the repository root)."""
