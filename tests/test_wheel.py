@@ -1,11 +1,15 @@
-"""The wheel ships the knowledge files, and an installed bot works from any directory."""
+"""The wheel ships the knowledge files and no test double, and an installed bot works from any directory.
+
+The installed copy runs on this test run's own interpreter, whose environment already holds the
+project's dependencies (the README's install put them there): nothing is borrowed from the
+machine's base Python, so the test means the same on a bare machine as on a developer's.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-import venv
 import zipfile
 from pathlib import Path
 
@@ -32,20 +36,26 @@ def test_wheel_contains_the_knowledge_files(wheel: Path) -> None:
     assert "bot/core.py" in names
 
 
+def test_wheel_contains_no_test_double(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    assert not [n for n in names if "fake" in n.lower() or n.startswith(("tests/", "bench/"))]
+
+
 def test_installed_wheel_searches_from_another_directory(wheel: Path, tmp_path: Path) -> None:
-    env_dir = tmp_path / "venv"
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
-    python = env_dir / "bin" / "python"
-    pip = [sys.executable, "-m", "pip", "--python", str(python)]
-    subprocess.run([*pip, "install", "--no-deps", "--quiet", str(wheel)], check=True, timeout=300)
+    target = tmp_path / "site"
+    install = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target),
+                              str(wheel)], capture_output=True, text=True, timeout=300)
+    assert install.returncode == 0, install.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {**os.environ, "DMPM_BOT_DB": str(tmp_path / "cache" / "k.db"), "PYTHONPATH": ""}
-    run = subprocess.run([str(python), "-m", "bot", "search", "rituximab"], cwd=elsewhere, env=env,
+    # The installed copy comes first on the path; the checkout is not on it at all.
+    env = {**os.environ, "DMPM_BOT_DB": str(tmp_path / "cache" / "k.db"), "PYTHONPATH": str(target)}
+    env.pop("DMPM_BOT_KNOWLEDGE", None)
+    run = subprocess.run([sys.executable, "-m", "bot", "search", "rituximab"], cwd=elsewhere, env=env,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "[rituximab.regimen]" in run.stdout
     assert "[1] Noss EH" in run.stdout and "[2] Mahler EA" in run.stdout
-    where = subprocess.run([str(python), "-c", "import bot; print(bot.__file__)"], cwd=elsewhere, env=env,
-                           capture_output=True, text=True, timeout=60)
-    assert str(env_dir) in where.stdout  # the installed copy, not the checkout
+    where = subprocess.run([sys.executable, "-c", "import bot.knowledge as k; print(k.knowledge_dir())"],
+                           cwd=elsewhere, env=env, capture_output=True, text=True, timeout=60)
+    assert where.stdout.strip() == str(target / "bot" / "knowledge")  # the installed copy, not the checkout
