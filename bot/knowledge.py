@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote_plus
 
-KNOWLEDGE_FILES = ("source.md", "repairs.toml", "passages.toml", "topic_refs.toml", "lexicon.toml")
+KNOWLEDGE_FILES = ("source.md", "repairs.toml", "passages.toml", "topic_refs.toml", "lexicon.toml", "rules.toml")
 GRADE_RE = re.compile(r"^[12][ABC]$")
 GRADE_IN_TEXT_RE = re.compile(r"\(Grade ([^)]*)\)")
 REFERENCE_COUNT = 13
