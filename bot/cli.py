@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
 
     rules = sub.add_parser("rules", help="print the decision table as Markdown")
     rules.add_argument("--mermaid", action="store_true", help="print it as a Mermaid flowchart")
+    rules.add_argument("--readme", action="store_true", help="print the README's rules block (flowchart and table)")
 
     build = sub.add_parser("build", help="(re)build the knowledge database")
     build.add_argument("--db", metavar="PATH", help="where to write it (default: $DMPM_BOT_DB or the cache)")
@@ -116,9 +117,12 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def _rules(args: argparse.Namespace) -> int:
-    from bot.rules import decision_table_markdown, decision_table_mermaid
+    from bot.rules import decision_table_markdown, decision_table_mermaid, readme_block
 
-    print(decision_table_mermaid() if args.mermaid else decision_table_markdown())
+    if args.readme:
+        print(readme_block(), end="")
+    else:
+        print(decision_table_mermaid() if args.mermaid else decision_table_markdown())
     return 0
 
 

@@ -8,9 +8,9 @@ dose arithmetic with its formula, and the labelled grade legend.
 from __future__ import annotations
 
 from bot import callback
+from bot.decision import Decision, DoseSpec, Part, apply_option
 from bot.knowledge import Catalog, Passage, Reference
 from bot.reply import ACTION_DATA_MAX_BYTES, Block, Choice, Reply
-from bot.decision import Decision, DoseSpec, Part, apply_option
 from bot.slots import LB_TO_KG, Slots
 
 SOURCE_NAME = ("A.-A. M. Alhefny, “Treatment of Recurrent & Resistant Dermatomyositis / "

@@ -23,14 +23,14 @@ from bot.compose import (
     reference_block,
     understood_line,
 )
-from bot.knowledge import Catalog
-from bot.reply import Block, Reply
 from bot.decision import Decision
+from bot.knowledge import Catalog
 from bot.lookups import definition, drug_lookup, grade_lookup, ladder
+from bot.reply import Block, Reply
 from bot.rules import decide, why_text
-from bot.table import load_table
 from bot.slots import Lexicon, Slots, extract
 from bot.store import Hit
+from bot.table import load_table
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from bot.decision import Decision
 from bot.facts import focus_drug
 from bot.knowledge import Catalog, Passage, Reference
-from bot.slots import UNCOVERED_DRUGS, Slots
+from bot.slots import STEROID_CONCEPT, UNCOVERED_DRUGS, Slots
 from bot.table import Table
 
 INTENT_TOPIC = {"dose": "dosing", "mechanism": "mechanism", "caution": "caution", "cost": "cost",
@@ -72,6 +72,8 @@ def definition(which: tuple[str, ...]) -> Decision:
 def lookup_decision(slots: Slots, catalog: Catalog, table: Table) -> Decision:
     """Questions about a drug, the options, or anything else the source might answer."""
     drug = focus_drug(slots) or (slots.mentioned[0] if slots.mentioned else None)
+    if drug and _only_treatment_history(slots):
+        return Decision(rule="search", title="From the source")
     if drug:
         return drug_lookup(drug, slots, catalog.passages, table)
     if "ladder" in slots.intents or slots.situation == "resistant":
@@ -81,6 +83,15 @@ def lookup_decision(slots: Slots, catalog: Catalog, table: Table) -> Decision:
     if "grade" in slots.intents:
         return grade_lookup(slots, catalog.passages, table)
     return Decision(rule="search", title="From the source")
+
+
+def _only_treatment_history(slots: Slots) -> bool:
+    """Drugs named only as what the patient takes or took, with no question about them or situation."""
+    named = set(slots.current) | set(slots.failed) | set(slots.stopped)
+    if slots.prednisone is not None:
+        named.add(STEROID_CONCEPT)
+    return (not slots.intents and slots.situation is None and not slots.ild and not slots.rash
+            and set(slots.mentioned) <= named)
 
 
 def drug_lookup(drug: str, slots: Slots, passages: Mapping[str, Passage], table: Table) -> Decision:

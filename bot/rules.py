@@ -47,8 +47,8 @@ def part_for(row: Row, slots: Slots, table: Table) -> Part:
     """One row's answer: its quotes, notes (conditional ones when they hold) and doses."""
     facts = facts_of(slots)
     notes = [*row.notes, *(n.text for n in row.conditional_notes if _holds(n.when, facts))]
-    if row.steroid_note and slots.steroid_word and not slots.steroid_word.startswith("prednisone"):
-        notes.append(f"You wrote \"{slots.steroid_word}\"; the source states its doses as prednisone.")
+    if row.steroid_note and slots.steroid_word:  # set only for a word other than the source's own
+        notes.append(table.messages["steroid_word"].format(word=slots.steroid_word))
     return Part(rule=row.id, title=row.title, passages=row.quote, notes=tuple(notes),
                 doses=tuple(table.doses[d] for d in row.doses))
 
@@ -125,6 +125,14 @@ def decision_table_mermaid(catalog: Catalog | None = None, table: Table | None =
     return "\n".join(lines)
 
 
+def readme_block(catalog: Catalog | None = None, table: Table | None = None) -> str:
+    """The README's rules section between its markers: the flowchart, then the table."""
+    table = table or load_table()
+    catalog = catalog or _catalog()
+    return (f"```mermaid\n{decision_table_mermaid(catalog, table)}\n```\n\n"
+            f"{decision_table_markdown(catalog, table)}\n")
+
+
 def _mermaid(text: str) -> str:
     return text.replace('"', "#quot;")
 
@@ -139,16 +147,18 @@ def why_text(decision: Decision, slots: Slots, catalog: Catalog, table: Table | 
         if row is None:
             lookup = next((x for x in table.lookups if x.id == rule_id), None)
             if lookup:
-                paragraphs.append(f"This is a look-up: {lookup.when}. The reply quotes {lookup.says}.")
+                paragraphs.append(f"This is a look-up ({lookup.id}): {lookup.when}. The reply quotes {lookup.says}.")
             continue
         said = {k: (facts[k],) for k in row.when if facts.get(k) not in table.slot_keys[k].silent}
         situation = condition_text(said, table, joiner=", ") or "this question"
         grades = grades_of_row(row, catalog)
         grade = f" (Grade {', '.join(grades)}, as printed in the quoted passage)" if grades else ""
         if row.kind == "clarify":
-            paragraphs.append(f"For {situation}, the source's advice depends on what I asked: {row.says}.")
+            paragraphs.append(f"For {situation}, the source's advice depends on what I asked: {row.says} "
+                              f"(row {row.id} of the rules table).")
         else:
-            paragraphs.append(f"The source's rule for {situation}: {row.says}{grade}.")
+            paragraphs.append(f"The source's rule for {situation}: {row.says}{grade} (row {row.id} of the "
+                              "rules table).")
     return paragraphs
 
 

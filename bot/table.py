@@ -89,6 +89,7 @@ class Table:
     passages_for: Mapping[str, tuple[str, ...]]
     drug_passages: Mapping[str, tuple[str, ...]]
     drug_topic: Mapping[str, str]
+    messages: Mapping[str, str]
 
     def row(self, rule_id: str) -> Row | None:
         return next((r for r in self.rows if r.id == rule_id), None)
@@ -162,6 +163,7 @@ def parse_table(raw: Mapping) -> Table:
         passages_for={k: tuple(v) for k, v in raw.get("passages_for", {}).items()},
         drug_passages={k: tuple(v) for k, v in raw.get("drug_passages", {}).items()},
         drug_topic=dict(raw.get("drug_topic", {})),
+        messages=dict(raw.get("messages", {})),
     )
 
 
@@ -250,6 +252,11 @@ def _reference_problems(table: Table, passages: Mapping[str, Passage]) -> list[s
             problems.append(f"{where}: an answer must quote at least one passage")
         if row.kind == "clarify" and not (row.question and row.options):
             problems.append(f"{where}: a clarify rule needs a question and options")
+    if any(r.steroid_note for r in table.rows) and "steroid_word" not in table.messages:
+        problems.append("[messages] needs steroid_word, which rules with steroid_note use")
+    for key in table.slot_keys.values():
+        problems += [f"slot {key.name!r}: silent value {v!r} is not one of its values" for v in key.silent
+                     if v not in key.values]
     for kind, table_ in (("passages_for", table.passages_for), ("drug_passages", table.drug_passages)):
         for name, pids in table_.items():
             problems += [f"{kind} {name!r}: unknown passage {p!r}" for p in pids if p not in passages]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.rules import decision_table_mermaid
+from bot.rules import decision_table_mermaid, readme_block
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -35,8 +35,8 @@ def test_ask_prints_the_quote_grade_and_section() -> None:
 def test_ask_json_is_the_contract() -> None:
     run = bot("ask", "--json", "refractory DM after RTX")
     reply = json.loads(run.stdout)
-    assert set(reply) == {"kind", "text", "grades", "references", "passages", "slots", "rule", "choices"}
-    assert reply["kind"] == "answer" and reply["rule"] == "resistant.ivig"
+    assert set(reply) == {"kind", "text", "grades", "references", "passages", "slots", "rule", "rules", "choices"}
+    assert reply["kind"] == "answer" and reply["rule"] == "resistant.ivig" and reply["rules"] == ["resistant.ivig"]
     assert reply["grades"] == ["2B"] and reply["references"] == [3, 4]
     assert "ivig.second-line" in reply["passages"]
     assert reply["slots"]["failed"] == ["rituximab"] and reply["slots"]["disease"] == "DM"
@@ -99,11 +99,12 @@ def test_rules_markdown_and_mermaid() -> None:
     assert bot("rules", "--mermaid").stdout.strip() == decision_table_mermaid()
 
 
-def test_readme_embeds_the_current_flowchart() -> None:
-    block = re.search(r"<!-- rules:mermaid:start -->\n```mermaid\n(.*?)```\n<!-- rules:mermaid:end -->", README,
-                      re.DOTALL)
-    assert block, "README lacks the mermaid block"
-    assert block.group(1).strip() == decision_table_mermaid()
+def test_readme_embeds_the_current_flowchart_and_table() -> None:
+    """The README's rules block is regenerated from knowledge/rules.toml; any difference fails."""
+    block = re.search(r"<!-- rules:start -->\n(.*?)<!-- rules:end -->", README, re.DOTALL)
+    assert block, "README lacks the rules block"
+    assert block.group(1) == readme_block(), "README is stale: paste `python -m bot rules --readme` into it"
+    assert bot("rules", "--readme").stdout == readme_block()
 
 
 def test_ci_runs_the_readme_test_command() -> None:
