@@ -760,7 +760,6 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     tokens = tokenize(text)
     mentions = find_mentions(tokens, lexicon)
     concepts = {m.term.concept for m in mentions}
-    kinds = {(m.term.kind, m.term.concept) for m in mentions}
     situation = _situation(concepts, text)
     status = classify_drugs(tokens, mentions)
     drugs_in_order = list(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "drug"))
@@ -820,7 +819,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         weight_lb=weight_lb,
         bsa_m2=find_bsa(text),
         mentioned=tuple(drugs_in_order),
-        uncovered=tuple(dict.fromkeys(c for k, c in kinds if k == "uncovered")),
+        uncovered=tuple(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "uncovered")),
         intents=intents,
         grades_asked=_grades_asked(text),
         definition_of=_definition_of(text),

@@ -132,3 +132,21 @@ def test_build_writes_where_asked(tmp_path: Path) -> None:
 @pytest.mark.parametrize("args", [[], ["nonsense"]])
 def test_bad_usage_exits_non_zero(args: list[str]) -> None:
     assert bot(*args).returncode == 2
+
+
+def test_replies_are_byte_identical_whatever_the_hash_seed() -> None:
+    """Nothing iterates a set into a reply: several answers, several uncovered topics, the table, the export."""
+    questions = "\n".join(["dose of belimumab in SLE", "lupus and hydroxychloroquine in DM",
+                           "flare at 20 mg prednisone with worsening ILD",
+                           "resistant DM failed rituximab, still weak, refractory rash",
+                           "failed rituximab, IVIG and mycophenolate", "The Noss paper"]) + "\n"
+    outputs = set()
+    for seed in ("0", "1", "2024"):
+        env_run = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", "--batch", "-"], cwd=ROOT,
+                                 input=questions, capture_output=True, text=True, timeout=120,
+                                 env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": seed})
+        rules = subprocess.run([sys.executable, "-m", "bot", "rules", "--readme"], cwd=ROOT, capture_output=True,
+                               text=True, timeout=120,
+                               env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": seed})
+        outputs.add(env_run.stdout + rules.stdout)
+    assert len(outputs) == 1
