@@ -79,8 +79,8 @@ def condition_text(condition: Condition, table: Table, joiner: str = " and ") ->
 def when_text(row: Row, table: Table) -> str:
     """When a row applies, in words, with its exceptions."""
     text = condition_text(row.when, table)
-    for u in row.unless:
-        text += f"; not when only {condition_text(u, table)}"
+    if row.unless:
+        text += "; except " + " or ".join(f"({condition_text(u, table)})" for u in row.unless)
     return text
 
 
@@ -95,8 +95,8 @@ def decision_table_markdown(catalog: Catalog | None = None, table: Table | None 
     catalog = catalog or _catalog()
     lines = ["| rule | when | the source's statement | grade | quotes |", "|---|---|---|---|---|"]
     for row in table.rows:
-        then = f" Then: the {row.then.branch} rules." if row.then else ""
-        wins = f" Wins over {', '.join(f'`{o}`' for o in row.overrides)}." if row.overrides else ""
+        then = f". Then also the {row.then.branch} rules" if row.then else ""
+        wins = f". Wins over {', '.join(f'`{o}`' for o in row.overrides)}" if row.overrides else ""
         says = ("ask: " if row.kind == "clarify" else "") + row.says + then + wins
         grades = ", ".join(grades_of_row(row, catalog)) or "–"
         quotes = ", ".join(f"`{p}`" for p in row.quote) or "–"
@@ -108,7 +108,7 @@ def decision_table_markdown(catalog: Catalog | None = None, table: Table | None 
 
 
 def decision_table_mermaid(catalog: Catalog | None = None, table: Table | None = None) -> str:
-    """The table as a Mermaid flowchart: one decision node per branch, one edge per rule."""
+    """The table as a Mermaid flowchart: one node per branch, one edge per rule, labelled by its condition."""
     table = table or load_table()
     catalog = catalog or _catalog()
     lines = ["flowchart TD", '  Q["question: what was understood"]']
@@ -119,10 +119,21 @@ def decision_table_mermaid(catalog: Catalog | None = None, table: Table | None =
         b = branches.index(row.branch)
         grades = ", ".join(grades_of_row(row, catalog))
         label = row.id + (f" ({grades})" if grades else "") + (": ask" if row.kind == "clarify" else "")
-        lines.append(f'  B{b} -->|"{_mermaid(when_text(row, table))}"| R{i}["{_mermaid(label)}"]')
+        lines.append(f'  B{b} -->|"{_mermaid(_short_condition(row))}"| R{i}["{_mermaid(label)}"]')
         if row.then:
             lines.append(f'  R{i} -->|"then"| B{branches.index(row.then.branch)}')
     return "\n".join(lines)
+
+
+def _short_condition(row: Row) -> str:
+    """A row's condition in the table's own slot vocabulary, short enough for a flowchart edge."""
+    def conj(condition: Condition) -> str:
+        return " · ".join(f"{key}: {' or '.join(values)}" for key, values in condition.items())
+
+    text = conj(row.when)
+    if row.unless:
+        text += " · except " + " | ".join(conj(u) for u in row.unless)
+    return text
 
 
 def readme_block(catalog: Catalog | None = None, table: Table | None = None) -> str:
