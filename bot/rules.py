@@ -36,7 +36,7 @@ def decision_for(rows: tuple[Row, ...], slots: Slots, table: Table) -> Decision:
                         options=question.options, rules=(question.id,))
     parts = tuple(part_for(row, slots, table) for row in rows)
     return Decision(
-        rule=parts[0].rule, title=_title(parts),
+        rule=parts[0].rule, title=_title(rows, parts),
         passages=tuple(dict.fromkeys(p for part in parts for p in part.passages)),
         notes=tuple(dict.fromkeys(n for part in parts for n in part.notes)),
         doses=tuple(dict.fromkeys(d for part in parts for d in part.doses)),
@@ -57,10 +57,13 @@ def _holds(condition: Condition, facts: Facts) -> bool:
     return all(facts.get(k) in v for k, v in condition.items())
 
 
-def _title(parts: tuple[Part, ...]) -> str:
-    if len(parts) == 1:
+def _title(rows: tuple[Row, ...], parts: tuple[Part, ...]) -> str:
+    """One situation (with the branch its "then" leads to) keeps its title; several are counted."""
+    chained = {row.then.branch for row in rows if row.then}
+    situations = [row for row in rows if row.branch not in chained]
+    if len(situations) == 1:
         return parts[0].title
-    return f"{len(parts)} situations the source addresses"
+    return f"{len(situations)} situations the source addresses"
 
 
 # --- the table in words -----------------------------------------------------------------------
@@ -85,8 +88,8 @@ def when_text(row: Row, table: Table) -> str:
 
 
 def grades_of_row(row: Row, catalog: Catalog) -> tuple[str, ...]:
-    """The grades printed in the passages a row quotes (never typed in the table)."""
-    return tuple(dict.fromkeys(g for p in row.quote if (g := catalog.passages[p].grade)))
+    """The grades printed in the passages that are the row's statement (never typed in the table)."""
+    return tuple(dict.fromkeys(g for p in row.statement if (g := catalog.passages[p].grade)))
 
 
 def decision_table_markdown(catalog: Catalog | None = None, table: Table | None = None) -> str:
@@ -152,15 +155,19 @@ def why_text(decision: Decision, slots: Slots, catalog: Catalog, table: Table | 
     """"Why this answer?": for each rule, the situation in a clinician's words and the source's rule."""
     table = table or load_table()
     facts = facts_of(slots)
+    chained: dict[str, dict[str, str]] = {}  # branch -> the facts a "then" set for it
     paragraphs = []
     for rule_id in decision.rule_ids:
         row = table.row(rule_id)
+        if row is not None and row.then:
+            chained[row.then.branch] = dict(row.then.facts)
         if row is None:
             lookup = next((x for x in table.lookups if x.id == rule_id), None)
             if lookup:
                 paragraphs.append(f"This is a look-up ({lookup.id}): {lookup.when}. The reply quotes {lookup.says}.")
             continue
-        said = {k: (facts[k],) for k in row.when if facts.get(k) not in table.slot_keys[k].silent}
+        row_facts = {**facts, **chained.get(row.branch, {})}
+        said = {k: (row_facts[k],) for k in row.when if row_facts.get(k) not in table.slot_keys[k].silent}
         situation = condition_text(said, table, joiner=", ") or "this question"
         grades = grades_of_row(row, catalog)
         grade = f" (Grade {', '.join(grades)}, as printed in the quoted passage)" if grades else ""

@@ -123,7 +123,7 @@ def _write_rules(db, table: Table, passages: dict[str, Passage]) -> None:
     db["rules"].insert_all(
         ({"id": r.id, "position": i, "branch": r.branch, "kind": r.kind, "title": r.title,
           "applies_when": when_text(r, table), "says": r.says,
-          "grades": ", ".join(dict.fromkeys(g for q in r.quote if (g := passages[q].grade))) or None,
+          "grades": ", ".join(dict.fromkeys(g for q in r.statement if (g := passages[q].grade))) or None,
           "wins_over": ", ".join(r.overrides) or None, "then_branch": r.then.branch if r.then else None}
          for i, r in enumerate(table.rows)),
         pk="id", columns={"grades": str, "wins_over": str, "then_branch": str})

@@ -61,6 +61,7 @@ class Row:
     title: str
     says: str
     quote: tuple[str, ...]
+    statement: tuple[str, ...]  # the quoted passages that are this rule's own statement (its grade is theirs)
     notes: tuple[str, ...]
     conditional_notes: tuple[ConditionalNote, ...]
     doses: tuple[str, ...]
@@ -167,7 +168,8 @@ def parse_table(raw: Mapping) -> Table:
     )
 
 
-_ROW_FIELDS = frozenset({"id", "branch", "kind", "when", "unless", "overrides", "title", "says", "quote", "notes",
+_ROW_FIELDS = frozenset({"id", "branch", "kind", "when", "unless", "overrides", "title", "says", "quote", "statement",
+                         "notes",
                          "note", "doses", "then", "steroid_note", "question", "option"})
 
 
@@ -185,7 +187,8 @@ def _row(raw: Mapping) -> Row:
         when=_condition(raw["when"]),
         unless=tuple(_condition(u) for u in raw.get("unless", [])),
         overrides=tuple(raw.get("overrides", ())),
-        title=raw["title"], says=raw["says"], quote=tuple(raw.get("quote", ())), notes=tuple(raw.get("notes", ())),
+        title=raw["title"], says=raw["says"], quote=tuple(raw.get("quote", ())),
+        statement=tuple(raw.get("statement", raw.get("quote", ()))), notes=tuple(raw.get("notes", ())),
         conditional_notes=tuple(ConditionalNote(_condition(n["when"]), n["text"]) for n in raw.get("note", [])),
         doses=tuple(raw.get("doses", ())),
         then=Chain(then["branch"], dict(then.get("with", {}))) if then else None,
@@ -244,6 +247,8 @@ def _reference_problems(table: Table, passages: Mapping[str, Passage]) -> list[s
                 problems += [f"{where}: slot {key!r} has no value {v!r}" for v in values
                              if v not in table.slot_keys[key].values]
         problems += [f"{where}: unknown passage {p!r}" for p in row.quote if p not in passages]
+        problems += [f"{where}: its statement {p!r} is not among the passages it quotes" for p in row.statement
+                     if p not in row.quote]
         problems += [f"{where}: unknown dose {d!r}" for d in row.doses if d not in table.doses]
         problems += [f"{where}: overrides unknown rule {o!r}" for o in row.overrides if o not in ids]
         if row.then and row.then.branch not in branches:

@@ -172,6 +172,15 @@ def test_dose_phrases_stand_in_their_passages(catalog, table) -> None:
         assert spec.phrase in catalog.passages[spec.passage].text, spec
 
 
+def test_a_rule_takes_the_grade_of_its_own_statement_not_of_its_context(catalog, table) -> None:
+    from bot.rules import grades_of_row
+
+    grades = {row.id: grades_of_row(row, catalog) for row in table.rows}
+    assert grades["recurrent.both-failed"] == ()  # it quotes scenario 3 (2C) for context only
+    assert grades["resistant.remaining-options"] == ("1C", "2C")  # alkylating agents, then TNF inhibitors
+    assert {g for gs in grades.values() for g in gs} == {"2C", "2B", "1C"}
+
+
 def test_grades_come_from_the_passages_only() -> None:
     raw = (knowledge_dir() / RULES_FILE).read_text(encoding="utf-8")
     assert not re.search(r"\bgrade\s*=", raw, re.IGNORECASE)
@@ -212,8 +221,10 @@ BROKEN = [
      "rules.toml: rule 'recurrent.above-10': unknown slot key 'pred' in when"),
     ({"rule_id": "recurrent.above-10", "when": {"situation": ["flare"], "prednisone": ["above-12"]}},
      "rules.toml: rule 'recurrent.above-10': slot 'prednisone' has no value 'above-12'"),
-    ({"rule_id": "resistant.ivig", "quote": ["ivig.second-line", "ivig.third-line"]},
-     "rules.toml: rule 'resistant.ivig': unknown passage 'ivig.third-line'"),
+    ({"rule_id": "resistant.mycophenolate", "quote": ["mycophenolate.alternative", "mycophenolate.third-line"]},
+     "rules.toml: rule 'resistant.mycophenolate': unknown passage 'mycophenolate.third-line'"),
+    ({"rule_id": "resistant.ivig", "statement": ["ivig.expense"]},
+     "rules.toml: rule 'resistant.ivig': its statement 'ivig.expense' is not among the passages it quotes"),
     ({"rule_id": "ild.tacrolimus", "overrides": ["ild.cyclosporine"]},
      "rules.toml: rule 'ild.tacrolimus': overrides unknown rule 'ild.cyclosporine'"),
     ({"rule_id": "resistant.tnf", "unless": [{"situation": ["resistant"]}]},
