@@ -811,7 +811,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         sparing_unknown_negated=status.get("sparing") == "stopped",
         sparing_current=status.get("sparing") == "current" and not off_all
         or status.get("sparing") == "mentioned" and situation == "flare" and not off_all,
-        ild="ild" in concepts,
+        ild=any(m.term.concept == "ild" and not _negated_condition(tokens, m) for m in mentions),
         rash=_refractory_rash(text, tokens, mentions),
         muscle=bool(_MUSCLE_RE.search(text)),
         severity="severe" if "severe" in concepts else "mild" if "mild" in concepts else None,
@@ -849,10 +849,30 @@ _REFRACTORY_CUE_RE = re.compile(
     r"|\bflorid\b|\bangry\b|\bfail(?:ed|ing)\b", re.IGNORECASE)
 
 
+_NEGATION_BEFORE = frozenset({"no", "not", "without", "never", "negative", "denies", "free", "nor", "excluded"})
+_NEGATION_AFTER = ("fine", "clear", "clean", "normal", "stable", "resolved", "negative", "absent", "ok", "okay",
+                   "unremarkable", "excluded", "ruled out", "gone", "cleared", "settled", "better", "improved",
+                   "controlled", "quiet", "not refractory", "not present", "not active", "no longer", "is fine",
+                   "are fine", "is clear", "are clear", "is normal", "are normal", "is stable", "is better",
+                   "has resolved", "has cleared", "has settled")
+_NEGATION_WINDOW = 3
+
+
+def _negated_condition(tokens: list[Token], mention: Mention) -> bool:
+    """"no ILD", "lungs fine", "rash not refractory": a condition said to be absent or quiet, within its clause."""
+    before = []
+    for t in reversed(tokens[max(0, mention.first - _NEGATION_WINDOW):mention.first]):
+        if t.low in _SENTENCE_END or t.low == ",":
+            break
+        before.append(t.low)
+    after = " ".join(t.low for t in tokens[mention.last + 1:mention.last + 1 + _NEGATION_WINDOW])
+    return bool(_NEGATION_BEFORE & set(before)) or _starts_with_any(after, _NEGATION_AFTER)
+
+
 def _refractory_rash(text: str, tokens: list[Token], mentions: list[Mention]) -> bool:
     """A rash word in a clause that calls it refractory or persistent ("rash still florid despite MTX")."""
     for m in mentions:
-        if m.term.concept != "rash":
+        if m.term.concept != "rash" or _negated_condition(tokens, m):
             continue
         at = tokens[m.first].start
         starts = [e.end() for e in _CLAUSE_END_RE.finditer(text, 0, at)]

@@ -407,6 +407,9 @@ def test_several_situations_get_each_answer_in_one_reply(case: Several) -> None:
     ("DM on MTX 20, rash back and CK up", {"rash.refractory"}),
     ("ILD refractory to steroids + aza", {"resistant.rituximab"}),
     ("refractory rash in DM", {"resistant.rituximab"}),
+    ("DM flare on pred 20, no ILD", {"ild.tacrolimus"}),
+    ("resistant DM after rituximab, lungs fine, still weak", {"ild.tacrolimus"}),
+    ("refractory DM, failed rituximab, no rash", {"rash.refractory"}),
 ])
 def test_what_the_source_does_not_address_is_not_answered_as_if_it_did(question: str, not_rules: set) -> None:
     reply = answer(question)
