@@ -197,7 +197,7 @@ def answer_actions(numbers: list[int], slots: Slots, rule: str | None) -> tuple[
     if why and len(why.encode()) <= ACTION_DATA_MAX_BYTES:
         actions.append(Choice("Why this answer?", why))
     if rule != "lookup.ladder":
-        actions.append(Choice("Resistant-disease ladder", "l"))
+        actions.append(Choice("Resistant-disease options", "l"))
     return tuple(actions)
 
 

@@ -163,10 +163,7 @@ def grade_lookup(slots: Slots, passages: Mapping[str, Passage], table: Table) ->
 
 def ladder(table: Table) -> Decision:
     return Decision(rule="lookup.ladder", title="Resistant disease: the options the source lists",
-                    passages=table.passages_for["ladder"],
-                    notes=("The source states an order for the first three options only: rituximab, then "
-                           "IVIG if rituximab fails, then mycophenolate if both have failed. It gives no order "
-                           "among the others.",))
+                    passages=table.passages_for["ladder"], notes=(table.messages["ladder_order"],))
 
 
 def reference_lookup(slots: Slots, catalog: Catalog) -> Decision:

@@ -259,9 +259,13 @@ def _reference_problems(table: Table, passages: Mapping[str, Passage]) -> list[s
             problems.append(f"{where}: a clarify rule needs a question and options")
     if any(r.steroid_note for r in table.rows) and "steroid_word" not in table.messages:
         problems.append("[messages] needs steroid_word, which rules with steroid_note use")
+    if "ladder_order" not in table.messages:
+        problems.append("[messages] needs ladder_order, which the options look-up shows")
     for key in table.slot_keys.values():
         problems += [f"slot {key.name!r}: silent value {v!r} is not one of its values" for v in key.silent
                      if v not in key.values]
+    problems += [f"[passages_for] needs {name!r}" for name in ("ladder", "discontinuation")
+                 if name not in table.passages_for]
     for kind, table_ in (("passages_for", table.passages_for), ("drug_passages", table.drug_passages)):
         for name, pids in table_.items():
             problems += [f"{kind} {name!r}: unknown passage {p!r}" for p in pids if p not in passages]
