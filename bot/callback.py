@@ -23,7 +23,7 @@ INTENT_CODES = {
 CODE_INTENTS = {v: k for k, v in INTENT_CODES.items()}
 _DRUG_LISTS = {"c": "current", "x": "failed", "n": "stopped", "m": "mentioned"}
 _FLAGS = {"a": "off_all", "i": "ild", "r": "rash", "e": "everything_failed", "u": "multiple_failed",
-          "g": "sparing_unknown_negated", "o": "sparing_current", "M": "muscle"}
+          "g": "sparing_unknown_negated", "o": "sparing_current", "M": "muscle", "j": "combination_asked"}
 _NUMBERS = {"w": "weight_kg", "b": "bsa_m2", "l": "weight_lb"}
 
 

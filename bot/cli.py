@@ -36,6 +36,11 @@ def _parser() -> argparse.ArgumentParser:
 
     rules = sub.add_parser("rules", help="print the decision table as Markdown")
     rules.add_argument("--mermaid", action="store_true", help="print it as a Mermaid flowchart")
+    rules.add_argument("--readme", action="store_true", help="print the README's rules block (flowchart and table)")
+
+    export = sub.add_parser("export", help="export the recommendations for clinical informatics")
+    export.add_argument("--fhir", action="store_true", required=True,
+                        help="a FHIR R5 Bundle with one PlanDefinition per recommendation (JSON)")
 
     build = sub.add_parser("build", help="(re)build the knowledge database")
     build.add_argument("--db", metavar="PATH", help="where to write it (default: $DMPM_BOT_DB or the cache)")
@@ -52,8 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for `python -m bot` and the `dmpm-bot` script."""
     parser = _parser()
     args = parser.parse_args(argv)
-    handlers = {"ask": _ask, "chat": _chat, "rules": _rules, "build": _build, "search": _search,
-                "serve": _serve}
+    handlers = {"ask": _ask, "chat": _chat, "rules": _rules, "export": _export, "build": _build,
+                "search": _search, "serve": _serve}
     if args.command is None:
         parser.print_help()
         return 2
@@ -124,9 +129,27 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def _rules(args: argparse.Namespace) -> int:
-    from bot.rules import decision_table_markdown, decision_table_mermaid
+    from bot.rules import decision_table_markdown, decision_table_mermaid, readme_block
 
-    print(decision_table_mermaid() if args.mermaid else decision_table_markdown())
+    if args.readme:
+        print(readme_block(), end="")
+    else:
+        print(decision_table_mermaid() if args.mermaid else decision_table_markdown())
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from bot.core import knowledge_base
+    from bot.fhir import bundle
+    from bot.knowledge import KnowledgeError
+    from bot.table import load_table
+
+    try:
+        kb = knowledge_base()
+        title = kb.conn.execute("SELECT value FROM metadata WHERE key = 'source_title'").fetchone()[0]
+        print(json.dumps(bundle(load_table(), kb.catalog, title), indent=2, ensure_ascii=False))
+    except KnowledgeError as e:
+        return _knowledge_error_exit(e)
     return 0
 
 

@@ -8,9 +8,9 @@ dose arithmetic with its formula, and the labelled grade legend.
 from __future__ import annotations
 
 from bot import callback
+from bot.decision import Decision, DoseSpec, Part, apply_option
 from bot.knowledge import Catalog, Passage, Reference
 from bot.reply import ACTION_DATA_MAX_BYTES, Block, Choice, Reply
-from bot.rules import Decision, DoseSpec, apply_option
 from bot.slots import LB_TO_KG, Slots
 
 SOURCE_NAME = ("A.-A. M. Alhefny, “Treatment of Recurrent & Resistant Dermatomyositis / "
@@ -67,16 +67,37 @@ def answer_reply(decision: Decision, slots: Slots, catalog: Catalog) -> Reply:
     blocks: list[Block] = [Block("heading", decision.title)]
     if understood := understood_line(slots, catalog):
         blocks.append(Block("para", understood))
-    blocks += [Block("note", note) for note in decision.notes]
-    blocks += [Block("quote", p.text, source=p.section, grade=p.grade) for p in passages]
-    blocks += dose_blocks(decision.doses, slots)
+    if decision.parts:
+        blocks += part_blocks(decision.parts, slots, catalog)
+    else:
+        blocks += [Block("note", note) for note in decision.notes]
+        blocks += [Block("quote", p.text, source=p.section, grade=p.grade) for p in passages]
+        blocks += dose_blocks(decision.doses, slots)
     numbers = sorted({n for p in passages for n in p.references})
     blocks += reference_blocks(numbers, catalog, quoted=len(passages))
     blocks.append(Block("note", DISCLAIMER))
     return Reply(kind="answer", blocks=tuple(blocks), grades=grades_of(passages),
                  references=tuple(numbers), passages=tuple(p.id for p in passages),
-                 slots=slots.as_dict(), rule=decision.rule,
+                 slots=slots.as_dict(), rule=decision.rule, rules=decision.rule_ids,
                  actions=answer_actions(numbers, slots, decision.rule, catalog))
+
+
+def part_blocks(parts: tuple[Part, ...], slots: Slots, catalog: Catalog) -> list[Block]:
+    """Several situations in one reply: each under its own heading, with its notes, quotes and doses."""
+    blocks: list[Block] = []
+    quoted: set[str] = set()
+    for n, part in enumerate(parts, start=1):
+        blocks.append(Block("heading", f"{n}. {part.title}"))
+        blocks += [Block("note", note) for note in part.notes]
+        for pid in part.passages:
+            p = catalog.passages[pid]
+            if pid in quoted:
+                blocks.append(Block("note", f"(The passage “{p.text[:60]}…” is quoted above.)"))
+                continue
+            quoted.add(pid)
+            blocks.append(Block("quote", p.text, source=p.section, grade=p.grade))
+        blocks += dose_blocks(part.doses, slots)
+    return blocks
 
 
 def grades_of(passages: list[Passage]) -> tuple[str, ...]:
@@ -108,7 +129,7 @@ def understood_line(slots: Slots, catalog: Catalog) -> str:
     if slots.ild:
         parts.append("ILD")
     if slots.rash:
-        parts.append("rash")
+        parts.append("refractory rash")
     if slots.prednisone == "off":
         parts.append("off prednisone")
     elif slots.prednisone is not None:
@@ -167,7 +188,7 @@ def answer_actions(numbers: list[int], slots: Slots, rule: str | None, catalog: 
     if why and len(why.encode()) <= ACTION_DATA_MAX_BYTES:
         actions.append(Choice("Why this answer?", why))
     if rule != "lookup.ladder":
-        actions.append(Choice("Resistant-disease ladder", "l"))
+        actions.append(Choice("Resistant-disease options", "l"))
     return tuple(actions)
 
 
@@ -184,7 +205,7 @@ def clarify_reply(decision: Decision, slots: Slots, catalog: Catalog) -> Reply:
     blocks.append(Block("para", decision.question or ""))
     blocks.append(Block("para", "Choose: " + " · ".join(o.label for o in decision.options)))
     return Reply(kind="clarify", blocks=tuple(blocks), slots=slots.as_dict(), rule=decision.rule,
-                 choices=tuple(choices))
+                 rules=decision.rule_ids, choices=tuple(choices))
 
 
 def out_of_scope_reply(slots: Slots, decision: Decision, catalog: Catalog) -> Reply:

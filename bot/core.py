@@ -21,12 +21,16 @@ from bot.compose import (
     help_reply,
     out_of_scope_reply,
     reference_block,
+    understood_line,
 )
+from bot.decision import Decision
 from bot.knowledge import Catalog, drug_tables
+from bot.lookups import definition, drug_lookup, grade_lookup, ladder
 from bot.reply import Block, Reply
-from bot.rules import RULES, Decision, decide, definition, drug_lookup, grade_lookup, ladder
+from bot.rules import decide, why_text
 from bot.slots import Lexicon, Slots, extract
 from bot.store import Hit
+from bot.table import load_table
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +88,7 @@ def answer_text(text: str, kb: KnowledgeBase) -> Reply:
     if not text.strip():
         return help_reply()
     slots = extract(text, kb.lexicon)
-    decision = decide(slots, kb.catalog, text)
+    decision = decide(slots, kb.catalog)
     if decision.rule == "search":
         return search_reply(text, slots, kb)
     return compose(decision, slots, kb.catalog)
@@ -115,7 +119,7 @@ def answer_callback(data: str) -> Reply:
 
 def _callback(data: str, kb: KnowledgeBase) -> Reply:
     if data == "l":
-        return compose(ladder(), Slots(), kb.catalog)
+        return compose(ladder(load_table()), Slots(), kb.catalog)
     if data.startswith("r:"):
         numbers = tuple(int(n) for n in data[2:].split(".") if n.isdigit() and int(n) in kb.catalog.references)
         return compose(Decision(rule="lookup.reference", title="References", references=numbers),
@@ -126,25 +130,22 @@ def _callback(data: str, kb: KnowledgeBase) -> Reply:
     action, slots = decoded
     decision = decide(slots, kb.catalog)
     if action == "w":
-        return why_reply(slots, decision)
+        return why_reply(slots, decision, kb.catalog)
     if action == "q":
         return compose(decision, slots, kb.catalog)
     return _expired_reply()
 
 
-def why_reply(slots: Slots, decision: Decision) -> Reply:
-    """The slots understood and the rule that fired, for the "Why this answer?" button."""
-    rule = next((r for r in RULES if r.id == decision.rule), None)
-    understood = [f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
-                  for k, v in slots.as_dict().items()]
+def why_reply(slots: Slots, decision: Decision, catalog: Catalog) -> Reply:
+    """"Why this answer?": what was understood, and the source's rule for it, in a clinician's words."""
+    said = understood_line(slots, catalog).removeprefix("Understood: ").rstrip(".")
     blocks = [Block("heading", "Why this answer"),
-              Block("para", "What I understood — " + ("; ".join(understood) or "nothing specific") + ".")]
-    if rule:
-        blocks.append(Block("para", f"Rule {rule.id}: when {rule.when}, the source's recommendation is: "
-                                    f"{rule.then}" + (f" (Grade {rule.grade})." if rule.grade != "–" else ".")))
+              Block("para", f"You said: {said or 'nothing specific'}.")]
+    blocks += [Block("para", text) for text in why_text(decision, slots, catalog)]
     blocks.append(Block("note", "The rules are deterministic and encode the source review only. "
                                 "Run `python -m bot rules` to see them all."))
-    return Reply(kind="answer", blocks=tuple(blocks), slots=slots.as_dict(), rule=decision.rule)
+    return Reply(kind="answer", blocks=tuple(blocks), slots=slots.as_dict(), rule=decision.rule,
+                 rules=decision.rule_ids)
 
 
 def _expired_reply() -> Reply:
@@ -175,21 +176,21 @@ def run_command(name: str, argument: str, *, kb: KnowledgeBase) -> Reply:
     if name in ("ref", "refs", "references"):
         return _reference_command(argument, kb)
     if name == "ladder":
-        return compose(ladder(), Slots(), catalog)
+        return compose(ladder(load_table()), Slots(), catalog)
     if name == "search":
         return _search_command(argument, kb)
     slots = extract(argument, kb.lexicon)
     if name in ("grade", "grades"):
         if not argument or argument.lower() == "all":
-            return compose(grade_lookup(Slots(), catalog.passages), Slots(), catalog)
+            return compose(grade_lookup(Slots(), catalog.passages, load_table()), Slots(), catalog)
         if not slots.mentioned and not slots.ild:
             return answer_text(f"what does grade {argument} mean", kb)
-        return compose(grade_lookup(slots, catalog.passages), slots, catalog)
+        return compose(grade_lookup(slots, catalog.passages, load_table()), slots, catalog)
     if name in ("drug", "dose"):
         if not slots.mentioned:
             return _usage(name)
         slots = slots.with_(intents=("dose",) if name == "dose" else slots.intents)
-        return compose(drug_lookup(slots.mentioned[0], slots, catalog.passages), slots, catalog)
+        return compose(drug_lookup(slots.mentioned[0], slots, catalog.passages, load_table()), slots, catalog)
     if name in ("define", "definitions"):
         return compose(definition(slots.definition_of or ("recurrent", "resistant")), slots, catalog)
     return Reply(kind="help", blocks=(Block("para", f"I don't know the command /{name}."),

@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import quote_plus
 
 KNOWLEDGE_ENV = "DMPM_BOT_KNOWLEDGE"  # a directory to read instead of the shipped knowledge/
-KNOWLEDGE_FILES = ("source.md", "repairs.toml", "passages.toml", "topic_refs.toml", "lexicon.toml")
+KNOWLEDGE_FILES = ("source.md", "repairs.toml", "passages.toml", "topic_refs.toml", "lexicon.toml", "rules.toml")
 GRADE_RE = re.compile(r"^[12][ABC]$")
 DRUG_CODE_RE = re.compile(r"^[a-z0-9]{2}$")
 GRADE_IN_TEXT_RE = re.compile(r"\(Grade ([^)]*)\)")

@@ -59,6 +59,7 @@ class Reply:
     passages: tuple[str, ...] = ()
     slots: dict[str, Any] = field(default_factory=dict)
     rule: str | None = None
+    rules: tuple[str, ...] = ()  # every rule that answered, `rule` first (several situations, one reply)
     choices: tuple[Choice, ...] = ()  # clarify: the options offered
     actions: tuple[Choice, ...] = ()  # follow-up buttons under an answer
 
@@ -77,6 +78,7 @@ class Reply:
             "passages": list(self.passages),
             "slots": self.slots,
             "rule": self.rule,
+            "rules": list(self.rules or ((self.rule,) if self.rule else ())),
             "choices": [{"label": c.label, "data": c.data} for c in self.choices],
         }
 

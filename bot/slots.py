@@ -53,7 +53,7 @@ class Slots:
     sparing_unknown_negated: bool = False  # "no DMARD", "no immunosuppressant"
     sparing_current: bool = False  # "on a steroid-sparing drug", unnamed
     ild: bool = False
-    rash: bool = False
+    rash: bool = False  # a rash described as refractory or persistent, not any mention of a rash
     muscle: bool = False  # weakness, CK: the muscle disease is active
     severity: Literal["severe", "mild"] | None = None
     weight_kg: float | None = None
@@ -66,6 +66,10 @@ class Slots:
     definition_of: tuple[str, ...] = ()  # recurrent / resistant
     everything_failed: bool = False
     multiple_failed: bool = False
+    combination_asked: bool = False  # azathioprine with methotrexate, asked about together
+    reference_numbers: tuple[int, ...] = ()  # "ref 6", "reference #2": as typed, not checked
+    reference_words: tuple[str, ...] = ()  # capitalised words that may be authors' surnames
+    reference_years: tuple[int, ...] = ()
 
     def as_dict(self) -> dict:
         """The JSON `slots` field: only what was understood."""
@@ -792,6 +796,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     if "despite" in text.lower():
         current += tuple(d for d in failed if d not in current and situation == "flare")
     steroid_words = [tokens[m.first].low for m in mentions if m.term.concept == STEROID_CONCEPT]
+    intents = find_intents(text)
     return Slots(
         disease=_disease(concepts),
         situation=situation,
@@ -806,8 +811,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         sparing_unknown_negated=status.get("sparing") == "stopped",
         sparing_current=status.get("sparing") == "current" and not off_all
         or status.get("sparing") == "mentioned" and situation == "flare" and not off_all,
-        ild="ild" in concepts,
-        rash="rash" in concepts,
+        ild=any(m.term.concept == "ild" and not _negated_condition(tokens, m) for m in mentions),
+        rash=_refractory_rash(text, tokens, mentions),
         muscle=bool(_MUSCLE_RE.search(text)),
         severity="severe" if "severe" in concepts else "mild" if "mild" in concepts else None,
         weight_kg=weight or None,
@@ -815,12 +820,83 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         bsa_m2=find_bsa(text),
         mentioned=tuple(drugs_in_order),
         uncovered=tuple(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "uncovered")),
-        intents=find_intents(text),
+        intents=intents,
         grades_asked=_grades_asked(text),
         definition_of=_definition_of(text),
         everything_failed=bool(_EVERYTHING_FAILED_RE.search(text)),
         multiple_failed=bool(_MULTIPLE_FAILED_RE.search(text)),
+        combination_asked=_combination_asked(text, drugs_in_order, failed),
+        **reference_request(text, intents),
     )
+
+
+_COMBINATION_RE = re.compile(r"\bcombin|\btogether\b|\bboth\b|\bdual\b|\bplus\b|\+|\band\b|\badd(?:ing)?\b"
+                             r"|\bbolt\b|\bon\s+top\b|\bas\s+well\b|\balso\b", re.IGNORECASE)
+_CONVENTIONAL = ("azathioprine", "methotrexate")
+
+
+def _combination_asked(text: str, drugs: list[str], failed: tuple[str, ...]) -> bool:
+    """Azathioprine and methotrexate named together, neither failed, with a word that joins them."""
+    named = all(d in drugs for d in _CONVENTIONAL)
+    return named and not any(d in failed for d in _CONVENTIONAL) and bool(_COMBINATION_RE.search(text))
+
+
+_CLAUSE_END_RE = re.compile(r"[.;!?]|\b(?:but|however|although|though|whereas|yet)\b", re.IGNORECASE)
+_REFRACTORY_CUE_RE = re.compile(
+    r"\brefractor\w*|\bresistan\w*|\brecalcitrant\b|\bpersist\w*|\bunresponsive\b|\bdespite\b|\bstill\b"
+    r"|\bnot\s+(?:responding|settling|clearing|improving|better|going\s+away)\b|\bno\s+(?:response|improvement)\b"
+    r"|\bwon'?t\s+(?:settle|clear|go\s+away|budge)\b|\bas\s+bad\s+as\s+ever\b|\bworse\s+than\b"
+    r"|\bflorid\b|\bangry\b|\bfail(?:ed|ing)\b", re.IGNORECASE)
+
+
+_NEGATION_BEFORE = frozenset({"no", "not", "without", "never", "negative", "denies", "free", "nor", "excluded"})
+_NEGATION_AFTER = ("fine", "clear", "clean", "normal", "stable", "resolved", "negative", "absent", "ok", "okay",
+                   "unremarkable", "excluded", "ruled out", "gone", "cleared", "settled", "better", "improved",
+                   "controlled", "quiet", "not refractory", "not present", "not active", "no longer", "is fine",
+                   "are fine", "is clear", "are clear", "is normal", "are normal", "is stable", "is better",
+                   "has resolved", "has cleared", "has settled")
+_NEGATION_WINDOW = 3
+
+
+def _negated_condition(tokens: list[Token], mention: Mention) -> bool:
+    """"no ILD", "lungs fine", "rash not refractory": a condition said to be absent or quiet, within its clause."""
+    before = []
+    for t in reversed(tokens[max(0, mention.first - _NEGATION_WINDOW):mention.first]):
+        if t.low in _SENTENCE_END or t.low == ",":
+            break
+        before.append(t.low)
+    after = " ".join(t.low for t in tokens[mention.last + 1:mention.last + 1 + _NEGATION_WINDOW])
+    return bool(_NEGATION_BEFORE & set(before)) or _starts_with_any(after, _NEGATION_AFTER)
+
+
+def _refractory_rash(text: str, tokens: list[Token], mentions: list[Mention]) -> bool:
+    """A rash word in a clause that calls it refractory or persistent ("rash still florid despite MTX")."""
+    for m in mentions:
+        if m.term.concept != "rash" or _negated_condition(tokens, m):
+            continue
+        at = tokens[m.first].start
+        starts = [e.end() for e in _CLAUSE_END_RE.finditer(text, 0, at)]
+        start = starts[-1] if starts else 0
+        end_match = _CLAUSE_END_RE.search(text, tokens[m.last].end)
+        clause = text[start:end_match.start() if end_match else len(text)]
+        if _REFRACTORY_CUE_RE.search(clause):
+            return True
+    return False
+
+
+_REF_NUMBER_RE = re.compile(r"\b(?:ref(?:erence)?s?|#|no\.?|number|citation)\s*#?\s*(\d{1,2})\b", re.IGNORECASE)
+_SURNAME_RE = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?")
+_YEAR_RE = re.compile(r"\b(19[89]\d|20[0-2]\d)\b")
+
+
+def reference_request(text: str, intents: tuple[str, ...]) -> dict[str, tuple]:
+    """For a question about references: the numbers, capitalised words and years typed."""
+    if "reference" not in intents:
+        return {}
+    number = _REF_NUMBER_RE.search(text) or re.fullmatch(r"\s*(\d{1,3})\s*", text)
+    return {"reference_numbers": (int(number.group(1)),) if number else (),
+            "reference_words": tuple(dict.fromkeys(w.lower() for w in _SURNAME_RE.findall(text) if len(w) > 2)),
+            "reference_years": tuple(dict.fromkeys(int(y) for y in _YEAR_RE.findall(text)))}
 
 
 def _grades_asked(text: str) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from bot.datasette import write_datasette_metadata
 from bot.knowledge import (
     Corpus,
     KnowledgeError,
@@ -28,8 +29,9 @@ from bot.knowledge import (
     knowledge_dir,
     sources_hash,
 )
+from bot.table import Table, validate_knowledge
 
-SCHEMA_VERSION = "2"  # bump when the tables change, so old databases are rebuilt
+SCHEMA_VERSION = "3"  # bump when the tables change, so old databases are rebuilt
 DB_ENV = "DMPM_BOT_DB"
 MAX_QUERY_TERMS = 32
 
@@ -62,6 +64,7 @@ def build(db_path: Path | None = None, directory: Path | None = None) -> Path:
     from bot.knowledge import load_corpus
 
     corpus = load_corpus(directory, salt=SCHEMA_VERSION)
+    table = validate_knowledge(directory, corpus.passages)
     db_path = db_path or default_db_path()
     db_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".knowledge-", suffix=".db", dir=db_path.parent)
@@ -69,8 +72,10 @@ def build(db_path: Path | None = None, directory: Path | None = None) -> Path:
     try:
         db = sqlite_utils.Database(tmp_name, recreate=True)
         _write(db, corpus)
+        _write_rules(db, table, {p.id: p for p in corpus.passages})
         db.close()
         os.chmod(tmp_name, 0o644)
+        write_datasette_metadata(db_path, corpus)
         os.replace(tmp_name, db_path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
@@ -110,6 +115,27 @@ def _write(db, corpus: Corpus) -> None:
          {"key": "schema_version", "value": SCHEMA_VERSION},
          {"key": "source_title", "value": corpus.source.splitlines()[0].lstrip("# ").strip()}],
         pk="key")
+
+
+def _write_rules(db, table: Table, passages: dict[str, Passage]) -> None:
+    """The decision table beside the passages it quotes, in the order it is evaluated."""
+    from bot.rules import when_text
+
+    db["rules"].insert_all(
+        ({"id": r.id, "position": i, "branch": r.branch, "kind": r.kind, "title": r.title,
+          "applies_when": when_text(r, table), "says": r.says,
+          "grades": ", ".join(dict.fromkeys(g for q in r.statement if (g := passages[q].grade))) or None,
+          "wins_over": ", ".join(r.overrides) or None, "then_branch": r.then.branch if r.then else None}
+         for i, r in enumerate(table.rows)),
+        pk="id", columns={"grades": str, "wins_over": str, "then_branch": str})
+    db["rule_passages"].insert_all(
+        ({"rule_id": r.id, "passage_id": q, "position": n} for r in table.rows for n, q in enumerate(r.quote)),
+        pk=("rule_id", "passage_id"),
+        foreign_keys=[("rule_id", "rules", "id"), ("passage_id", "passages", "id")])
+    db["slot_values"].insert_all(
+        ({"slot_key": key.name, "about": key.about, "value": value, "label": label}
+         for key in table.slot_keys.values() for value, label in key.values.items()),
+        pk=("slot_key", "value"))
 
 
 def current_hash() -> str:

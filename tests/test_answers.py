@@ -35,8 +35,10 @@ OFF_ALL = ("recurrent.off-all",)
 RTX = ("resistant.best-evidence", "rituximab.regimen", "rituximab.other-regimens")
 IVIG = ("ivig.second-line", "ivig.aan-guideline")
 MMF = ("mycophenolate.alternative", "mycophenolate.infection")
+# After rituximab, IVIG and mycophenolate the source lists the rest with conditions and no order: all four.
+REMAINING = ("calcineurin.tacrolimus-over-cyclosporine", "combination.aza-mtx", "alkylating.reserve", "tnf.last-resort")
+REMAINING_REFS = (5, 6, 9, 10, 11, 12, 13)
 CNI = ("calcineurin.tacrolimus-over-cyclosporine",)
-AFTER_CNI = ("combination.aza-mtx", "alkylating.reserve")
 TNF = ("tnf.last-resort", "tnf.mixed-data")
 ILD = ("ild.tacrolimus",)
 
@@ -144,14 +146,16 @@ CASES = [
     C("DM refractory to rituximab and IVIG, next", "answer", "resistant.mycophenolate", MMF),
     C("failed pred, MTX, rituximab and immunoglobulin - what next", "answer", "resistant.mycophenolate", MMF),
     C("DM failed rituxan + gamunex", "answer", "resistant.mycophenolate", MMF),
-    C("failed rtx, ivig and mmf, next?", "answer", "resistant.calcineurin", CNI, refs=(5, 6)),
-    C("PM failed RTX, IVIG and cellcept", "answer", "resistant.calcineurin", CNI),
+    C("failed rtx, ivig and mmf, next?", "answer", "resistant.remaining-options", REMAINING, ("1C", "2C"),
+      REMAINING_REFS),
+    C("PM failed RTX, IVIG and cellcept", "answer", "resistant.remaining-options", REMAINING),
     C("resistant DM after rituximab, IVIG, mycophenolate and tacrolimus", "answer",
-      "resistant.after-calcineurin", AFTER_CNI, ("1C",), (9, 10)),
-    C("failed RTX, IVIG, MMF and calcineurin inhibitors", "answer", "resistant.after-calcineurin", AFTER_CNI),
-    C("refractory to multiple treatments", "answer", "resistant.after-calcineurin", AFTER_CNI, ("1C",)),
+      "resistant.remaining-options", REMAINING, ("1C", "2C"), REMAINING_REFS),
+    C("failed RTX, IVIG, MMF and calcineurin inhibitors", "answer", "resistant.remaining-options", REMAINING),
+    C("refractory to multiple treatments", "answer", "resistant.remaining-options", REMAINING, ("1C", "2C")),
     C("everything has failed in this DM patient", "answer", "resistant.tnf", TNF, ("2C",), (11, 12, 13)),
-    C("failed rtx, ivig, mmf, tacrolimus and cyclophosphamide", "answer", "resistant.tnf", TNF, ("2C",)),
+    C("failed rtx, ivig, mmf, tacrolimus and cyclophosphamide", "answer", "resistant.remaining-options",
+      REMAINING, ("1C", "2C")),
     C("nothing has worked, refractory PM", "answer", "resistant.tnf", TNF),
     # --- ILD, rash, combination ---------------------------------------------------------------
     C("ILD refractory to pred and aza", "answer", "ild.tacrolimus", ILD, ("2C",), (1, 2, 3, 4, 5, 6)),
@@ -355,9 +359,67 @@ def test_reply(case: Case) -> None:
 
 
 def test_table_is_large_and_covers_every_rule() -> None:
-    from bot.rules import RULES
+    from bot.table import load_table
 
+    table = load_table()
     assert len(CASES) >= 150
     covered = {c.rule for c in CASES}
-    uncovered = {r.id for r in RULES} - covered
+    uncovered = {r.id for r in (*table.rows, *table.lookups)} - covered
     assert not uncovered, f"rules with no table row: {uncovered}"
+
+
+@dataclass(frozen=True)
+class Several:
+    question: str
+    rules: tuple[str, ...]  # every rule that answers, the deciding one first
+    grades: tuple[str, ...]
+
+
+SEVERAL = [
+    Several("flare at 20 mg prednisone with worsening ILD", ("recurrent.above-10", "ild.tacrolimus"), ("2C",)),
+    Several("DM relapse on pred 5 and MTX, and the ILD is progressing", ("recurrent.below-10", "ild.tacrolimus"),
+            ("2C",)),
+    Several("resistant DM failed rituximab, still weak with CK 4000, and a refractory rash",
+            ("resistant.ivig", "rash.refractory"), ("2B",)),
+    Several("refractory DM, weak hips, rash persisting despite MTX", ("resistant.rituximab", "rash.refractory"), ()),
+    Several("flare off pred, AZA and MTX both failed", ("recurrent.both-failed", "resistant.rituximab"), ("2C",)),
+]
+
+
+@pytest.mark.parametrize("case", SEVERAL, ids=[c.question[:50] for c in SEVERAL])
+def test_several_situations_get_each_answer_in_one_reply(case: Several) -> None:
+    from bot.table import load_table
+
+    reply = answer(case.question)
+    assert (reply.kind, reply.rule, reply.rules) == ("answer", case.rules[0], case.rules)
+    assert reply.to_json()["rules"] == list(case.rules)
+    assert set(reply.grades) == set(case.grades)
+    table = load_table()
+    for rule_id in case.rules:
+        row = table.row(rule_id)
+        assert set(row.quote) <= set(reply.passages)
+        assert f"{row.title}" in reply.text
+
+
+@pytest.mark.parametrize(("question", "not_rules"), [
+    ("DM on MTX 20 and pred 5 for years, stable", {"recurrent.below-10", "recurrent.above-10"}),
+    ("Gottron papules", {"rash.refractory"}),
+    ("DM on MTX 20, rash back and CK up", {"rash.refractory"}),
+    ("ILD refractory to steroids + aza", {"resistant.rituximab"}),
+    ("refractory rash in DM", {"resistant.rituximab"}),
+    ("DM flare on pred 20, no ILD", {"ild.tacrolimus"}),
+    ("resistant DM after rituximab, lungs fine, still weak", {"ild.tacrolimus"}),
+    ("refractory DM, failed rituximab, no rash", {"rash.refractory"}),
+])
+def test_what_the_source_does_not_address_is_not_answered_as_if_it_did(question: str, not_rules: set) -> None:
+    reply = answer(question)
+    assert not not_rules & set(reply.rules), reply.rules
+
+
+def test_the_remaining_options_come_with_their_conditions_and_no_order() -> None:
+    reply = answer("failed rituximab, IVIG and mycophenolate; what now?")
+    for snippet in ("tacrolimus offers some advantage over cyclosporine", "monitoring patients for cytopenias",
+                    "resistant to multiple other treatment options (Grade 1C)",
+                    "unless all other treatment options have failed (Grade 2C)",
+                    "The source states no order among these four options"):
+        assert snippet in reply.text

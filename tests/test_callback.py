@@ -21,6 +21,7 @@ ROUND_TRIPS = [
     Slots(mentioned=("rituximab",), bsa_m2=1.8, intents=("dose", "grade")),
     Slots(grades_asked=("2C",), intents=("legend",)),
     Slots(failed=tuple(CODES)[:6], everything_failed=True, rash=True, severity="severe"),
+    Slots(situation="resistant", mentioned=("azathioprine", "methotrexate"), combination_asked=True),
 ]
 
 
@@ -74,3 +75,16 @@ def test_button_round_trip_from_the_user_side() -> None:
     assert refs.references == (3, 4) and "Cherin P" in refs.text
     ladder = answer_callback("l")
     assert ladder.rule == "lookup.ladder"
+
+
+@pytest.mark.parametrize(("question", "rules"), [
+    ("can I combine azathioprine and methotrexate in resistant PM", ("lookup.combination",)),
+    ("flare at 20 mg prednisone with worsening ILD", ("recurrent.above-10", "ild.tacrolimus")),
+])
+def test_why_explains_the_rules_that_answered(question: str, rules: tuple[str, ...]) -> None:
+    """The "Why this answer?" button re-decides from its slots alone, and names every rule that answered."""
+    reply = answer(question)
+    why = answer_callback(next(a for a in reply.actions if a.label == "Why this answer?").data)
+    assert why.rules == reply.rules == rules
+    assert why.text.count("The source's rule for") == len(rules)
+    assert "lookup.drug" not in why.text and "_" not in why.text.replace("rule_", "")

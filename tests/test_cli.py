@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.rules import decision_table_mermaid
+from bot.rules import decision_table_mermaid, readme_block
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -35,8 +35,8 @@ def test_ask_prints_the_quote_grade_and_section() -> None:
 def test_ask_json_is_the_contract() -> None:
     run = bot("ask", "--json", "refractory DM after RTX")
     reply = json.loads(run.stdout)
-    assert set(reply) == {"kind", "text", "grades", "references", "passages", "slots", "rule", "choices"}
-    assert reply["kind"] == "answer" and reply["rule"] == "resistant.ivig"
+    assert set(reply) == {"kind", "text", "grades", "references", "passages", "slots", "rule", "rules", "choices"}
+    assert reply["kind"] == "answer" and reply["rule"] == "resistant.ivig" and reply["rules"] == ["resistant.ivig"]
     assert reply["grades"] == ["2B"] and reply["references"] == [3, 4]
     assert "ivig.second-line" in reply["passages"]
     assert reply["slots"]["failed"] == ["rituximab"] and reply["slots"]["disease"] == "DM"
@@ -117,11 +117,12 @@ def test_rules_markdown_and_mermaid() -> None:
     assert bot("rules", "--mermaid").stdout.strip() == decision_table_mermaid()
 
 
-def test_readme_embeds_the_current_flowchart() -> None:
-    block = re.search(r"<!-- rules:mermaid:start -->\n```mermaid\n(.*?)```\n<!-- rules:mermaid:end -->", README,
-                      re.DOTALL)
-    assert block, "README lacks the mermaid block"
-    assert block.group(1).strip() == decision_table_mermaid()
+def test_readme_embeds_the_current_flowchart_and_table() -> None:
+    """The README's rules block is regenerated from knowledge/rules.toml; any difference fails."""
+    block = re.search(r"<!-- rules:start -->\n(.*?)<!-- rules:end -->", README, re.DOTALL)
+    assert block, "README lacks the rules block"
+    assert block.group(1) == readme_block(), "README is stale: paste `python -m bot rules --readme` into it"
+    assert bot("rules", "--readme").stdout == readme_block()
 
 
 def test_ci_runs_the_readme_test_command() -> None:
@@ -149,3 +150,21 @@ def test_build_writes_where_asked(tmp_path: Path) -> None:
 @pytest.mark.parametrize("args", [[], ["nonsense"]])
 def test_bad_usage_exits_non_zero(args: list[str]) -> None:
     assert bot(*args).returncode == 2
+
+
+def test_replies_are_byte_identical_whatever_the_hash_seed() -> None:
+    """Nothing iterates a set into a reply: several answers, several uncovered topics, the table, the export."""
+    questions = "\n".join(["dose of belimumab in SLE", "lupus and hydroxychloroquine in DM",
+                           "flare at 20 mg prednisone with worsening ILD",
+                           "resistant DM failed rituximab, still weak, refractory rash",
+                           "failed rituximab, IVIG and mycophenolate", "The Noss paper"]) + "\n"
+    outputs = set()
+    for seed in ("0", "1", "2024"):
+        env_run = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", "--batch", "-"], cwd=ROOT,
+                                 input=questions, capture_output=True, text=True, timeout=120,
+                                 env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": seed})
+        rules = subprocess.run([sys.executable, "-m", "bot", "rules", "--readme"], cwd=ROOT, capture_output=True,
+                               text=True, timeout=120,
+                               env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": seed})
+        outputs.add(env_run.stdout + rules.stdout)
+    assert len(outputs) == 1

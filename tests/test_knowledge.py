@@ -167,6 +167,10 @@ def _edit(path: Path, old: str, new: str) -> None:
      "used by [drug.azathioprine]"),
     ("lexicon.toml", 'code = "cy"', 'code = "CY"', "lexicon [drug.cyclophosphamide]: needs a code of two"),
     ("lexicon.toml", '[condition.dm]\n', '[condition.dm]\ncode = "dm"\n', "lexicon [condition.dm]: only drugs"),
+    ("rules.toml", 'quote = ["recurrent.off-all"]', 'quote = ["recurrent.off-al"]',
+     "rules.toml: rule 'recurrent.off-all': unknown passage 'recurrent.off-al'"),
+    ("rules.toml", 'when = { rash = ["refractory"], drug_asked = ["no"] }',
+     'when = { rash = ["refractory"], drug = ["no"] }', "rule 'rash.refractory': unknown slot key 'drug' in when"),
 ])
 def test_build_fails_naming_the_offender(knowledge_copy: Path, tmp_path: Path, file, old, new, message) -> None:
     _edit(knowledge_copy / file, old, new)
@@ -215,6 +219,45 @@ def test_database_has_the_tables_a_reviewer_browses(tmp_path: Path) -> None:
             "repairs", "metadata"} <= tables
     assert conn.execute("SELECT count(*) FROM passages").fetchone()[0] == len(load_corpus().passages)
     assert conn.execute("SELECT value FROM metadata WHERE key = 'sources_hash'").fetchone()[0] == store.current_hash()
+
+
+def test_the_rules_sit_beside_the_passages_they_quote(tmp_path: Path) -> None:
+    from bot.table import load_table
+
+    conn = store.open_read_only(tmp_path / "k.db")
+    table = load_table()
+    rows = conn.execute("SELECT id, grades, applies_when FROM rules ORDER BY position").fetchall()
+    assert [r["id"] for r in rows] == [r.id for r in table.rows]
+    grades = {r["id"]: r["grades"] for r in rows}
+    assert (grades["resistant.ivig"], grades["resistant.remaining-options"], grades["rash.refractory"]) == (
+        "2B", "1C, 2C", None)
+    quoted = conn.execute("SELECT r.rule_id, p.grade FROM rule_passages r JOIN passages p ON p.id = r.passage_id "
+                          "WHERE r.rule_id = 'ild.tacrolimus' ORDER BY r.position").fetchall()
+    assert [tuple(q) for q in quoted] == [("ild.tacrolimus", "2C"), ("ild.tacrolimus", None),
+                                         ("ild.tacrolimus", None)]
+    fks = {(f["table"], f["from"]) for f in conn.execute("SELECT * FROM pragma_foreign_key_list('rule_passages')")}
+    assert fks == {("rules", "rule_id"), ("passages", "passage_id")}
+
+
+def test_datasette_metadata_describes_only_what_exists(tmp_path: Path) -> None:
+    import json
+
+    db = store.build(tmp_path / "knowledge.db")
+    metadata = json.loads((tmp_path / "metadata.json").read_text(encoding="utf-8"))
+    (name, database), = metadata["databases"].items()
+    assert name == "knowledge"
+    conn = sqlite3.connect(db)
+    for table, about in database["tables"].items():
+        columns = {r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')}
+        assert columns, f"metadata names a missing table {table}"
+        assert set(about["columns"]) == columns, table
+        assert about.get("sort", next(iter(columns))) in columns
+        assert about["description"]
+    assert database["tables"]["passages"]["sort"] == "position"  # reading order
+    assert {"rules", "rule_passages", "passages", "references"} <= set(database["tables"])
+    query = database["queries"]["search"]["sql"]
+    hits = conn.execute(query, {"q": "rituximab"}).fetchall()
+    assert hits and [h[4] for h in hits] == sorted(h[4] for h in hits)  # ranked by BM25
 
 
 # --- search ---------------------------------------------------------------------------------

@@ -71,14 +71,36 @@ TABLE = [
     ("metro station", {"mentioned": ()}),
     ("ritual", {"mentioned": ()}),
     ("tactics", {"mentioned": ()}),
-    ("a rash decision", {"rash": True}),  # a real ambiguity: rash is a lexicon word
+    ("a rash decision", {"rash": False}),  # rash counts only when called refractory or persistent
     # disease, ILD, rash, severity, weight, BSA
     ("dermatomyositis", {"disease": "DM"}),
     ("polymyositis", {"disease": "PM"}),
     ("DM and PM", {"disease": None}),
     ("ILD in DM", {"ild": True}),
     ("interstitial lung disease", {"ild": True}),
-    ("Gottron papules", {"rash": True}),
+    # rash: only a rash its clause calls refractory or persistent (DESIGN.md, "Refractory rash")
+    ("Gottron papules", {"rash": False}),
+    ("DM on MTX 20, rash back and CK up", {"rash": False}),
+    ("the rash is better but deltoids still weak", {"rash": False}),
+    ("persistent Gottron papules despite MTX", {"rash": True}),
+    ("refractory DM, failed rituximab, no rash", {"rash": False}),
+    ("DM flare on pred 5, rash not refractory", {"rash": False}),
+    # ILD: only ILD that is present (DESIGN.md: "no ILD", "HRCT clear", "lungs fine" are not ILD)
+    ("DM flare on pred 20, no ILD", {"ild": False}),
+    ("flare at 5 mg pred with MTX, lungs fine", {"ild": False}),
+    ("relapse on pred 8, no lung involvement", {"ild": False}),
+    ("flare at 20 mg with worsening ILD", {"ild": True}),
+    ("myositis-associated ILD, not improving on pred & aza", {"ild": True}),
+    ("refractory rash in DM", {"rash": True}),
+    ("the heliotrope rash just won't settle", {"rash": True}),
+    ("skin still angry though strength is back", {"rash": True}),
+    # the combination question and reference look-ups are read here, so decide() needs no text
+    ("can I combine azathioprine and methotrexate", {"combination_asked": True}),
+    ("aza and mtx both failed", {"combination_asked": False}),
+    ("methotrexate dose", {"combination_asked": False}),
+    ("reference 6", {"reference_numbers": (6,)}),
+    ("The Noss paper from 2006", {"reference_words": ("the", "noss"), "reference_years": (2006,)}),
+    ("flare on 5 mg pred in 2006", {"reference_years": ()}),
     ("severe flare", {"severity": "severe"}),
     ("mild relapse", {"severity": "mild"}),
     ("IVIG for 72 kg", {"weight_kg": 72.0, "mentioned": ("ivig",)}),

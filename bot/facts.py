@@ -1,0 +1,119 @@
+"""The rules table's slot keys, computed from what the reader understood.
+
+The reader (`bot.slots`) fills a rich `Slots`; the decision table speaks a
+small, finite vocabulary (declared in knowledge/rules.toml under [slot.*]).
+This module is the one bridge between them, so the table's conditions can be
+enumerated and checked, and a new reader only has to feed the same keys.
+"""
+
+from __future__ import annotations
+
+from bot.slots import SPARING_DRUGS, Slots
+
+Facts = dict[str, str]
+
+PREDNISONE_BOUNDARY = 10.0  # mg/day: the source's scenarios say "> 10" and "< 10"
+CONVENTIONAL = ("azathioprine", "methotrexate")
+# The order the source states: rituximab first, IVIG if rituximab fails, mycophenolate after both.
+ORDERED_OPTIONS = ("rituximab", "ivig", "mycophenolate")
+FAILED_STAGES = ("nothing-more", "rituximab", "rituximab-ivig", "rituximab-ivig-mycophenolate")
+CONVENTIONAL_DRUGS = ("prednisone", *CONVENTIONAL)
+
+
+def facts_of(slots: Slots) -> Facts:
+    """Every slot key of the table, from the slots."""
+    return {
+        "situation": situation(slots),
+        "prednisone": prednisone_band(slots),
+        "sparing": sparing(slots),
+        "failed": failed_stage(slots),
+        "ild": "present" if slots.ild else "absent",
+        "rash": "refractory" if slots.rash else "absent",
+        "muscle": "active" if slots.muscle else "unstated",
+        "drug_asked": "yes" if focus_drug(slots) else "no",
+        "combination_asked": "yes" if slots.combination_asked else "no",
+        "disease": slots.disease or "unstated",
+    }
+
+
+def resistance_described(slots: Slots) -> bool:
+    """Resistance named, or a failed drug, or "everything/multiple treatments failed"."""
+    return (slots.situation == "resistant" or bool(slots.failed) or slots.everything_failed
+            or slots.multiple_failed)
+
+
+def situation(slots: Slots) -> str:
+    """A flare wins over failures named; active muscle disease on a known dose is a flare."""
+    if slots.situation == "flare":
+        return "flare"
+    if resistance_described(slots):
+        return "resistant"
+    if slots.muscle and slots.prednisone is not None:
+        return "flare"
+    return "none"
+
+
+def prednisone_band(slots: Slots) -> str:
+    """Over, under or exactly the boundary, off, or unknown (also when a bound does not decide)."""
+    dose = slots.prednisone
+    if dose is None:
+        return "unknown"
+    if dose == "off" or dose == 0:
+        return "off"
+    if slots.prednisone_cmp == ">":
+        return "above-10" if dose >= PREDNISONE_BOUNDARY else "unknown"
+    if slots.prednisone_cmp == "<":
+        return "below-10" if dose <= PREDNISONE_BOUNDARY else "unknown"
+    if dose > PREDNISONE_BOUNDARY:
+        return "above-10"
+    return "below-10" if dose < PREDNISONE_BOUNDARY else "exactly-10"
+
+
+def both_conventional_failed(slots: Slots) -> bool:
+    """AZA and MTX both failed, or one failed and the flare came on the other."""
+    failed = set(CONVENTIONAL) & set(slots.failed)
+    return bool(failed) and set(CONVENTIONAL) <= failed | set(slots.current)
+
+
+def sparing(slots: Slots) -> str:
+    """The glucocorticoid-sparing drug now: on one, AZA and MTX both failed, none, or unknown."""
+    if both_conventional_failed(slots):
+        return "both-failed"
+    if slots.sparing_current or any(d in SPARING_DRUGS for d in slots.current):
+        return "on"
+    stopped = any(d in SPARING_DRUGS for d in slots.stopped)
+    if slots.off_all or slots.sparing_unknown_negated or (stopped and not slots.current):
+        return "none"
+    return "unknown"
+
+
+def _failed_expanded(slots: Slots) -> set[str]:
+    failed = set(slots.failed)
+    if "calcineurin" in failed:
+        failed |= {"tacrolimus", "cyclosporine"}
+    if "alkylating" in failed:
+        failed |= {"cyclophosphamide", "chlorambucil"}
+    return failed
+
+
+def failed_stage(slots: Slots) -> str:
+    """How far along the source's stated order the failures go; "multiple" is past it."""
+    if slots.everything_failed:
+        return "all-other-options"
+    if slots.multiple_failed:
+        return FAILED_STAGES[-1]
+    failed = _failed_expanded(slots)
+    for option, stage in zip(ORDERED_OPTIONS, FAILED_STAGES, strict=False):
+        if option not in failed:
+            return stage
+    return FAILED_STAGES[-1]
+
+
+def focus_drug(slots: Slots) -> str | None:
+    """A drug asked about (not tried, not current, not stopped), other than the conventional three."""
+    for drug in slots.mentioned:
+        if drug in CONVENTIONAL_DRUGS:
+            continue
+        if drug not in slots.failed and drug not in slots.current and drug not in slots.stopped:
+            return drug
+    return None

@@ -1,0 +1,208 @@
+"""Look-ups: questions about a drug, a grade, a reference, a definition, the options.
+
+These route by the kind of question, not by a statement of the source: they
+choose which passages answer it. The passages per drug and the doses come from
+knowledge/rules.toml. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.decision import Decision
+from bot.facts import focus_drug
+from bot.knowledge import Catalog, Passage, Reference
+from bot.slots import STEROID_CONCEPT, UNCOVERED_DRUGS, Slots
+from bot.table import Table
+
+INTENT_TOPIC = {"dose": "dosing", "mechanism": "mechanism", "caution": "caution", "cost": "cost",
+                "evidence": "evidence"}
+DRUG_TITLES = {"ivig": "Intravenous immune globulin (IVIG)", "tnf": "Tumor necrosis factor inhibitors",
+               "mycophenolate": "Mycophenolate mofetil", "calcineurin": "Calcineurin inhibitors",
+               "alkylating": "Alkylating agents"}
+_INTENT_WORDS = {"dose": "the dose", "mechanism": "the mechanism", "caution": "cautions", "cost": "the cost",
+                 "evidence": "the evidence", "grade": "a grade"}
+
+
+def route_first(slots: Slots, catalog: Catalog, table: Table) -> Decision | None:
+    """Questions answered before the decision table: scope, definitions, legend, references, grades."""
+    covered = set(slots.mentioned) | {c for c in ("ild", "rash") if getattr(slots, c)}
+    if slots.uncovered and not _covered_subject(slots):
+        return out_of_scope(slots.uncovered)
+    if not covered - {"prednisone"} and slots.prednisone is None and _asks_definition(slots):
+        return definition(slots.definition_of)
+    if "discontinuation" in slots.intents and slots.situation is None:
+        return Decision(rule="lookup.discontinuation", title="Can treatment be stopped?",
+                        passages=table.passages_for["discontinuation"])
+    if "help" in slots.intents and not covered and slots.situation is None:
+        return Decision(rule=None, kind="help")
+    if "legend" in slots.intents or (slots.grades_asked and not slots.mentioned and slots.situation is None):
+        return Decision(rule="lookup.legend", title="What the grades mean",
+                        legend=slots.grades_asked or ("all",))
+    if "reference" in slots.intents:
+        return reference_lookup(slots, catalog)
+    if "definition" in slots.intents and slots.definition_of and not slots.mentioned \
+            and slots.prednisone is None:
+        return definition(slots.definition_of)
+    if "grade" in slots.intents and slots.prednisone is None and not slots.rash and not slots.failed:
+        return grade_lookup(slots, catalog.passages, table)
+    return None
+
+
+def _covered_subject(slots: Slots) -> bool:
+    """Whether a message naming an uncovered drug is still about a situation the source covers."""
+    return set(slots.uncovered) <= UNCOVERED_DRUGS and slots.situation is not None and (
+        slots.prednisone is not None or bool(slots.failed) or slots.ild or slots.rash)
+
+
+def _asks_definition(slots: Slots) -> bool:
+    """"what is recurrent disease", "recurrent vs resistant?"."""
+    return bool(slots.definition_of) and ("definition" in slots.intents or len(slots.definition_of) == 2)
+
+
+def out_of_scope(uncovered: tuple[str, ...] = ()) -> Decision:
+    return Decision(rule="out-of-scope", kind="out_of_scope", uncovered=uncovered)
+
+
+def definition(which: tuple[str, ...]) -> Decision:
+    ids = tuple({"recurrent": "def.recurrent", "resistant": "def.resistant"}[w] for w in which)
+    return Decision(rule="lookup.definition", title="Definitions", passages=ids)
+
+
+def lookup_decision(slots: Slots, catalog: Catalog, table: Table) -> Decision:
+    """Questions about a drug, the options, or anything else the source might answer."""
+    drug = focus_drug(slots) or (slots.mentioned[0] if slots.mentioned else None)
+    if drug and _only_treatment_history(slots):
+        return Decision(rule="search", title="From the source")
+    if drug:
+        return drug_lookup(drug, slots, catalog.passages, table)
+    if "ladder" in slots.intents or slots.situation == "resistant":
+        return ladder(table)
+    if slots.definition_of and "definition" in slots.intents:
+        return definition(slots.definition_of)
+    if "grade" in slots.intents:
+        return grade_lookup(slots, catalog.passages, table)
+    return Decision(rule="search", title="From the source")
+
+
+def _only_treatment_history(slots: Slots) -> bool:
+    """Drugs named only as what the patient takes or took, with no question about them or situation."""
+    named = set(slots.current) | set(slots.failed) | set(slots.stopped)
+    if slots.prednisone is not None:
+        named.add(STEROID_CONCEPT)
+    return (not slots.intents and slots.situation is None and not slots.ild and not slots.rash
+            and set(slots.mentioned) <= named)
+
+
+def drug_lookup(drug: str, slots: Slots, passages: Mapping[str, Passage], table: Table) -> Decision:
+    """One drug's passages for the intents asked, its recommendation otherwise."""
+    topic = table.drug_topic.get(drug, drug)
+    intents = [i for i in slots.intents if i in INTENT_TOPIC or i == "grade"]
+    if slots.weight_kg or slots.bsa_m2:
+        intents = ["dose", *[i for i in intents if i != "dose"]]
+    chosen: list[str] = []
+    missing: list[str] = []
+    for intent in intents:
+        if intent == "grade":
+            found = [p.id for p in passages.values() if p.grade and topic in p.topics]
+        else:
+            found = [p.id for p in passages.values() if {topic, INTENT_TOPIC[intent]} <= set(p.topics)]
+        if not found:
+            missing.append(intent)
+        chosen += [pid for pid in found if pid not in chosen]
+    if not chosen:
+        chosen = list(table.drug_passages.get(drug, ()))
+    chosen = list(dict.fromkeys(_context_passages(topic, slots, passages, table) + chosen))
+    if not chosen:  # a drug the lexicon knows but no passage discusses
+        return out_of_scope((drug,))
+    notes = tuple(_nothing_on(intent, drug) for intent in missing)
+    specs = () if drug == "prednisone" else table.doses_of(drug)
+    doses = tuple(s for s in specs if s.passage in chosen) or (specs if "dose" in intents else ())
+    chosen += [s.passage for s in doses if s.passage not in chosen]
+    return Decision(rule="lookup.drug", title=DRUG_TITLES.get(drug, drug), passages=tuple(chosen),
+                    notes=notes, doses=doses)
+
+
+def _context_passages(topic: str, slots: Slots, passages: Mapping[str, Passage], table: Table) -> list[str]:
+    """First the drug's graded recommendation, then passages on every drug named, on ILD, on the disease."""
+    chosen = [p.id for p in passages.values() if p.grade and topic in p.topics and "recurrent" not in p.topics]
+    others = {table.drug_topic.get(d, d) for d in slots.mentioned} - {topic}
+    if others:
+        chosen += [p.id for p in passages.values() if {topic, *others} <= set(p.topics)]
+    if slots.ild:
+        chosen += [p.id for p in passages.values() if {topic, "ild"} <= set(p.topics)]
+    if slots.disease:
+        chosen += [p.id for p in passages.values() if {topic, slots.disease.lower()} <= set(p.topics)
+                   and not p.grade]
+    return chosen
+
+
+def _nothing_on(intent: str, drug: str) -> str:
+    name = DRUG_TITLES.get(drug, drug)
+    return f"The source says nothing on {_INTENT_WORDS[intent]} of {name} beyond what is quoted here."
+
+
+def grade_lookup(slots: Slots, passages: Mapping[str, Passage], table: Table) -> Decision:
+    """Graded recommendations for the drugs named, or all of them."""
+    graded = [p for p in passages.values() if p.grade]
+    drugs = [table.drug_topic.get(d, d) for d in slots.mentioned]
+    if drugs:
+        chosen = [p.id for p in graded if set(drugs) & set(p.topics)]
+        if slots.ild:
+            chosen = [pid for pid in chosen if "ild" in passages[pid].topics] or chosen
+        if chosen:
+            return Decision(rule="lookup.grade", title="Graded recommendations", passages=tuple(chosen))
+        key = tuple(pid for d in slots.mentioned for pid in table.drug_passages.get(d, ()))
+        if not key:  # drugs the lexicon knows but no passage discusses
+            return out_of_scope(slots.mentioned)
+        return Decision(rule="lookup.grade", title="Graded recommendations", passages=key,
+                        notes=tuple(f"The source gives no grade for {DRUG_TITLES.get(d, d)}; "
+                                    "what it does say is quoted." for d in slots.mentioned))
+    if slots.ild:
+        return Decision(rule="lookup.grade", title="Graded recommendations",
+                        passages=tuple(p.id for p in graded if "ild" in p.topics))
+    return Decision(rule="lookup.grade", title="All graded recommendations in the source",
+                    passages=tuple(p.id for p in graded))
+
+
+def ladder(table: Table) -> Decision:
+    return Decision(rule="lookup.ladder", title="Resistant disease: the options the source lists",
+                    passages=table.passages_for["ladder"], notes=(table.messages["ladder_order"],))
+
+
+def reference_lookup(slots: Slots, catalog: Catalog) -> Decision:
+    """References by number, drug, author or year; all of them otherwise."""
+    numbers = find_reference_numbers(slots, catalog)
+    if numbers is None:
+        return Decision(rule="lookup.reference", title="References", notes=(
+            "No reference matches that. The source lists 13, numbered 1 to 13: ask for /refs to see them "
+            "all.",))
+    return Decision(rule="lookup.reference", title="References", references=numbers)
+
+
+def find_reference_numbers(slots: Slots, catalog: Catalog) -> tuple[int, ...] | None:
+    """The references a message asks for; () for "all"; None when it names one that does not exist."""
+    references = catalog.references
+    if slots.reference_numbers:
+        n = slots.reference_numbers[0]
+        return (n,) if n in references else None
+    if slots.mentioned:
+        topics = set(slots.mentioned) | ({"ild"} if slots.ild else set())
+        from_topics = sorted({n for t in topics for n in catalog.topic_refs.get(t, ())})
+        if from_topics:
+            return tuple(from_topics)
+        if not slots.reference_words and not slots.reference_years:
+            return None  # a drug the source cites nothing for
+    by_author = tuple(r.number for r in references.values()
+                      if any(_author_matches(word, r) for word in slots.reference_words))
+    if by_author:
+        return by_author
+    if slots.reference_years:
+        by_year = tuple(r.number for r in references.values() if r.year in slots.reference_years)
+        return by_year or None
+    return ()
+
+
+def _author_matches(word: str, reference: Reference) -> bool:
+    surnames = [a.strip().split(" ")[0] for a in reference.authors.rstrip(".").split(",")]
+    return word.lower() in {s.lower() for s in surnames if s and s != "et"} and len(word) > 2
