@@ -103,6 +103,13 @@ CONDITIONS: Table = {
         ),
         "short": ("refractory", "resistant", "still active", "refractory, CK {ck}"),
     },
+    "resistant_explicit": {  # when no failed drug is named, the message must say resistant outright
+        "long": (
+            "refractory disease", "resistant disease", "refractory to first-line treatment",
+            "resistant to steroids and a steroid-sparing drug",
+        ),
+        "short": ("refractory", "resistant", "refractory to 1st line"),
+    },
     "ild_refractory": {
         "long": (
             "ILD progressing on HRCT despite {tx}", "worsening ILD despite {tx}",

@@ -333,7 +333,9 @@ def flare(d: Draft) -> None:
 def resistant(d: Draft, *, required: bool) -> None:
     """The muscle disease is resistant; the phrase is optional when a failed list already says so."""
     d.gold["situation"] = "resistant"
-    if required or d.rng.random() < 0.6:
+    if required:
+        d.add(d.pick(cues.CONDITIONS, "resistant_explicit"), "problem")
+    elif d.rng.random() < 0.6:
         d.add(d.pick(cues.CONDITIONS, "resistant"), "problem")
 
 
