@@ -18,7 +18,7 @@ Table = dict[str, dict[Length, tuple[str, ...]]]
 MODIFIERS: Table = {
     "failed": {
         "long": (
-            "failed {drugs}", "no response to {drugs}", "did not respond to {drugs}",
+            "failed {drugs}", "after failure of {drugs}", "no response to {drugs}", "did not respond to {drugs}",
             "inadequate response to {drugs}", "refractory to {drugs}", "{drugs} did not work",
             "{drugs} didn't help", "tried {drugs} for {n} months with no improvement",
             "still weak despite {drugs}", "no improvement on {drugs}",
@@ -185,3 +185,20 @@ QUESTION_LEADS: tuple[str, ...] = (
     "How would you manage", "What do you suggest for", "What does the source recommend for",
     "Management of", "How do you treat", "Any advice on",
 )
+
+# Questions that name the problem as a noun ("a DM flare", "resistant PM"); {rest} holds the other clauses.
+NOMINAL: dict[str, tuple[str, ...]] = {
+    "flare": (
+        "How should I manage {a} {disease} flare, {rest}?", "What do you do for a relapse of {disease}, {rest}?",
+        "{Disease} flare, {rest}: what next?", "Best approach to {a} {disease} flare, {rest}?",
+    ),
+    "resistant": (
+        "What is the next step for resistant {disease}, {rest}?", "Which drug for refractory {disease}, {rest}?",
+        "Refractory {disease}, {rest}: what next?", "Resistant {disease}, {rest} - options?",
+    ),
+}
+NOMINAL_BARE: dict[str, str] = {"flare": "How should I manage {a} {disease} flare?",
+                                "resistant": "What is the next step for resistant {disease}?"}
+NOMINAL_ENDING: dict[str, str] = {"flare": "{Disease} flare, {rest}: {ending}",
+                                  "resistant": "Resistant {disease}, {rest}: {ending}"}
+

@@ -69,6 +69,7 @@ class Clause:
 
     text: str
     group: Literal["treatment", "problem", "context", "meds"]
+    bare: bool = False  # a current drug with no cue word ("MTX 20", "+ AZA"): only safe where no list can absorb it
 
 
 @dataclass(slots=True)
@@ -80,6 +81,8 @@ class Draft:
     scenario: str
     female: bool = True
     meds_list: bool = False
+    nominal: bool = False  # a question naming the problem as a noun ("a DM flare, on pred 15")
+    problem_noun: str | None = None  # "flare" or "resistant" when the nominal frame carries the problem
     want_typo: bool = False
     typo_done: bool = False
     clauses: list[Clause] = field(default_factory=list)
@@ -143,9 +146,10 @@ class Draft:
         assert old in (None, status) or (old, status) == ("planned", "hypothetical"), (drug, old, status)
         self.status[drug] = status
 
-    def add(self, text: str, group: Literal["treatment", "problem", "context", "meds"] = "treatment") -> None:
+    def add(self, text: str, group: Literal["treatment", "problem", "context", "meds"] = "treatment",
+            *, bare: bool = False) -> None:
         """Add a clause."""
-        self.clauses.append(Clause(text, group))
+        self.clauses.append(Clause(text, group, bare))
 
     def distractor(self, name: str) -> None:
         """Tag a distractor type."""
@@ -176,6 +180,8 @@ def drug_list(d: Draft, drugs: list[str], *, regimens: bool = False, steroid: bo
     joiner = d.rng.choice((" and ", " + ", " & ", "/") if d.style == "shorthand" else (" and ", " + "))
     if joiner == "/" and any(" " in n for n in names):
         joiner = " + "
+    if joiner == " and " and len(names) > 2 and d.style != "vignette":
+        joiner = " + "  # a comma list inside comma-separated shorthand or questions would be ambiguous
     if len(names) == 2 or joiner != " and ":
         return joiner.join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
@@ -202,7 +208,8 @@ def current(d: Draft, drug: str) -> None:
         d.tags.add("cue:current")
         d.add(text, "meds")
     else:
-        d.add(d.pick(cues.MODIFIERS, "current", drug=text))
+        clause = d.pick(cues.MODIFIERS, "current", drug=text)
+        d.add(clause, bare=clause in (text, f"+ {text}"))
 
 
 def failed(d: Draft, drugs: list[str], *, steroid: bool = False, regimens: bool = False) -> None:
@@ -269,7 +276,8 @@ def pred_now(d: Draft, value: float, cmp: str | None = None) -> None:
         d.tags.add("cue:current")
         d.add(dose, "meds")
     else:
-        d.add(d.pick(cues.MODIFIERS, "current", drug=dose))
+        clause = d.pick(cues.MODIFIERS, "current", drug=dose)
+        d.add(clause, bare=clause in (dose, f"+ {dose}"))
     if value < 20 and rng.random() < 0.12:
         forms = doses.PLANNED_DOSE[d.length]
         form = rng.choice(forms)
@@ -323,6 +331,9 @@ def flare_rule(value: float | str | None, cmp: str | None = None) -> str:
 def flare(d: Draft) -> None:
     """The flare itself, sometimes after a stated period of control."""
     d.gold["situation"] = "flare"
+    if d.nominal:
+        d.problem_noun = "flare"
+        return
     text = d.pick(cues.CONDITIONS, "flare")
     if "remission" not in text and d.rng.random() < 0.35:
         before = d.pick(cues.CONDITIONS, "controlled_before")
@@ -333,7 +344,9 @@ def flare(d: Draft) -> None:
 def resistant(d: Draft, *, required: bool) -> None:
     """The muscle disease is resistant; the phrase is optional when a failed list already says so."""
     d.gold["situation"] = "resistant"
-    if required:
+    if d.nominal:
+        d.problem_noun = "resistant"
+    elif required:
         d.add(d.pick(cues.CONDITIONS, "resistant_explicit"), "problem")
     elif d.rng.random() < 0.6:
         d.add(d.pick(cues.CONDITIONS, "resistant"), "problem")
@@ -676,19 +689,15 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:] if text[:1].islower() else text
 
 
-def _join_and(parts: list[str]) -> str:
-    if len(parts) <= 1:
-        return "".join(parts)
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
 def _assemble(d: Draft, disease_text: str, context: list[str]) -> str:
     """The clauses as one message in the draft's style."""
     rng = d.rng
-    treatment = [c.text for c in d.clauses if c.group == "treatment"]
+    treatment = [c.text for c in d.clauses if c.group == "treatment" and not c.bare]
     problem = [c.text for c in d.clauses if c.group == "problem"]
     meds = [c.text for c in d.clauses if c.group == "meds"]
     rng.shuffle(treatment)
+    # Bare current drugs go first, where no open list ("failed MTX, ...") can absorb them.
+    treatment = [c.text for c in d.clauses if c.group == "treatment" and c.bare] + treatment
     if d.style == "vignette":
         age, female = str(rng.randrange(24, 80)), d.female
         demo = rng.choice(distractors.DEMOGRAPHICS)[0].format(
@@ -725,7 +734,20 @@ def _assemble(d: Draft, disease_text: str, context: list[str]) -> str:
     # question
     lead = rng.choice(cues.QUESTION_LEADS)
     body = [*meds, *treatment, *context]
-    rest = _join_and(body + problem)
+    rest = ", ".join(body + problem)  # never " and ": it would extend an open list ("failed MTX and ...")
+    if d.problem_noun:
+        kind = d.problem_noun
+        d.tags.add(f"cond:{kind}")
+        values = {"a": "an" if disease_text[:1].lower() in "aeiou" else "a", "disease": disease_text,
+                  "Disease": _cap(disease_text), "rest": rest, "ending": d.ending or ""}
+        if d.ending:
+            d.templates.add(f"nominal.{kind}.ending")
+            return cues.NOMINAL_ENDING[kind].format(**values)
+        if not rest:
+            return cues.NOMINAL_BARE[kind].format(**values)
+        i = rng.randrange(len(cues.NOMINAL[kind]))
+        d.templates.add(f"nominal.{kind}.{i}")
+        return cues.NOMINAL[kind][i].format(**values)
     if d.ending:
         return f"{_cap(disease_text)}, {rest}: {d.ending}" if rest else f"{_cap(disease_text)}: {d.ending}"
     return f"{lead} {disease_text}, {rest}?"
@@ -758,7 +780,8 @@ def _finish(d: Draft, scenario: Scenario, declared: tuple[str, ...], text: str) 
 
 def declared_templates() -> frozenset[str]:
     """Every template id a message can record: each must be reachable (tests check it)."""
-    ids = {"cue.current.medslist"}
+    ids = {"cue.current.medslist", "nominal.resistant.ending"}
+    ids |= {f"nominal.{kind}.{i}" for kind, forms in cues.NOMINAL.items() for i in range(len(forms))}
     for kind, table in (("cue", cues.MODIFIERS), ("cond", cues.CONDITIONS)):
         for category, lengths in table.items():
             ids |= {f"{kind}.{category}.{length}.{i}" for length, forms in lengths.items() for i in range(len(forms))}
@@ -780,7 +803,8 @@ def declared_templates() -> frozenset[str]:
 def generate_one(rng: random.Random, scenario: Scenario, style: Style) -> Case:
     """One message of a given scenario and style."""
     d = Draft(rng=rng, style=style, scenario=scenario.name, female=rng.random() < 0.6,
-              meds_list=style == "vignette" and rng.random() < 0.25, want_typo=rng.random() < TYPO_RATE)
+              meds_list=style == "vignette" and rng.random() < 0.25, want_typo=rng.random() < TYPO_RATE,
+              nominal=style == "question" and rng.random() < 0.5)
     d.tags.add(f"style:{style}")
     d.gold.update(situation=None, prednisone=None, prednisone_cmp=None, ild=False, rash=False, hypothetical=False)
     disease_text, _ = _disease(d, scenario.dm_only)
