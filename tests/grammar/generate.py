@@ -644,7 +644,9 @@ def _context(d: Draft) -> list[str]:
     def maybe(p: float) -> bool:
         return rng.random() < p * rate
 
-    if not any("CK" in c.text for c in d.clauses) and maybe(0.4):
+    # A raised CK belongs to active muscle disease, once: not beside "CK normal" or a second CK.
+    active = d.gold.get("situation") in ("flare", "resistant")
+    if active and not any("CK" in c.text for c in d.clauses) and maybe(0.4):
         d.distractor("ck")
         out.append(d.fill(rng.choice(distractors.CK_FORMS)))
     if maybe(0.35):
