@@ -267,6 +267,7 @@ def test_a_perfect_reader_scores_100() -> None:
     report = score(cases, perfect(cases))
     assert (report.n, report.rule_ok, report.rule_exact, report.errors) == (300, 300, 300, 0)
     assert all(v == 1.0 for v in report.slot_accuracy.values())
+    assert report.by_tag and all(ok == total for ok, total in report.by_tag.values())
     assert not report.confusions and not report.failures
 
 

@@ -45,6 +45,7 @@ class Report:
     rule_exact: int = 0
     by_scenario: dict[str, list[int]] = field(default_factory=dict)  # scenario -> [ok, total]
     by_style: dict[str, list[int]] = field(default_factory=dict)
+    by_tag: dict[str, list[int]] = field(default_factory=dict)  # cue, distractor, form and typo tags
     by_slot: dict[str, list[int]] = field(default_factory=dict)  # field -> [ok, total]
     confusions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (gold, got) when wrong
     failures: list[Failure] = field(default_factory=list)
@@ -123,7 +124,9 @@ def score(cases: Iterable[Case], answer: Callable[[str], Any]) -> Report:
         exact = ok and set(got) == set(case.rules)
         report.rule_ok += ok
         report.rule_exact += exact
-        for table, key in ((report.by_scenario, case.scenario), (report.by_style, case.style)):
+        cells = [(report.by_scenario, case.scenario), (report.by_style, case.style)]
+        cells += [(report.by_tag, tag) for tag in case.tags if not tag.startswith("style:")]
+        for table, key in cells:
             cell = table.setdefault(key, [0, 0])
             cell[0] += ok
             cell[1] += 1
