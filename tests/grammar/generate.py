@@ -83,6 +83,7 @@ class Draft:
     meds_list: bool = False
     nominal: bool = False  # a question naming the problem as a noun ("a DM flare, on pred 15")
     problem_noun: str | None = None  # "flare" or "resistant" when the nominal frame carries the problem
+    refers_back: bool = False  # a problem clause says "despite this": the treatment must come first
     want_typo: bool = False
     typo_done: bool = False
     clauses: list[Clause] = field(default_factory=list)
@@ -362,12 +363,14 @@ def ild_refractory(d: Draft, *, listed: bool) -> None:
         tx = drug_list(d, [drug], steroid=True)
     else:
         tx = d.rng.choice(cues.TX_REFERENTS)
+        d.refers_back = True
     d.add(d.pick(cues.CONDITIONS, "ild_refractory", tx=tx), "problem")
 
 
 def rash_refractory(d: Draft) -> None:
     """A rash described as refractory or persistent."""
     d.gold["rash"] = True
+    d.refers_back = True
     d.add(d.pick(cues.CONDITIONS, "rash_refractory", tx=d.rng.choice(cues.TX_REFERENTS)), "problem")
 
 
@@ -718,7 +721,7 @@ def _assemble(d: Draft, disease_text: str, context: list[str]) -> str:
         body = [*treatment]
         for c in context:
             body.insert(rng.randrange(len(body) + 1), c)
-        groups = [problem, body] if rng.random() < 0.3 else [body, problem]
+        groups = [problem, body] if not d.refers_back and rng.random() < 0.3 else [body, problem]
         for group in groups:
             sentences.extend(_cap(s) for s in group)
         ending = _cap(d.ending) if d.ending else rng.choice(cues.STEMS["long"])
@@ -730,7 +733,7 @@ def _assemble(d: Draft, disease_text: str, context: list[str]) -> str:
             parts.append(f"{rng.randrange(24, 80)}{'F' if d.female else 'M'}")
         parts.append(disease_text)
         body = [*meds, *treatment, *context]
-        parts += body + problem if rng.random() < 0.8 else problem + body
+        parts += problem + body if not d.refers_back and rng.random() < 0.2 else body + problem
         text = rng.choice((", ", ", ", "; ")).join(parts)
         return f"{text}, {d.ending}" if d.ending else text + rng.choice(cues.STEMS["short"])
     # question
