@@ -1,9 +1,7 @@
 """The gold rule ids the grammar may expect, and the decision tables of DESIGN.md as a tiny oracle.
 
-The ids are the bot's `RULES` ids, except the corrected last row of the resistant
-ladder (DESIGN.md "Resistant disease": after rituximab, IVIG and mycophenolate the
-source lists the remaining options with no order). That id is defined here, once,
-so renaming it is a one-line change.
+The ids are the rule ids of knowledge/rules.toml, each named here once, so a
+renamed rule is a one-line change (a test fails until it is made).
 """
 
 from __future__ import annotations
@@ -22,7 +20,7 @@ ASK_SPARING = "recurrent.ask-sparing"
 RESISTANT_RITUXIMAB = "resistant.rituximab"
 RESISTANT_IVIG = "resistant.ivig"
 RESISTANT_MYCOPHENOLATE = "resistant.mycophenolate"
-RESISTANT_REMAINING = "resistant.remaining"  # the corrected ladder's unordered last row; rename here
+RESISTANT_REMAINING = "resistant.remaining-options"  # the corrected ladder's unordered last row
 ILD_TACROLIMUS = "ild.tacrolimus"
 RASH_REFRACTORY = "rash.refractory"
 
@@ -32,7 +30,7 @@ GOLD_RULES: frozenset[str] = frozenset({
     RESISTANT_REMAINING, ILD_TACROLIMUS, RASH_REFRACTORY,
 })
 CLARIFY_RULES: frozenset[str] = frozenset({ASK_PREDNISONE, ASK_SPARING})
-PENDING_RULES: frozenset[str] = frozenset({RESISTANT_REMAINING})  # not yet in bot.rules.RULES
+PENDING_RULES: frozenset[str] = frozenset()  # gold ids the bot does not have yet (none)
 
 # Order in which the rule ids of one message are listed (muscle first, then the side branches).
 RULE_ORDER: tuple[str, ...] = (
