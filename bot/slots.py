@@ -16,6 +16,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
+from bot.context import TOKEN_RE, ConText, Rule
 from bot.knowledge import Term
 
 LB_TO_KG = 0.45359237
@@ -90,17 +91,18 @@ class Lexicon:
     fuzzy_keys: tuple[str, ...]
     fuzzy_terms: tuple[Term, ...]
     max_words: int
+    context: ConText  # the cues (knowledge/context.toml) that modify the terms found
     fuzzy_cache: dict[str, Term | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def from_terms(cls, terms: tuple[Term, ...] | list[Term]) -> Lexicon:
+    def from_terms(cls, terms: tuple[Term, ...] | list[Term], rules: tuple[Rule, ...] = ()) -> Lexicon:
         exact: dict[str, Term] = {}
         for t in terms:
             exact.setdefault(_norm(t.term), t)
         fuzzy = [(k, t) for k, t in exact.items() if len(k) >= FUZZY_MIN_LENGTH]
         return cls(exact=exact, fuzzy_keys=tuple(k for k, _ in fuzzy),
                    fuzzy_terms=tuple(t for _, t in fuzzy),
-                   max_words=max(len(k.split()) for k in exact))
+                   max_words=max(len(k.split()) for k in exact), context=ConText(rules))
 
 
 def _norm(text: str) -> str:
@@ -108,10 +110,6 @@ def _norm(text: str) -> str:
 
 
 # --- tokens -----------------------------------------------------------------
-
-_TOKEN_RE = re.compile(
-    r"\d+(?:[.,]\d+)?|[A-Za-z][A-Za-z0-9]*(?:['’][a-z]+)?|[.;!?]|[+/,&()<>≥≤=-]")
-
 
 @dataclass(frozen=True, slots=True)
 class Token:
@@ -124,7 +122,7 @@ class Token:
 def tokenize(text: str) -> list[Token]:
     """Words, numbers and the punctuation that matters, with offsets."""
     tokens = []
-    for m in _TOKEN_RE.finditer(text):
+    for m in TOKEN_RE.finditer(text):  # the context engine's tokens, so its cues line up
         tokens.append(Token(m.group(), m.group().lower().replace("’", "'"), m.start(), m.end()))
         if len(tokens) >= MAX_TOKENS:
             break
