@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?|[A-Za-z][A-Za-z0-9]*(?:['’][a-z]+)?|[.;!?]|[+/,&()<>≥≤=-]")
 DIRECTIONS = ("forward", "backward", "bidirectional", "terminate", "pseudo")
-CATEGORIES = ("FAILED", "STOPPED", "CURRENT", "NEGATED", "HYPOTHETICAL", "PAST", "PLANNED")
+CATEGORIES = ("FAILED", "STOPPED", "CURRENT", "NEGATED", "HYPOTHETICAL", "PAST", "PLANNED", "CLAUSE")
+CLAUSE = "CLAUSE"  # a terminate row with this category ends only the cues whose terminated_by names it
 TARGET_TYPES = ("drug", "condition", "dose")
 
 
@@ -32,7 +33,7 @@ class Rule:
     """One cue row of context.toml. `pattern` is space-separated regexes, one per token."""
 
     literal: str | None
-    category: str | None  # None on terminate rows: they end every scope
+    category: str | None  # None on a terminate row: it ends every scope
     direction: str
     max_scope: int = 8
     allowed_types: tuple[str, ...] = ()
@@ -125,7 +126,7 @@ class ConText:
 
 
 def _ends_scope(of: Rule, other: Rule) -> bool:
-    return other.direction == "terminate" or (other.category is not None and other.category in of.terminated_by)
+    return (other.direction == "terminate" and other.category is None) or other.category in of.terminated_by
 
 
 def _scoped(start: int, end: int, rule: Rule, spans: list[tuple[int, int, Rule]], n: int) -> Modifier:

@@ -16,7 +16,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from bot.context import TOKEN_RE, ConText, Rule
+from bot.context import TOKEN_RE, ConText, Hit, Rule, Target
 from bot.knowledge import Term
 
 LB_TO_KG = 0.45359237
@@ -190,6 +190,33 @@ def _case_ok(term: Term, tokens: list[Token]) -> bool:
     """Ambiguous short abbreviations count only when typed in capitals."""
     text = " ".join(t.text for t in tokens)
     return text.lower() not in _CAPITALS_ONLY or not text.islower()
+
+
+# --- context: what the cues (knowledge/context.toml) say about each mention ----------------------------------
+
+Readings = dict[int, tuple[Hit, ...]]  # mention index -> the cues that reach it, nearest first
+NEGATED_CONDITIONS = frozenset({"ild", "rash"})  # a negated mention of these is not present
+
+
+def _target_type(mention: Mention) -> str | None:
+    if mention.term.kind == "drug" or mention.term.concept == "sparing":
+        return "drug"
+    return "condition" if mention.term.kind == "condition" else None
+
+
+def read_context(tokens: list[Token], mentions: list[Mention], lexicon: Lexicon) -> Readings:
+    """Each drug and condition mention's modifiers, by its index in `mentions`."""
+    typed = [(i, m, kind) for i, m in enumerate(mentions) if (kind := _target_type(m))]
+    targets = [Target(m.first, m.last + 1, kind) for _, m, kind in typed]
+    hits = lexicon.context.apply([t.low for t in tokens], targets)
+    return {i: tuple(h) for (i, _, _), h in zip(typed, hits, strict=True)}
+
+
+def present_conditions(mentions: list[Mention], readings: Readings) -> set[str]:
+    """Condition concepts mentioned at least once without a negation ("no ILD", "lungs fine" are absent)."""
+    return {m.term.concept for i, m in enumerate(mentions) if m.term.kind == "condition"
+            and not (m.term.concept in NEGATED_CONDITIONS
+                     and any(h.category == "NEGATED" for h in readings.get(i, ())))}
 
 
 # --- cues ---------------------------------------------------------------------
@@ -754,6 +781,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     tokens = tokenize(text)
     mentions = find_mentions(tokens, lexicon)
     concepts = {m.term.concept for m in mentions}
+    readings = read_context(tokens, mentions, lexicon)
+    present = present_conditions(mentions, readings)
     situation = _situation(concepts, text)
     status = classify_drugs(tokens, mentions)
     drugs_in_order = list(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "drug"))
@@ -804,8 +833,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         sparing_unknown_negated=status.get("sparing") == "stopped",
         sparing_current=status.get("sparing") == "current" and not off_all
         or status.get("sparing") == "mentioned" and situation == "flare" and not off_all,
-        ild="ild" in concepts,
-        rash="rash" in concepts,
+        ild="ild" in present,
+        rash="rash" in present,
         muscle=bool(_MUSCLE_RE.search(text)),
         severity="severe" if "severe" in concepts else "mild" if "mild" in concepts else None,
         weight_kg=weight or None,

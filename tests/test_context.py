@@ -19,7 +19,8 @@ RULES = (
     Rule("no", "NEGATED", "forward", 3, ("condition",)),
     Rule("no response to", "FAILED", "forward", 5, ("drug",), ("CURRENT",)),
     Rule("not ruled out", None, "pseudo"),
-    Rule("clear", "NEGATED", "backward", 2, ("condition",)),
+    Rule("clear", "NEGATED", "backward", 2, ("condition",), ("CLAUSE",)),
+    Rule(",", "CLAUSE", "terminate"),
     Rule("failed", "FAILED", "bidirectional", 4, ("drug",), ("CURRENT",)),
     Rule("on", "CURRENT", "forward", 6, ("drug", "dose"), ("FAILED",)),
     Rule("but", None, "terminate"),
@@ -62,12 +63,15 @@ MECHANICS = [
     # max_scope, counted in words
     ("no cough or [ILD:condition]", {"ILD": ["NEGATED"]}),
     ("no cough and no fever or [ILD:condition]", {"ILD": ["NEGATED"]}),
-    ("no cough , fever or [ILD:condition]", {"ILD": []}),
+    ("no cough fever or [ILD:condition]", {"ILD": []}),
     ("[rash:condition] on the hands clear", {"rash": []}),
     # terminators and sentence ends
     ("no [rash:condition] but [ILD:condition]", {"rash": ["NEGATED"], "ILD": []}),
     ("no [rash:condition] . [ILD:condition]", {"rash": ["NEGATED"], "ILD": []}),
     ("[ILD:condition] . CT clear", {"ILD": []}),
+    # a CLAUSE terminator (a comma) ends only the cues that name it
+    ("[rash:condition] , clear", {"rash": []}),
+    ("[MTX:drug] , failed", {"MTX": ["FAILED"]}),
     ("[MTX:drug] but [AZA:drug] failed", {"MTX": [], "AZA": ["FAILED"]}),
     # terminated_by: a CURRENT cue ends a FAILED reach and the reverse
     ("failed [MTX:drug] on [AZA:drug]", {"MTX": ["FAILED"], "AZA": ["CURRENT"]}),
@@ -138,6 +142,8 @@ CLINICAL = [
     ("[ILD:condition] cannot be ruled out", {"ILD": []}),
     ("worsening [ILD:condition] on HRCT", {"ILD": []}),
     ("no [ILD:condition] but a refractory [rash:condition]", {"ILD": ["NEGATED"], "rash": []}),
+    ("no [ILD:condition] , [rash:condition] persisting", {"ILD": ["NEGATED"], "rash": []}),
+    ("DM [rash:condition] persisting , muscles fine", {"rash": []}),
     # drugs: failed, stopped, current
     ("failed [MTX:drug] and [AZA:drug]", {"MTX": ["FAILED"], "AZA": ["FAILED"]}),
     ("[MTX:drug] and [AZA:drug] both failed", {"MTX": ["FAILED"], "AZA": ["FAILED"]}),
@@ -185,6 +191,9 @@ BROKEN = [
      "terminated_by names an unknown category 'CURENT'"),
     ('allowed_types = ["drug"]', 'allowed_types = ["drug"]\nmax_scop = 3', "unknown field 'max_scop'"),
     ('allowed_types = ["drug"]\n', "", "needs allowed_types"),
+    ('category = "FAILED"\ndirection = "forward"', 'category = "FAILED"\ndirection = "terminate"',
+     "a terminate row takes no category (it ends every scope) or 'CLAUSE', got 'FAILED'"),
+    ('category = "FAILED"', 'category = "CLAUSE"', "'CLAUSE' is only for terminate rows"),
     ('literal = "no clinical response to"', 'pattern = "x\\\\d+("', "pattern part 'x\\\\d+(' is not a valid regex"),
 ]
 
