@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?|[A-Za-z][A-Za-z0-9]*(?:['’][a-z]+)?|[.;!?]|[+/,&()<>≥≤=-]")
 DIRECTIONS = ("forward", "backward", "bidirectional", "terminate", "pseudo")
-CATEGORIES = ("FAILED", "STOPPED", "CURRENT", "NEGATED", "HYPOTHETICAL", "PAST", "PLANNED", "CLAUSE")
-CLAUSE = "CLAUSE"  # a terminate row with this category ends only the cues whose terminated_by names it
+CATEGORIES = ("FAILED", "STOPPED", "CURRENT", "NEGATED", "HYPOTHETICAL", "PAST", "PLANNED")
+# A terminate row with one of these ends only the cues whose terminated_by names it; without, it ends every cue.
+BREAKS = ("COMMA", "TURN")
 TARGET_TYPES = ("drug", "condition", "dose")
 
 
@@ -120,13 +121,36 @@ class ConText:
 
     def apply(self, tokens: Sequence[str], targets: Sequence[Target]) -> list[list[Hit]]:
         """For each target, the modifiers that reach it, nearest first (ties keep rule order)."""
-        found = self.modifiers(tokens)
+        found = _attached(self.modifiers(tokens), targets)
         return [sorted((h for m in found if (h := _hit(m, t)) is not None), key=lambda h: h.distance)
                 for t in targets]
 
 
+def _attached(found: list[Modifier], targets: Sequence[Target]) -> list[Modifier]:
+    """A cue read both ways ("failed") reads one way when a target touches it on one side only.
+
+    "prednisone discontinued, MTX alone": "discontinued" follows prednisone, so it does not
+    reach forward to MTX; "cellcept after failed rituxan": "failed" precedes rituxan, so it
+    does not reach back to cellcept.
+    """
+    both = {(m.start, m.rule.category) for m in found if m.rule.direction == "forward"} & \
+           {(m.start, m.rule.category) for m in found if m.rule.direction == "backward"}
+    kept = []
+    for m in found:
+        allowed = [t for t in targets if t.type in m.rule.allowed_types]
+        before, after = any(t.end == m.start for t in allowed), any(t.start == m.end for t in allowed)
+        one_way = "forward" if after else "backward"
+        if (m.start, m.rule.category) in both and before != after and m.rule.direction != one_way:
+            continue
+        kept.append(m)
+    return kept
+
+
 def _ends_scope(of: Rule, other: Rule) -> bool:
-    return (other.direction == "terminate" and other.category is None) or other.category in of.terminated_by
+    """Terminators, the categories named in terminated_by, and a cue of the same category end a reach."""
+    if other.direction == "terminate":
+        return other.category is None or other.category in of.terminated_by
+    return other.category in of.terminated_by or (other.category == of.category and other.direction != "pseudo")
 
 
 def _scoped(start: int, end: int, rule: Rule, spans: list[tuple[int, int, Rule]], n: int) -> Modifier:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from bot.context import CATEGORIES, CLAUSE, DIRECTIONS, TARGET_TYPES, Rule, words
+from bot.context import BREAKS, CATEGORIES, DIRECTIONS, TARGET_TYPES, Rule, words
 from bot.knowledge import KnowledgeError
 
 FIELDS = frozenset({"literal", "pattern", "category", "direction", "max_scope", "allowed_types", "terminated_by"})
@@ -48,12 +48,11 @@ def _rule(number: int, row: dict) -> Rule:
     if direction not in DIRECTIONS:
         raise fail(f"unknown direction {direction!r}")
     category = row.get("category")
-    if direction == "terminate" and category not in (None, CLAUSE):
-        raise fail(f"a terminate row takes no category (it ends every scope) or {CLAUSE!r}, got {category!r}")
+    if direction == "terminate" and category not in (None, *BREAKS):
+        raise fail(f"a terminate row takes no category (it ends every scope) or one of {', '.join(BREAKS)}, "
+                   f"got {category!r}")
     if direction != "terminate" and category not in CATEGORIES:
         raise fail(f"unknown category {category!r}")
-    if direction != "terminate" and category == CLAUSE:
-        raise fail(f"{CLAUSE!r} is only for terminate rows")
     max_scope = row.get("max_scope", 8)
     if not isinstance(max_scope, int) or isinstance(max_scope, bool) or max_scope < 1:
         raise fail(f"max_scope must be a whole number of tokens >= 1, got {max_scope!r}")
@@ -63,7 +62,7 @@ def _rule(number: int, row: dict) -> Rule:
     if bad := [t for t in allowed if t not in TARGET_TYPES]:
         raise fail(f"unknown allowed type {bad[0]!r}")
     terminated_by = tuple(row.get("terminated_by", ()))
-    if bad := [c for c in terminated_by if c not in CATEGORIES]:
+    if bad := [c for c in terminated_by if c not in CATEGORIES + BREAKS]:
         raise fail(f"terminated_by names an unknown category {bad[0]!r}")
     return Rule(literal=literal, category=category, direction=direction, max_scope=max_scope,
                 allowed_types=allowed, terminated_by=terminated_by, pattern=pattern)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -221,102 +220,34 @@ def present_conditions(mentions: list[Mention], readings: Readings) -> set[str]:
 
 # --- cues ---------------------------------------------------------------------
 
-FAILED_BEFORE = ("failed", "failing", "after", "post", "despite", "tried", "refractory to", "non-responder to",
-                 "nonresponder to", "non-responsive to", "inadequate responses to", "poor responses to",
-                 "faild", "failled", "no response with",
-                 "resistant to", "not responding to", "not responsive to", "unresponsive to",
-                 "no response to", "poor response to", "inadequate response to", "intolerant of",
-                 "intolerant to", "nonresponse to", "non-response to", "failure of", "failed on",
-                 "s/p", "beyond", "not better on", "no better on", "not improving on",
-                 "not improved on", "worse on", "worse despite", "progressing on", "progressed on",
-                 "progressing despite", "inadequate on", "partial response to", "not controlled on",
-                 "not controlled with", "uncontrolled on", "active despite", "still active on", "refractory",
-                 "been through", "gone through", "went through", "chewed through", "burned through", "burnt through",
-                 "worked through", "exhausted", "tried and failed")
-FAILED_AFTER = ("failed", "didn't work", "did not work", "not working", "didnt work", "ineffective",
-                "not effective", "no effect", "no response", "no benefit", "failure", "failures",
-                "wasn't effective", "was ineffective", "doesn't work", "does not work", "not helping",
-                "didn't help", "did not help", "no improvement", "unsuccessful", "has failed",
-                "have failed", "both failed", "all failed", "tried", "been tried", "were tried", "all tried",
-                "tried already", "no improvement", "not improving", "no change", "still active", "without success",
-                "unsuccessfully", "inadequate", "insufficient", "no better", "not better", "still weak",
-                "poor response", "no joy", "without benefit", "without effect", "without response",
-                "didn't do the trick", "did not do the trick", "no use", "useless", "isn't holding", "not holding",
-                "isn't working", "not controlling", "isn't controlling", "stopped for non-response",
-                "stopped for nonresponse", "stopped for lack of", "none held", "didn't hold", "did not hold",
-                "faild", "failled", "did nothing", "does nothing", "done nothing", "has done nothing")
-STOPPED_BEFORE = ("not on", "not taking", "no", "never had", "never on", "never", "never tried",
-                  "without", "off", "stopped", "stopping", "discontinued", "weaned off", "tapered off", "off of",
-                  "after stopping", "since stopping", "previously on", "prior", "formerly on", "used to be on",
-                  "after discontinuing", "after tapering off", "coming off",
-                  "isn't on", "is not on", "nor", "no longer on", "came off", "d/c", "dc'd", "held")
-CURRENT_BEFORE = ("on", "with", "taking", "currently on", "still on", "never stopped", "continues", "continued",
-                  "continuing", "still taking", "remains on", "stayed on", "kept on", "still having", "receiving",
-                  "maintained on", "at", "using",
-                  "while on", "flaring on", "flare on", "relapse on", "relapsing on", "relapsed on", "flared on")
-CLAUSE_BREAKS = {".", ";", "!", "?", "but", "now", "currently", "then", "still", "however", "although",
-                 "whereas"}
+_STATUS = {"FAILED": "failed", "STOPPED": "stopped", "PAST": "stopped", "CURRENT": "current"}
+_RANK = {"mentioned": 0, "current": 1, "stopped": 2, "failed": 3}
 
 
-_FILLERS = frozenset({"both", "either", "also", "already", "too", "a", "an", "her", "his", "their", "own", "cycles",
-                      "cycle", "doses", "courses", "course", "infusions", "infusion", "rounds", "months", "weeks",
-                      "the", "all", "of", "high", "dose",
-                      "low", "full", "max", "maximal", "maximum", "oral", "iv", "sc", "weekly", "daily"})
-
-
-def _phrases_before(tokens: list[Token], index: int, cues: tuple[str, ...], window: int) -> str | None:
-    """The longest cue ending right before token `index`, looking back at most `window` tokens."""
-    lows = [t.low for t in tokens[max(0, index - window - 4):index]
-            if t.low not in _FILLERS and not t.low[0].isdigit()][-window:]
-    joined = " ".join(lows).replace(" - ", "-").replace(" / ", "/")
-    best = None
-    for cue in cues:
-        if joined == cue or joined.endswith(" " + cue):
-            best = cue if best is None or len(cue) > len(best) else best
-    return best
-
-
-def classify_drugs(tokens: list[Token], mentions: list[Mention]) -> dict[str, str]:
+def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readings) -> dict[str, str]:
     """Each drug's status: current, failed, stopped or mentioned.
 
-    A cue ("failed", "on", "not on", …) sets a mode that carries over a list of
-    drugs ("failed MTX, AZA and RTX") until the clause ends; a trailing cue
-    ("MTX and AZA both failed") marks the drugs before it in its clause.
+    The strongest status among the cues that reach a mention (knowledge/context.toml):
+    failed, then stopped, then current. A few shapes no cue row can say are read here:
+    a failure stated over a bracketed or a counted list, "neither ... nor ... worked".
     """
     status: dict[str, str] = {}
-    drugs = [m for m in mentions if m.term.kind == "drug" or m.term.concept == "sparing"]
-    drug_tokens = {i for d in drugs for i in range(d.first, d.last + 1)}
-    mode: str | None = None
-    last_end = -1
-    clause_drugs: list[str] = []
-    for m in drugs:
-        between = [t.low for t in tokens[last_end + 1:m.first]]
-        if any(w in CLAUSE_BREAKS for w in between):
-            mode, clause_drugs = None, []
-        in_list = all(w in _LIST_WORDS or _is_dose_word(w) for w in between)
-        if not in_list:
-            clause_drugs = []
-        cue_mode = _cue_mode(tokens, m.first) or _failed_parenthesis(tokens, m.first) or _counted_course(tokens, m)
-        if cue_mode:
-            mode = cue_mode
-        elif between and not in_list:
-            mode = None
-        elif mode == "stopped" and _dose_follows(tokens, m):
+    drug_tokens = {i for m in mentions if _target_type(m) == "drug" for i in range(m.first, m.last + 1)}
+    for i, m in enumerate(mentions):
+        if _target_type(m) != "drug":
+            continue
+        hits = readings.get(i, ())
+        mode = max((_STATUS[h.category] for h in hits if h.category in _STATUS), key=_RANK.__getitem__,
+                   default="mentioned")
+        if mode == "stopped" and _dose_follows(tokens, m) and min(h.distance for h in hits) > 0:
             mode = "current"  # "no DMARD, pred 20": a drug with its dose is being taken
-        if _is_question_subject(tokens, m, between):
-            mode = None
-        concept = m.term.concept
-        status[concept] = _merge(status.get(concept), mode or "mentioned")
-        clause_drugs.append(concept)
-        after = " ".join(t.low for t in tokens[m.last + 1:m.last + 9] if t.low not in _FILLERS
-                         and t.low not in {"have", "has", "had", "were", "was", "is", "are"})
-        if _neither_nor_worked(tokens, m):
-            status[m.term.concept] = "failed"
-        if _starts_with_any(after, FAILED_AFTER) or _after_list_failed(tokens, m.last) \
-                or _failure_later_in_clause(tokens, m, mentions) or _list_says_all_failed(tokens, m, drug_tokens):
-            for c in clause_drugs:
-                status[c] = "failed"
-        last_end = m.last
+        if _is_question_subject(tokens, m):
+            mode = "mentioned"  # "failed rituximab, IVIG?": IVIG is asked about
+        if mode == "mentioned" and (_failed_parenthesis(tokens, m.first) or _counted_course(tokens, m)):
+            mode = "failed"
+        if _neither_nor_worked(tokens, m) or _list_says_all_failed(tokens, m, drug_tokens):
+            mode = "failed"
+        status[m.term.concept] = _merge(status.get(m.term.concept), mode)
     return status
 
 
@@ -326,16 +257,18 @@ _LIST_WORDS = frozenset({",", "and", "or", "&", "+", "/", "plus", "nor", "both",
 _COURSE_WORDS = frozenset({"cycle", "cycles", "course", "courses", "infusion", "infusions", "round", "rounds"})
 
 
-def _counted_course(tokens: list[Token], mention: Mention) -> str | None:
-    """"2 RTX cycles", "5 monthly Gamunex infusions", "rituximab x2": a course given is a course tried."""
+def _counted_course(tokens: list[Token], mention: Mention) -> bool:
+    """"2 RTX cycles", "5 monthly Gamunex infusions": a course given is a course tried.
+
+    The count sits before the drug and the course word after it, which no cue row can say;
+    "rituximab x2" is a row of knowledge/context.toml.
+    """
     before = [t.low for t in tokens[max(0, mention.first - 2):mention.first]]
     after = [t.low for t in tokens[mention.last + 1:mention.last + 3]]
-    counted = any(w[:1].isdigit() for w in before) and bool(_COURSE_WORDS & set(after))
-    times = bool(after) and bool(re.fullmatch(r"x\d+", after[0]))
-    return "failed" if counted or times else None
+    return any(w[:1].isdigit() for w in before) and bool(_COURSE_WORDS & set(after))
 
 
-def _failed_parenthesis(tokens: list[Token], index: int) -> str | None:
+def _failed_parenthesis(tokens: list[Token], index: int) -> bool:
     """"failed pretty much everything (RTX, IVIG, MMF)": a list in brackets after a failure word."""
     depth = 0
     for j in range(index - 1, max(-1, index - 15), -1):
@@ -345,22 +278,23 @@ def _failed_parenthesis(tokens: list[Token], index: int) -> str | None:
         elif low == "(":
             if depth == 0:
                 before = {t.low for t in tokens[max(0, j - 5):j]}
-                return "failed" if before & {"failed", "tried", "everything", "failures", "exhausted"} else None
+                return bool(before & {"failed", "tried", "everything", "failures", "exhausted"})
             depth -= 1
         elif low in _SENTENCE_END:
-            return None
-    return None
+            return False
+    return False
 
 
 def _dose_follows(tokens: list[Token], mention: Mention) -> bool:
+    """"pred 20": a number right after the drug."""
     nxt = tokens[mention.last + 1].low if mention.last + 1 < len(tokens) else ""
     return nxt[:1].isdigit()
 
 
-def _is_question_subject(tokens: list[Token], mention: Mention, between: list[str]) -> bool:
+def _is_question_subject(tokens: list[Token], mention: Mention) -> bool:
     """"failed rituximab, IVIG?": the drug right before a question mark, after a comma, is asked about."""
     nxt = tokens[mention.last + 1].low if mention.last + 1 < len(tokens) else ""
-    return nxt == "?" and between == [","]
+    return nxt == "?" and mention.first > 0 and tokens[mention.first - 1].low == ","
 
 
 def _is_dose_word(word: str) -> bool:
@@ -369,15 +303,6 @@ def _is_dose_word(word: str) -> bool:
         r"\d+(?:[.,]\d+)?|x\d*|mg|g|mcg|kg|d|day|days|daily|week|weeks|wk|wks|weekly|month|months|monthly|year|years"
         r"|per|of|a|/|\(|\)|sc|iv|po|bd|bid|od|tds|qd|qw|courses?|cycles?|rounds?|doses?|infusions?|then|two|three"
         r"|four|five|six|several|few|some", word))
-
-
-_LATE_FAILURE = ("no response", "no improvement", "did not work", "didn't work", "ineffective", "no benefit",
-                 "not effective", "no effect", "without success", "still weak", "still active", "inadequate",
-                 "insufficient", "no better", "not better", "never got control", "never really got control",
-                 "poor response", "no joy", "unsuccessful", "without benefit", "without effect", "without response",
-                 "didn't do the trick", "did not do the trick", "isn't holding", "not holding", "isn't working",
-                 "not working", "stopped for non", "stopped for lack", "didn't hold", "did not hold", "did nothing",
-                 "faild")
 
 
 _ALL_FAILED_RE = re.compile(r"^(?:(?:none|neither)\s+(?:of\s+them\s+)?(?:held|worked|helped|controlled)"
@@ -419,77 +344,6 @@ def _neither_nor_worked(tokens: list[Token], mention: Mention) -> bool:
         if t.low in {"worked", "helped", "controlled", "did", "was", "were"}:
             return t.low in {"worked", "helped", "controlled"}
     return False
-
-
-def _failure_later_in_clause(tokens: list[Token], mention: Mention, mentions: list[Mention]) -> bool:
-    """"rituximab 1g x2 given 6 months ago, no response": a failure phrase before the clause ends."""
-    starts = {m.first for m in mentions if m.term.kind == "drug"}
-    for j in range(mention.last + 1, min(len(tokens), mention.last + 12)):
-        if _starts_with_any(" ".join(t.low for t in tokens[j:j + 4]), _LATE_FAILURE):
-            return True
-        if tokens[j].low in _HARD_BREAKS or tokens[j].low in _NEW_SUBJECT or j in starts:
-            return False
-    return False
-
-
-_HARD_BREAKS = frozenset({".", ";", "!", "?", "but", "however", "although", "whereas"})
-
-
-# Words after which a failure phrase is about something else: "rituximab for DM that's still active".
-_NEW_SUBJECT = frozenset({"for", "despite", "that", "thats", "that's", "which", "who", "because", "since"})
-
-
-def _after_list_failed(tokens: list[Token], last: int) -> bool:
-    """"AZA, MTX and RTX have all failed": a failure cue after a list, within the clause."""
-    for j in range(last + 1, min(len(tokens), last + 10)):
-        if tokens[j].low in CLAUSE_BREAKS or tokens[j].low in {"on", "with", "taking"}:
-            return False
-        rest = " ".join(t.low for t in tokens[j:j + 4])
-        if _starts_with_any(rest, ("failed", "both failed", "all failed", "have failed", "has failed",
-                                   "didn't work", "did not work", "ineffective", "not effective")):
-            return all(t.low in {",", "and", "or", "&", "+", "/", "both", "all", "have", "has", "were",
-                                 "was", "had"} or t.low.isdigit() or _is_dose_word(t.low)
-                       for t in tokens[last + 1:j])
-    return False
-
-
-def _starts_with_any(text: str, cues: tuple[str, ...]) -> bool:
-    """Whether `text` starts with one of the cues as whole words."""
-    return _cue_regex(cues).match(text) is not None
-
-
-@lru_cache(maxsize=32)
-def _cue_regex(cues: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("(?:" + "|".join(map(re.escape, sorted(cues, key=len, reverse=True))) + ")(?: |$)")
-
-
-_NEGATIONS = frozenset({"not", "never", "no"})
-_NEGATABLE_STOPS = frozenset({"off", "stopped", "stopping", "came off", "coming off", "discontinued", "weaned off",
-                              "tapered off", "off of"})
-
-
-def _cue_mode(tokens: list[Token], index: int) -> str | None:
-    """The cue right before a drug; "hasn't come off" inverts "off"."""
-    mode, cue = _raw_cue_mode(tokens, index)
-    if mode == "stopped" and cue in _NEGATABLE_STOPS:
-        before = [t.low for t in tokens[max(0, index - len(cue.split()) - 4):index - len(cue.split())]]
-        if any(w in _NEGATIONS or w.endswith("n't") for w in before):
-            return "current"
-    return mode
-
-
-def _raw_cue_mode(tokens: list[Token], index: int) -> tuple[str | None, str]:
-    found = {
-        "failed": _phrases_before(tokens, index, FAILED_BEFORE, 4),
-        "stopped": _phrases_before(tokens, index, STOPPED_BEFORE, 4),
-        "current": _phrases_before(tokens, index, CURRENT_BEFORE, 3),
-    }
-    found = {k: v for k, v in found.items() if v}
-    if not found:
-        return None, ""
-    # The longest cue wins: "not on" beats "on", "refractory to" beats "to".
-    mode, cue = max(found.items(), key=lambda kv: len(kv[1]))
-    return mode, cue
 
 
 def _merge(old: str | None, new: str) -> str:
@@ -784,7 +638,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     readings = read_context(tokens, mentions, lexicon)
     present = present_conditions(mentions, readings)
     situation = _situation(concepts, text)
-    status = classify_drugs(tokens, mentions)
+    status = classify_drugs(tokens, mentions, readings)
     drugs_in_order = list(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "drug"))
     prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, situation)
     if STEROID_CONCEPT in concepts and (floor := _CANNOT_TAPER_BELOW_RE.search(text)):

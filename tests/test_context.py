@@ -19,8 +19,10 @@ RULES = (
     Rule("no", "NEGATED", "forward", 3, ("condition",)),
     Rule("no response to", "FAILED", "forward", 5, ("drug",), ("CURRENT",)),
     Rule("not ruled out", None, "pseudo"),
-    Rule("clear", "NEGATED", "backward", 2, ("condition",), ("CLAUSE",)),
-    Rule(",", "CLAUSE", "terminate"),
+    Rule("clear", "NEGATED", "backward", 2, ("condition",), ("COMMA",)),
+    Rule(",", "COMMA", "terminate"),
+    Rule("stopped", "STOPPED", "forward", 6, ("drug",)),
+    Rule("stopped", "STOPPED", "backward", 6, ("drug",)),
     Rule("failed", "FAILED", "bidirectional", 4, ("drug",), ("CURRENT",)),
     Rule("on", "CURRENT", "forward", 6, ("drug", "dose"), ("FAILED",)),
     Rule("but", None, "terminate"),
@@ -69,13 +71,21 @@ MECHANICS = [
     ("no [rash:condition] but [ILD:condition]", {"rash": ["NEGATED"], "ILD": []}),
     ("no [rash:condition] . [ILD:condition]", {"rash": ["NEGATED"], "ILD": []}),
     ("[ILD:condition] . CT clear", {"ILD": []}),
-    # a CLAUSE terminator (a comma) ends only the cues that name it
+    # a break (a comma) ends only the cues that name it in terminated_by
     ("[rash:condition] , clear", {"rash": []}),
     ("[MTX:drug] , failed", {"MTX": ["FAILED"]}),
     ("[MTX:drug] but [AZA:drug] failed", {"MTX": [], "AZA": ["FAILED"]}),
     # terminated_by: a CURRENT cue ends a FAILED reach and the reverse
     ("failed [MTX:drug] on [AZA:drug]", {"MTX": ["FAILED"], "AZA": ["CURRENT"]}),
     ("on [MTX:drug] failed [AZA:drug]", {"MTX": ["CURRENT", "FAILED"], "AZA": ["FAILED"]}),
+    # a cue of the same category ends a reach: "failed" reaches back to AZA, not past "no response to"
+    ("no response to [MTX:drug] and [AZA:drug] failed", {"MTX": ["FAILED", "FAILED"], "AZA": ["FAILED", "FAILED"]}),
+    ("[IVIG:drug] no response to [RTX:drug] failed", {"IVIG": [], "RTX": ["FAILED", "FAILED"]}),
+    # a cue read both ways reads one way when a target touches it on one side only
+    ("[pred:drug] stopped , [MTX:drug] alone", {"pred": ["STOPPED"], "MTX": []}),
+    ("[MMF:drug] after stopped [RTX:drug]", {"MMF": [], "RTX": ["STOPPED"]}),
+    ("[MTX:drug] stopped [AZA:drug]", {"MTX": ["STOPPED"], "AZA": ["STOPPED"]}),
+    ("stopped , [MTX:drug] and [AZA:drug]", {"MTX": ["STOPPED"], "AZA": ["STOPPED"]}),
     # pseudo cues block their words: "no" and "clear" inside them match nothing
     ("[ILD:condition] not ruled out", {"ILD": []}),
     # multiword, longest match: "no response to" is FAILED, not the NEGATED "no"
@@ -108,8 +118,7 @@ def test_hits_carry_the_cue_and_the_distance() -> None:
     hits = ENGINE.apply(tokens, targets)
     assert [(h.category, h.cue, h.distance) for h in hits[0]] == [("FAILED", "no response to", 0),
                                                                    ("FAILED", "failed", 1)]
-    assert [(h.category, h.cue, h.distance) for h in hits[1]] == [("FAILED", "failed", 0),
-                                                                   ("FAILED", "no response to", 3)]
+    assert [(h.category, h.cue, h.distance) for h in hits[1]] == [("FAILED", "failed", 0)]
 
 
 def test_the_scope_is_bounded_by_the_message() -> None:
@@ -156,6 +165,12 @@ CLINICAL = [
     ("flare on [MTX:drug]", {"MTX": ["CURRENT"]}),
     ("failed [MTX:drug] , now on [AZA:drug]", {"MTX": ["FAILED"], "AZA": ["CURRENT"]}),
     ("previously on [AZA:drug]", {"AZA": ["PAST"]}),
+    ("[prednisone:drug] discontinued , [MTX:drug] alone", {"prednisone": ["STOPPED"], "MTX": []}),
+    ("failed [MTX:drug] , what about [AZA:drug]", {"MTX": ["FAILED"], "AZA": []}),
+    ("[IVIG:drug] after [rituximab:drug] failure", {"IVIG": [], "rituximab": ["FAILED", "FAILED"]}),
+    ("[MTX:drug] stopped for non-response", {"MTX": ["STOPPED", "FAILED"]}),
+    ("[RTX:drug] x2 , still weak", {"RTX": ["FAILED"]}),
+    ("hasn't failed anything except [MTX:drug]", {"MTX": []}),
     ("considering [rituximab:drug]", {"rituximab": ["PLANNED"]}),
     # hypothetical failure: both the hypothesis and the failure are read
     ("if [rituximab:drug] doesn't work", {"rituximab": ["HYPOTHETICAL", "FAILED"]}),
@@ -192,8 +207,8 @@ BROKEN = [
     ('allowed_types = ["drug"]', 'allowed_types = ["drug"]\nmax_scop = 3', "unknown field 'max_scop'"),
     ('allowed_types = ["drug"]\n', "", "needs allowed_types"),
     ('category = "FAILED"\ndirection = "forward"', 'category = "FAILED"\ndirection = "terminate"',
-     "a terminate row takes no category (it ends every scope) or 'CLAUSE', got 'FAILED'"),
-    ('category = "FAILED"', 'category = "CLAUSE"', "'CLAUSE' is only for terminate rows"),
+     "a terminate row takes no category (it ends every scope) or one of COMMA, TURN, got 'FAILED'"),
+    ('category = "FAILED"', 'category = "COMMA"', "unknown category 'COMMA'"),
     ('literal = "no clinical response to"', 'pattern = "x\\\\d+("', "pattern part 'x\\\\d+(' is not a valid regex"),
 ]
 
