@@ -420,30 +420,81 @@ def find_prednisone_bound(text: str) -> tuple[str, float] | None:
     return cmp, _number(m.group(2))
 
 
-def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention],
-                         situation: str | None) -> tuple[float | None, float | None]:
-    """(mg/day, mg/kg/day) of prednisone, from the dose written next to a steroid word.
+@dataclass(frozen=True, slots=True)
+class Dose:
+    """A prednisone dose written in the message: mg/day, or mg/kg/day when `per_kg`; tokens [first, end)."""
+
+    value: float
+    per_kg: bool
+    first: int
+    end: int
+
+
+def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention], situation: str | None,
+                         context: ConText) -> tuple[float | Literal["off"] | None, float | None]:
+    """(mg/day or "off", mg/kg/day) of prednisone now, from the doses written next to a steroid word.
+
+    Each dose has a time from the cue rows (knowledge/context.toml): "was on 40 last year, now 5"
+    is on 5; "had 5 mg until she stopped" is off. Two different current doses are not guessed at.
+    """
+    doses = steroid_doses(text, tokens, mentions, situation)
+    times = [_dose_time(hits) for hits in context.apply(
+        [t.low for t in tokens], [Target(d.first, d.end, "dose") for d in doses])]
+    live = [d for d, time in zip(doses, times, strict=True) if time not in ("PAST", "STOPPED")]
+    current = [d for d, time in zip(doses, times, strict=True) if time == "CURRENT"]
+    if not live:
+        return ("off" if "STOPPED" in times else None), None
+    if len({(d.value, d.per_kg) for d in current}) > 1:
+        return None, None  # two current doses: ask rather than pick one
+    dose = (current or live)[0]
+    return (None, dose.value) if dose.per_kg else (dose.value, None)
+
+
+def _dose_time(hits: list[Hit]) -> str | None:
+    """STOPPED when a stop reaches the dose; else its nearest time cue, PAST winning a tie with CURRENT."""
+    if any(h.category == "STOPPED" for h in hits):
+        return "STOPPED"
+    timed = [h for h in hits if h.category in ("PAST", "CURRENT")]
+    if not timed:
+        return None
+    nearest = [h.category for h in timed if h.distance == timed[0].distance]
+    return "PAST" if "PAST" in nearest else "CURRENT"
+
+
+def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situation: str | None) -> list[Dose]:
+    """Every prednisone dose, in order: "N mg" owned by a steroid word, else "pred N".
 
     A bare "N mg" with no drug next to it is read as prednisone in a flare
     question, where the source's scenarios are all stated in prednisone mg/day.
     """
     steroid = [m for m in mentions if m.term.concept == STEROID_CONCEPT]
     other = [m for m in mentions if m.term.kind == "drug" and m.term.concept != STEROID_CONCEPT]
+    doses = []
     for m in _MG_RE.finditer(text):
         owner = _dose_owner(m.start(), m.end(), text, tokens, steroid, other)
         if owner == "steroid" or (owner is None and situation == "flare" and steroid == [] and other == []):
             value = _number(m.group(1)) * _times_a_day(text[m.end():m.end() + 20]) \
                 * _tablets(text[max(0, m.start() - 12):m.start()], text[m.end():m.end() + 30])
-            return (None, value) if m.group(3) else (value, None)
-        if owner is None and situation == "flare" and not _near_any(m.start(), m.end(), tokens, other):
+        elif owner is None and situation == "flare" and not _near_any(m.start(), m.end(), tokens, other):
             value = _number(m.group(1))
-            return (None, value) if m.group(3) else (value, None)
+        else:
+            continue
+        doses.append(Dose(value, bool(m.group(3)), *_token_span(tokens, m.start(), m.end())))
+    if doses:
+        return doses
     for s in steroid:  # "pred 5", "prednisone at 15"
         after = text[tokens[s.last].end:tokens[s.last].end + 12]
         bare = _BARE_AFTER_DRUG_RE.match(after)
         if bare and not _MG_RE.match(after.lstrip(" :=atof")):
-            return _number(bare.group(1)), None
-    return None, None
+            start = tokens[s.last].end + bare.start(1)
+            doses.append(Dose(_number(bare.group(1)), False, *_token_span(tokens, start, start + len(bare.group(1)))))
+    return doses
+
+
+def _token_span(tokens: list[Token], start: int, end: int) -> tuple[int, int]:
+    """The tokens [first, end) covering characters [start, end)."""
+    inside = [i for i, t in enumerate(tokens) if t.start < end and start < t.end]
+    return (inside[0], inside[-1] + 1) if inside else (len(tokens), len(tokens))
 
 
 _TIMES_A_DAY_RE = re.compile(r"^\s*(?:(bd|bid|b\.d\.|twice\s+(?:daily|a\s+day))|(tds|tid|t\.d\.s\.|three\s+times\s+"
@@ -640,10 +691,10 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     situation = _situation(concepts, text)
     status = classify_drugs(tokens, mentions, readings)
     drugs_in_order = list(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "drug"))
-    prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, situation)
+    prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, situation, lexicon.context)
     if STEROID_CONCEPT in concepts and (floor := _CANNOT_TAPER_BELOW_RE.search(text)):
         prednisone = _number(floor.group(1))
-    elif STEROID_CONCEPT in concepts and prednisone is not None and (later := _TAPERED_TO_RE.search(text)):
+    elif STEROID_CONCEPT in concepts and isinstance(prednisone, float) and (later := _TAPERED_TO_RE.search(text)):
         prednisone = _number(later.group(1))  # "prednisone 60 mg tapered to 20": 20 now
     bound = find_prednisone_bound(text) if situation == "flare" or STEROID_CONCEPT in concepts else None
     cmp = None

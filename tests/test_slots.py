@@ -38,6 +38,15 @@ TABLE = [
     ("flare, no DMARD, pred 20", {"prednisone": 20.0, "sparing_unknown_negated": True}),
     ("flare on prednisone 20mg/day, not on any steroid sparing", {"prednisone": 20.0, "off_all": False}),
     ("relapse on azathioprine", {"prednisone": None, "current": ("azathioprine",)}),
+    # a dose's time (knowledge/context.toml): only the current one decides
+    ("flare, was on 40 mg pred a year ago, currently 5 mg", {"prednisone": 5.0}),
+    ("DM flare: was on 40 last year, now 5 mg prednisone", {"prednisone": 5.0}),
+    ("flare on pred 10 mg, previously 30 mg", {"prednisone": 10.0}),
+    ("relapse on 10 mg prednisone; initially 60 mg", {"prednisone": 10.0}),
+    ("had 5 mg prednisolone until she quit, now flaring", {"prednisone": "off"}),
+    ("flare, pred 20 mg stopped in May", {"prednisone": "off"}),
+    ("pred 7.5 mg until last month, flare", {"prednisone": None}),
+    ("flare on prednisone 20 mg and 5 mg", {"prednisone": None}),  # two current doses: ask
     # drugs: history, negation, lists, brands, typos
     ("refractory DM after RTX", {"failed": ("rituximab",), "disease": "DM", "situation": "resistant"}),
     ("failed MTX, AZA and rituximab", {"failed": ("methotrexate", "azathioprine", "rituximab")}),
