@@ -220,6 +220,12 @@ def present_conditions(mentions: list[Mention], readings: Readings) -> set[str]:
 
 # --- cues ---------------------------------------------------------------------
 
+def steroid_stopped(mentions: list[Mention], readings: Readings) -> bool:
+    """A stop reaches a steroid word ("off pred", "pred weaned to zero"), whatever else does ("failed")."""
+    return any(h.category in ("STOPPED", "PAST") for i, m in enumerate(mentions)
+               if m.term.concept == STEROID_CONCEPT for h in readings.get(i, ()))
+
+
 _STATUS = {"FAILED": "failed", "STOPPED": "stopped", "PAST": "stopped", "CURRENT": "current"}
 _RANK = {"mentioned": 0, "current": 1, "stopped": 2, "failed": 3}
 
@@ -614,27 +620,6 @@ _OFF_ALL_RE = re.compile(
     r"|\b(?:nothing|no\s+meds?)\s+(?:at\s+all|now|currently)\b|\bon\s+nothing\b|\bdrug\s+holiday\b"
     r"|\ball\s+(?:immuno\w*|meds?|medications?|treatments?|therapy|therapies|drugs?)\s+(?:was\s+|were\s+|got\s+)?"
     r"(?:stopped|discontinued|withdrawn|held)\b", re.IGNORECASE)
-_OFF_PRED_RE = re.compile(
-    r"\boff\s+(?:of\s+)?(?:the\s+)?(?:pred\w*|steroids?|glucocorticoids?|corticosteroids?|gcs?)\b"
-    r"|\b(?:no|not\s+on|stopped|stopping|discontinued|discontinuing|weaned\s+off|tapered\s+off|never\s+(?:had|on)"
-    r"|came\s+off|coming\s+off|finished|finishing|completed|not\s+taking|took\s+(?:himself|herself|themselves)\s+off)"
-    r"\s+(?:the\s+|her\s+|his\s+|their\s+)?(?:own\s+)?"
-    r"(?:any\s+)?(?:pred\w*|steroids?|glucocorticoids?|corticosteroids?)\b(?![\s-]*spar)"
-    r"|\b(?:pred\w*|steroids?)\s+(?:was\s+|were\s+|has\s+been\s+|have\s+been\s+|got\s+)?"
-    r"(?:stopped|discontinued|tapered\s+off|weaned\s+off|weaned(?!\s+(?:down\s+)?to\b)|withdrawn)\b"
-    r"|\bsteroid[\s-]free\b|\bpred\w*\s*(?:=|:)?\s*(?:0|zero|none|nil)\b(?!\.\d)|\boff\s+pred"
-    r"|\b(?:pred\w*|steroids?)\s+(?:was\s+|were\s+|has\s+been\s+)?(?:tapered|weaned|reduced|cut)\s+(?:down\s+)?"
-    r"(?:to\s+)?(?:zero|0|nothing|off)\b",
-    re.IGNORECASE)
-_NEGATED_BEFORE_RE = re.compile(r"(?:n't|\bnot|\bnever)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
-
-
-def _says_off_prednisone(text: str) -> bool:
-    """An off-prednisone phrase that is not negated ("hasn't come off the prednisone")."""
-    return any(not _NEGATED_BEFORE_RE.search(text[max(0, m.start() - 30):m.start()])
-               for m in _OFF_PRED_RE.finditer(text))
-
-
 _EVERYTHING_FAILED_RE = re.compile(
     r"\b(?:all\s+(?:else|other\s+(?:treatments?|options?|drugs?|agents?))|every(?:thing|\s+other\s+\w+))\s+"
     r"(?:else\s+)?(?:has\s+|have\s+)?failed\b|\bfailed\s+(?:everything|all(?:\s+(?:other|options|treatments?|agents?))?)\b"
@@ -701,7 +686,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     if bound and (prednisone is None or prednisone == bound[1]):
         cmp, prednisone = bound
     weight, weight_lb = find_weight(text)
-    if status.get(STEROID_CONCEPT) == "stopped" or _says_off_prednisone(text):
+    if steroid_stopped(mentions, readings):
         prednisone, per_kg, cmp = "off", None, None  # a stop beats any dose read nearby ("stopped pred 3 ...")
     elif prednisone is None and per_kg is not None and weight:
         prednisone = per_kg * weight
