@@ -195,10 +195,12 @@ def _case_ok(term: Term, tokens: list[Token]) -> bool:
 
 Readings = dict[int, tuple[Hit, ...]]  # mention index -> the cues that reach it, nearest first
 NEGATED_CONDITIONS = frozenset({"ild", "rash"})  # a negated mention of these is not present
+ALL_TREATMENT = "all_treatment"  # "everything", "her treatment": off it is off all
+DRUG_LIKE = frozenset({"sparing", ALL_TREATMENT})  # condition concepts the drug cues modify
 
 
 def _target_type(mention: Mention) -> str | None:
-    if mention.term.kind == "drug" or mention.term.concept == "sparing":
+    if mention.term.kind == "drug" or mention.term.concept in DRUG_LIKE:
         return "drug"
     return "condition" if mention.term.kind == "condition" else None
 
@@ -610,16 +612,9 @@ def find_intents(text: str) -> tuple[Intent, ...]:
 
 # --- the extractor --------------------------------------------------------------
 
-_OFF_ALL_RE = re.compile(
-    r"\boff\s+(?:all|every(?:thing)?|any)\b(?:\s+(?:immunosuppress\w*|treatment|therapy|meds?|"
-    r"medications?|drugs?))?|\boff\s+(?:treatment|therapy|meds|medications?)\b|\bno\s+(?:treatment|therapy|"
-    r"meds|medications?|immunosuppress\w*)\b|\bnot\s+on\s+(?:any(?:thing)?|treatment|therapy)\b(?![\s\w-]*spar)"
-    r"|\buntreated\b|\bdrug[\s-]free\b|\btreatment[\s-]free\b|\boff\s+all\s+immunosuppress\w*"
-    r"|\b(?:stopped|stopping|discontinued|came\s+off)\s+(?:all|every(?:thing)?)\b"
-    r"|\bno\s+(?:current|other|ongoing|further)\s+(?:treatment|therapy|meds|medications?|immunosuppress\w*|drugs?)\b"
-    r"|\b(?:nothing|no\s+meds?)\s+(?:at\s+all|now|currently)\b|\bon\s+nothing\b|\bdrug\s+holiday\b"
-    r"|\ball\s+(?:immuno\w*|meds?|medications?|treatments?|therapy|therapies|drugs?)\s+(?:was\s+|were\s+|got\s+)?"
-    r"(?:stopped|discontinued|withdrawn|held)\b", re.IGNORECASE)
+# Off everything, said without a stop cue reaching a treatment word (those are knowledge/context.toml rows).
+_OFF_ALL_RE = re.compile(r"\buntreated\b|\bdrug[\s-]free\b|\b(?:nothing|no\s+meds?)\s+(?:at\s+all|now|currently)\b"
+                         r"|\bon\s+nothing\b|\bdrug\s+holiday\b", re.IGNORECASE)
 _EVERYTHING_FAILED_RE = re.compile(
     r"\b(?:all\s+(?:else|other\s+(?:treatments?|options?|drugs?|agents?))|every(?:thing|\s+other\s+\w+))\s+"
     r"(?:else\s+)?(?:has\s+|have\s+)?failed\b|\bfailed\s+(?:everything|all(?:\s+(?:other|options|treatments?|agents?))?)\b"
@@ -692,7 +687,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         prednisone = per_kg * weight
     if prednisone == 0:
         prednisone, cmp = "off", None
-    off_all = bool(_OFF_ALL_RE.search(text))
+    off_all = status.get(ALL_TREATMENT) == "stopped" or bool(_OFF_ALL_RE.search(text))
     if off_all and prednisone is None:
         prednisone = "off"
     failed = tuple(d for d in drugs_in_order if status.get(d) == "failed" and d != STEROID_CONCEPT)
