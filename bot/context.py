@@ -6,7 +6,9 @@ categories that end its scope. The rules come from `knowledge/context.toml`
 (validated in `bot.context_rules`); this module only matches and scopes them.
 
     words ─► modifiers (longest cue wins; pseudo cues block their span)
-          ─► scopes (direction, max_scope, cut at terminators and at terminated_by categories)
+          ─► scopes (direction, max_scope; cut at terminators, at the breaks and
+             categories a rule's terminated_by names, and at a cue of its own category)
+          ─► a cue read both ways reads one way when a target touches it on one side only
           ─► for each target span: the modifiers that reach it, nearest first
 """
 
@@ -78,8 +80,8 @@ class Hit:
 class ConText:
     """Rules compiled once into a first-token lookup.
 
-    Finding cues is linear in the message (one dict look-up per token); scoping
-    compares each cue with the others, which the reader's token cap bounds.
+    Finding cues is linear in the message (one dict look-up per token, plus the
+    few patterns); a scope looks only at the cues within its max_scope.
     """
 
     def __init__(self, rules: Sequence[Rule]) -> None:
@@ -116,11 +118,11 @@ class ConText:
             size, rules = self._matches_at(tokens, i)
             spans += [(i, i + size, r) for r in rules]
             i += size or 1
-        return [_scoped(s, e, r, spans, len(tokens)) for s, e, r in spans
+        return [_scoped(k, spans, len(tokens)) for k, (_, _, r) in enumerate(spans)
                 if r.direction not in ("terminate", "pseudo")]
 
     def apply(self, tokens: Sequence[str], targets: Sequence[Target]) -> list[list[Hit]]:
-        """For each target, the modifiers that reach it, nearest first (ties keep rule order)."""
+        """For each target, the modifiers that reach it, nearest first (ties in text order)."""
         found = _attached(self.modifiers(tokens), targets)
         return [sorted((h for m in found if (h := _hit(m, t)) is not None), key=lambda h: h.distance)
                 for t in targets]
@@ -135,10 +137,12 @@ def _attached(found: list[Modifier], targets: Sequence[Target]) -> list[Modifier
     """
     both = {(m.start, m.rule.category) for m in found if m.rule.direction == "forward"} & \
            {(m.start, m.rule.category) for m in found if m.rule.direction == "backward"}
+    ends = {(t.end, t.type) for t in targets}
+    starts = {(t.start, t.type) for t in targets}
     kept = []
     for m in found:
-        allowed = [t for t in targets if t.type in m.rule.allowed_types]
-        before, after = any(t.end == m.start for t in allowed), any(t.start == m.end for t in allowed)
+        before = any((m.start, kind) in ends for kind in m.rule.allowed_types)
+        after = any((m.end, kind) in starts for kind in m.rule.allowed_types)
         one_way = "forward" if after else "backward"
         if (m.start, m.rule.category) in both and before != after and m.rule.direction != one_way:
             continue
@@ -153,18 +157,25 @@ def _ends_scope(of: Rule, other: Rule) -> bool:
     return other.category in of.terminated_by or (other.category == of.category and other.direction != "pseudo")
 
 
-def _scoped(start: int, end: int, rule: Rule, spans: list[tuple[int, int, Rule]], n: int) -> Modifier:
-    """The rule's reach: max_scope tokens in its direction, cut at the nearest cue that ends it."""
+def _scoped(k: int, spans: list[tuple[int, int, Rule]], n: int) -> Modifier:
+    """The reach of the k-th cue: max_scope tokens in its direction, cut at the nearest cue that ends it."""
+    start, end, rule = spans[k]
     forward = rule.direction in ("forward", "bidirectional")
     backward = rule.direction in ("backward", "bidirectional")
     scope_start = max(0, start - rule.max_scope) if backward else end
     scope_end = min(n, end + rule.max_scope) if forward else start
-    for s, e, other in spans:
-        if _ends_scope(rule, other):
-            if forward and end <= s < scope_end:
-                scope_end = s
-            if backward and scope_start < e <= start:
-                scope_start = e
+    for j in range(k + 1, len(spans)) if forward else ():
+        s, _, other = spans[j]
+        if s >= scope_end:
+            break
+        if s >= end and _ends_scope(rule, other):
+            scope_end = s
+    for j in range(k - 1, -1, -1) if backward else ():
+        _, e, other = spans[j]
+        if e <= scope_start:
+            break
+        if e <= start and _ends_scope(rule, other):
+            scope_start = e
     return Modifier(rule, start, end, scope_start, scope_end)
 
 

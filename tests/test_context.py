@@ -128,6 +128,14 @@ def test_the_scope_is_bounded_by_the_message() -> None:
     assert (modifier.scope_start, modifier.scope_end) == (1, 1)
 
 
+def test_a_long_message_of_cues_scopes_within_each_reach() -> None:
+    tokens = words("no ILD , failed MTX but on AZA . " * 50)
+    found = ENGINE.modifiers(tokens)
+    assert len(found) == 150  # "no", "failed", "on" in each of 50 sentences
+    assert all(m.scope_end - m.end <= m.rule.max_scope and m.start - m.scope_start <= m.rule.max_scope
+               for m in found)
+
+
 # --- the shipped cue data, on clinical sentences ---------------------------------------------------------------
 
 
