@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,6 +133,8 @@ def sources_hash(directory: Path | None = None, *, salt: str = "") -> str:
 
 
 def _read_toml(path: Path) -> dict:
+    import tomllib  # only a build reads TOML: `python -m bot ask` starts without it
+
     try:
         with path.open("rb") as f:
             return tomllib.load(f)
