@@ -5,6 +5,10 @@ term, and fuzzily (rapidfuzz `fuzz.ratio`, which compares whole strings and
 never switches to partial matching) only for words of five letters or more,
 with an explicit cutoff, so "tac" or "PM" never match by accident. Doses,
 weights and surface areas are read with regular expressions.
+
+What the words around a drug, a condition or a dose say of it (failed, stopped,
+current, negated, past) is not code here: the ConText engine (`bot.context`)
+reads it from the cue rows of knowledge/context.toml, once per message.
 """
 
 from __future__ import annotations
@@ -200,6 +204,7 @@ DRUG_LIKE = frozenset({"sparing", ALL_TREATMENT})  # condition concepts the drug
 
 
 def _target_type(mention: Mention) -> str | None:
+    """The engine's target type of a mention: drug (with the sparing and all-treatment words) or condition."""
     if mention.term.kind == "drug" or mention.term.concept in DRUG_LIKE:
         return "drug"
     return "condition" if mention.term.kind == "condition" else None
@@ -220,7 +225,8 @@ def present_conditions(mentions: list[Mention], readings: Readings) -> set[str]:
                      and any(h.category == "NEGATED" for h in readings.get(i, ())))}
 
 
-# --- cues ---------------------------------------------------------------------
+# --- drug status ------------------------------------------------------------------
+
 
 def steroid_stopped(mentions: list[Mention], readings: Readings) -> bool:
     """A stop reaches a steroid word ("off pred", "pred weaned to zero"), whatever else does ("failed")."""
@@ -355,8 +361,8 @@ def _neither_nor_worked(tokens: list[Token], mention: Mention) -> bool:
 
 
 def _merge(old: str | None, new: str) -> str:
-    rank = {"mentioned": 0, "current": 1, "stopped": 2, "failed": 3}
-    return new if old is None or rank[new] > rank[old] else old
+    """The stronger of two statuses of one drug named twice."""
+    return new if old is None or _RANK[new] > _RANK[old] else old
 
 
 # --- numbers ------------------------------------------------------------------
