@@ -66,7 +66,8 @@ def knowledge_base() -> KnowledgeBase:
     catalog = Catalog(passages={p.id: p for p in passages}, references={r.number: r for r in references},
                       topic_refs={k: tuple(v) for k, v in topic_refs.items()}, uncovered_names=uncovered,
                       drug_codes=drug_codes, drug_names=drug_names)
-    return KnowledgeBase(catalog=catalog, lexicon=Lexicon.from_terms(terms), conn=conn)
+    lexicon = Lexicon.from_terms(terms, store.load_context_rules(conn))
+    return KnowledgeBase(catalog=catalog, lexicon=lexicon, conn=conn)
 
 
 def answer(text: str) -> Reply:

@@ -1,4 +1,4 @@
-"""The curated knowledge: the source, its repairs, passages, references, lexicon.
+"""The curated knowledge: the source, its repairs, passages, references, lexicon, context cues.
 
 Loads the files in `knowledge/`, applies the repairs table, and checks that
 every passage stands verbatim in the repaired source. Any inconsistency raises
@@ -10,14 +10,18 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote_plus
 
+if TYPE_CHECKING:
+    from bot.context import Rule
+
 KNOWLEDGE_ENV = "DMPM_BOT_KNOWLEDGE"  # a directory to read instead of the shipped knowledge/
-KNOWLEDGE_FILES = ("source.md", "repairs.toml", "passages.toml", "topic_refs.toml", "lexicon.toml", "rules.toml")
+KNOWLEDGE_FILES = ("source.md", "repairs.toml", "passages.toml", "topic_refs.toml", "lexicon.toml", "rules.toml",
+                   "context.toml")
 GRADE_RE = re.compile(r"^[12][ABC]$")
 DRUG_CODE_RE = re.compile(r"^[a-z0-9]{2}$")
 GRADE_IN_TEXT_RE = re.compile(r"\(Grade ([^)]*)\)")
@@ -85,6 +89,7 @@ class Corpus:
     references: tuple[Reference, ...]
     topic_refs: dict[str, tuple[int, ...]]
     lexicon: tuple[Term, ...]
+    context_rules: tuple[Rule, ...]
     sources_hash: str
 
 
@@ -129,6 +134,8 @@ def sources_hash(directory: Path | None = None, *, salt: str = "") -> str:
 
 
 def _read_toml(path: Path) -> dict:
+    import tomllib  # only a build reads TOML: `python -m bot ask` starts without it
+
     try:
         with path.open("rb") as f:
             return tomllib.load(f)
@@ -288,6 +295,9 @@ def load_corpus(directory: Path | None = None, *, salt: str = "") -> Corpus:
                              topic_refs, numbers)
     check_printed_grades_attached(repaired, passages)
     lexicon = load_lexicon(_read_toml(directory / "lexicon.toml"))
+    from bot.context_rules import load_context_rules  # it imports KnowledgeError from here
+
+    context_rules = load_context_rules(_read_toml(directory / "context.toml"))
     return Corpus(source=source, repaired=repaired, repairs=repairs, passages=passages,
-                  references=references, topic_refs=topic_refs, lexicon=lexicon,
+                  references=references, topic_refs=topic_refs, lexicon=lexicon, context_rules=context_rules,
                   sources_hash=sources_hash(directory, salt=salt))

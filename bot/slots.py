@@ -5,17 +5,21 @@ term, and fuzzily (rapidfuzz `fuzz.ratio`, which compares whole strings and
 never switches to partial matching) only for words of five letters or more,
 with an explicit cutoff, so "tac" or "PM" never match by accident. Doses,
 weights and surface areas are read with regular expressions.
+
+What the words around a drug, a condition or a dose say of it (failed, stopped,
+current, negated, past) is not code here: the ConText engine (`bot.context`)
+reads it from the cue rows of knowledge/context.toml, once per message.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz import fuzz, process
 
+from bot.context import TOKEN_RE, ConText, Hit, Rule, Target
 from bot.knowledge import Term
 
 LB_TO_KG = 0.45359237
@@ -94,17 +98,18 @@ class Lexicon:
     fuzzy_keys: tuple[str, ...]
     fuzzy_terms: tuple[Term, ...]
     max_words: int
+    context: ConText  # the cues (knowledge/context.toml) that modify the terms found
     fuzzy_cache: dict[str, Term | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def from_terms(cls, terms: tuple[Term, ...] | list[Term]) -> Lexicon:
+    def from_terms(cls, terms: tuple[Term, ...] | list[Term], rules: tuple[Rule, ...] = ()) -> Lexicon:
         exact: dict[str, Term] = {}
         for t in terms:
             exact.setdefault(_norm(t.term), t)
         fuzzy = [(k, t) for k, t in exact.items() if len(k) >= FUZZY_MIN_LENGTH]
         return cls(exact=exact, fuzzy_keys=tuple(k for k, _ in fuzzy),
                    fuzzy_terms=tuple(t for _, t in fuzzy),
-                   max_words=max(len(k.split()) for k in exact))
+                   max_words=max(len(k.split()) for k in exact), context=ConText(rules))
 
 
 def _norm(text: str) -> str:
@@ -112,10 +117,6 @@ def _norm(text: str) -> str:
 
 
 # --- tokens -----------------------------------------------------------------
-
-_TOKEN_RE = re.compile(
-    r"\d+(?:[.,]\d+)?|[A-Za-z][A-Za-z0-9]*(?:['’][a-z]+)?|[.;!?]|[+/,&()<>≥≤=-]")
-
 
 @dataclass(frozen=True, slots=True)
 class Token:
@@ -128,7 +129,7 @@ class Token:
 def tokenize(text: str) -> list[Token]:
     """Words, numbers and the punctuation that matters, with offsets."""
     tokens = []
-    for m in _TOKEN_RE.finditer(text):
+    for m in TOKEN_RE.finditer(text):  # the context engine's tokens, so its cues line up
         tokens.append(Token(m.group(), m.group().lower().replace("’", "'"), m.start(), m.end()))
         if len(tokens) >= MAX_TOKENS:
             break
@@ -198,104 +199,73 @@ def _case_ok(term: Term, tokens: list[Token]) -> bool:
     return text.lower() not in _CAPITALS_ONLY or not text.islower()
 
 
-# --- cues ---------------------------------------------------------------------
+# --- context: what the cues (knowledge/context.toml) say about each mention ----------------------------------
 
-FAILED_BEFORE = ("failed", "failing", "after", "post", "despite", "tried", "refractory to", "non-responder to",
-                 "nonresponder to", "non-responsive to", "inadequate responses to", "poor responses to",
-                 "faild", "failled", "no response with",
-                 "resistant to", "not responding to", "not responsive to", "unresponsive to",
-                 "no response to", "poor response to", "inadequate response to", "intolerant of",
-                 "intolerant to", "nonresponse to", "non-response to", "failure of", "failed on",
-                 "s/p", "beyond", "not better on", "no better on", "not improving on",
-                 "not improved on", "worse on", "worse despite", "progressing on", "progressed on",
-                 "progressing despite", "inadequate on", "partial response to", "not controlled on",
-                 "not controlled with", "uncontrolled on", "active despite", "still active on", "refractory",
-                 "been through", "gone through", "went through", "chewed through", "burned through", "burnt through",
-                 "worked through", "exhausted", "tried and failed")
-FAILED_AFTER = ("failed", "didn't work", "did not work", "not working", "didnt work", "ineffective",
-                "not effective", "no effect", "no response", "no benefit", "failure", "failures",
-                "wasn't effective", "was ineffective", "doesn't work", "does not work", "not helping",
-                "didn't help", "did not help", "no improvement", "unsuccessful", "has failed",
-                "have failed", "both failed", "all failed", "tried", "been tried", "were tried", "all tried",
-                "tried already", "no improvement", "not improving", "no change", "still active", "without success",
-                "unsuccessfully", "inadequate", "insufficient", "no better", "not better", "still weak",
-                "poor response", "no joy", "without benefit", "without effect", "without response",
-                "didn't do the trick", "did not do the trick", "no use", "useless", "isn't holding", "not holding",
-                "isn't working", "not controlling", "isn't controlling", "stopped for non-response",
-                "stopped for nonresponse", "stopped for lack of", "none held", "didn't hold", "did not hold",
-                "faild", "failled", "did nothing", "does nothing", "done nothing", "has done nothing")
-STOPPED_BEFORE = ("not on", "not taking", "no", "never had", "never on", "never", "never tried",
-                  "without", "off", "stopped", "stopping", "discontinued", "weaned off", "tapered off", "off of",
-                  "after stopping", "since stopping", "previously on", "prior", "formerly on", "used to be on",
-                  "after discontinuing", "after tapering off", "coming off",
-                  "isn't on", "is not on", "nor", "no longer on", "came off", "d/c", "dc'd", "held")
-CURRENT_BEFORE = ("on", "with", "taking", "currently on", "still on", "never stopped", "continues", "continued",
-                  "continuing", "still taking", "remains on", "stayed on", "kept on", "still having", "receiving",
-                  "maintained on", "at", "using",
-                  "while on", "flaring on", "flare on", "relapse on", "relapsing on", "relapsed on", "flared on")
-CLAUSE_BREAKS = {".", ";", "!", "?", "but", "now", "currently", "then", "still", "however", "although",
-                 "whereas"}
+Readings = dict[int, tuple[Hit, ...]]  # mention index -> the cues that reach it, nearest first
+NEGATED_CONDITIONS = frozenset({"ild", "rash"})  # a negated mention of these is not present
+ALL_TREATMENT = "all_treatment"  # "everything", "her treatment": off it is off all
+DRUG_LIKE = frozenset({"sparing", ALL_TREATMENT})  # condition concepts the drug cues modify
 
 
-_FILLERS = frozenset({"both", "either", "also", "already", "too", "a", "an", "her", "his", "their", "own", "cycles",
-                      "cycle", "doses", "courses", "course", "infusions", "infusion", "rounds", "months", "weeks",
-                      "the", "all", "of", "high", "dose",
-                      "low", "full", "max", "maximal", "maximum", "oral", "iv", "sc", "weekly", "daily"})
+def _target_type(mention: Mention) -> str | None:
+    """The engine's target type of a mention: drug (with the sparing and all-treatment words) or condition."""
+    if mention.term.kind == "drug" or mention.term.concept in DRUG_LIKE:
+        return "drug"
+    return "condition" if mention.term.kind == "condition" else None
 
 
-def _phrases_before(tokens: list[Token], index: int, cues: tuple[str, ...], window: int) -> str | None:
-    """The longest cue ending right before token `index`, looking back at most `window` tokens."""
-    lows = [t.low for t in tokens[max(0, index - window - 4):index]
-            if t.low not in _FILLERS and not t.low[0].isdigit()][-window:]
-    joined = " ".join(lows).replace(" - ", "-").replace(" / ", "/")
-    best = None
-    for cue in cues:
-        if joined == cue or joined.endswith(" " + cue):
-            best = cue if best is None or len(cue) > len(best) else best
-    return best
+def read_context(tokens: list[Token], mentions: list[Mention], lexicon: Lexicon) -> Readings:
+    """Each drug and condition mention's modifiers, by its index in `mentions`."""
+    typed = [(i, m, kind) for i, m in enumerate(mentions) if (kind := _target_type(m))]
+    targets = [Target(m.first, m.last + 1, kind) for _, m, kind in typed]
+    hits = lexicon.context.apply([t.low for t in tokens], targets)
+    return {i: tuple(h) for (i, _, _), h in zip(typed, hits, strict=True)}
 
 
-def classify_drugs(tokens: list[Token], mentions: list[Mention]) -> dict[str, str]:
+def present_conditions(mentions: list[Mention], readings: Readings) -> set[str]:
+    """Condition concepts mentioned at least once without a negation ("no ILD", "lungs fine" are absent)."""
+    return {m.term.concept for i, m in enumerate(mentions) if m.term.kind == "condition"
+            and not (m.term.concept in NEGATED_CONDITIONS
+                     and any(h.category == "NEGATED" for h in readings.get(i, ())))}
+
+
+# --- drug status ------------------------------------------------------------------
+
+
+def steroid_stopped(mentions: list[Mention], readings: Readings) -> bool:
+    """A stop reaches a steroid word ("off pred", "pred weaned to zero"), whatever else does ("failed")."""
+    return any(h.category in ("STOPPED", "PAST") for i, m in enumerate(mentions)
+               if m.term.concept == STEROID_CONCEPT for h in readings.get(i, ()))
+
+
+_STATUS = {"FAILED": "failed", "STOPPED": "stopped", "PAST": "stopped", "CURRENT": "current"}
+_RANK = {"mentioned": 0, "current": 1, "stopped": 2, "failed": 3}
+
+
+def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readings) -> dict[str, str]:
     """Each drug's status: current, failed, stopped or mentioned.
 
-    A cue ("failed", "on", "not on", …) sets a mode that carries over a list of
-    drugs ("failed MTX, AZA and RTX") until the clause ends; a trailing cue
-    ("MTX and AZA both failed") marks the drugs before it in its clause.
+    The strongest status among the cues that reach a mention (knowledge/context.toml):
+    failed, then stopped, then current. A few shapes no cue row can say are read here:
+    a failure stated over a bracketed or a counted list, "neither ... nor ... worked".
     """
     status: dict[str, str] = {}
-    drugs = [m for m in mentions if m.term.kind == "drug" or m.term.concept == "sparing"]
-    drug_tokens = {i for d in drugs for i in range(d.first, d.last + 1)}
-    mode: str | None = None
-    last_end = -1
-    clause_drugs: list[str] = []
-    for m in drugs:
-        between = [t.low for t in tokens[last_end + 1:m.first]]
-        if any(w in CLAUSE_BREAKS for w in between):
-            mode, clause_drugs = None, []
-        in_list = all(w in _LIST_WORDS or _is_dose_word(w) for w in between)
-        if not in_list:
-            clause_drugs = []
-        cue_mode = _cue_mode(tokens, m.first) or _failed_parenthesis(tokens, m.first) or _counted_course(tokens, m)
-        if cue_mode:
-            mode = cue_mode
-        elif between and not in_list:
-            mode = None
-        elif mode == "stopped" and _dose_follows(tokens, m):
+    drug_tokens = {i for m in mentions if _target_type(m) == "drug" for i in range(m.first, m.last + 1)}
+    for i, m in enumerate(mentions):
+        if _target_type(m) != "drug":
+            continue
+        hits = readings.get(i, ())
+        mode = max((_STATUS[h.category] for h in hits if h.category in _STATUS), key=_RANK.__getitem__,
+                   default="mentioned")
+        if mode == "stopped" and _dose_follows(tokens, m) and min(h.distance for h in hits) > 0:
             mode = "current"  # "no DMARD, pred 20": a drug with its dose is being taken
-        if _is_question_subject(tokens, m, between):
-            mode = None
-        concept = m.term.concept
-        status[concept] = _merge(status.get(concept), mode or "mentioned")
-        clause_drugs.append(concept)
-        after = " ".join(t.low for t in tokens[m.last + 1:m.last + 9] if t.low not in _FILLERS
-                         and t.low not in {"have", "has", "had", "were", "was", "is", "are"})
-        if _neither_nor_worked(tokens, m):
-            status[m.term.concept] = "failed"
-        if _starts_with_any(after, FAILED_AFTER) or _after_list_failed(tokens, m.last) \
-                or _failure_later_in_clause(tokens, m, mentions) or _list_says_all_failed(tokens, m, drug_tokens):
-            for c in clause_drugs:
-                status[c] = "failed"
-        last_end = m.last
+        if _is_question_subject(tokens, m):
+            mode = "mentioned"  # "failed rituximab, IVIG?": IVIG is asked about
+        if mode == "mentioned" and (_failed_parenthesis(tokens, m.first) or _counted_course(tokens, m)):
+            mode = "failed"
+        if _neither_nor_worked(tokens, m) or _list_says_all_failed(tokens, m, drug_tokens):
+            mode = "failed"
+        status[m.term.concept] = _merge(status.get(m.term.concept), mode)
     return status
 
 
@@ -305,16 +275,18 @@ _LIST_WORDS = frozenset({",", "and", "or", "&", "+", "/", "plus", "nor", "both",
 _COURSE_WORDS = frozenset({"cycle", "cycles", "course", "courses", "infusion", "infusions", "round", "rounds"})
 
 
-def _counted_course(tokens: list[Token], mention: Mention) -> str | None:
-    """"2 RTX cycles", "5 monthly Gamunex infusions", "rituximab x2": a course given is a course tried."""
+def _counted_course(tokens: list[Token], mention: Mention) -> bool:
+    """"2 RTX cycles", "5 monthly Gamunex infusions": a course given is a course tried.
+
+    The count sits before the drug and the course word after it, which no cue row can say;
+    "rituximab x2" is a row of knowledge/context.toml.
+    """
     before = [t.low for t in tokens[max(0, mention.first - 2):mention.first]]
     after = [t.low for t in tokens[mention.last + 1:mention.last + 3]]
-    counted = any(w[:1].isdigit() for w in before) and bool(_COURSE_WORDS & set(after))
-    times = bool(after) and bool(re.fullmatch(r"x\d+", after[0]))
-    return "failed" if counted or times else None
+    return any(w[:1].isdigit() for w in before) and bool(_COURSE_WORDS & set(after))
 
 
-def _failed_parenthesis(tokens: list[Token], index: int) -> str | None:
+def _failed_parenthesis(tokens: list[Token], index: int) -> bool:
     """"failed pretty much everything (RTX, IVIG, MMF)": a list in brackets after a failure word."""
     depth = 0
     for j in range(index - 1, max(-1, index - 15), -1):
@@ -324,22 +296,23 @@ def _failed_parenthesis(tokens: list[Token], index: int) -> str | None:
         elif low == "(":
             if depth == 0:
                 before = {t.low for t in tokens[max(0, j - 5):j]}
-                return "failed" if before & {"failed", "tried", "everything", "failures", "exhausted"} else None
+                return bool(before & {"failed", "tried", "everything", "failures", "exhausted"})
             depth -= 1
         elif low in _SENTENCE_END:
-            return None
-    return None
+            return False
+    return False
 
 
 def _dose_follows(tokens: list[Token], mention: Mention) -> bool:
+    """"pred 20": a number right after the drug."""
     nxt = tokens[mention.last + 1].low if mention.last + 1 < len(tokens) else ""
     return nxt[:1].isdigit()
 
 
-def _is_question_subject(tokens: list[Token], mention: Mention, between: list[str]) -> bool:
+def _is_question_subject(tokens: list[Token], mention: Mention) -> bool:
     """"failed rituximab, IVIG?": the drug right before a question mark, after a comma, is asked about."""
     nxt = tokens[mention.last + 1].low if mention.last + 1 < len(tokens) else ""
-    return nxt == "?" and between == [","]
+    return nxt == "?" and mention.first > 0 and tokens[mention.first - 1].low == ","
 
 
 def _is_dose_word(word: str) -> bool:
@@ -348,15 +321,6 @@ def _is_dose_word(word: str) -> bool:
         r"\d+(?:[.,]\d+)?|x\d*|mg|g|mcg|kg|d|day|days|daily|week|weeks|wk|wks|weekly|month|months|monthly|year|years"
         r"|per|of|a|/|\(|\)|sc|iv|po|bd|bid|od|tds|qd|qw|courses?|cycles?|rounds?|doses?|infusions?|then|two|three"
         r"|four|five|six|several|few|some", word))
-
-
-_LATE_FAILURE = ("no response", "no improvement", "did not work", "didn't work", "ineffective", "no benefit",
-                 "not effective", "no effect", "without success", "still weak", "still active", "inadequate",
-                 "insufficient", "no better", "not better", "never got control", "never really got control",
-                 "poor response", "no joy", "unsuccessful", "without benefit", "without effect", "without response",
-                 "didn't do the trick", "did not do the trick", "isn't holding", "not holding", "isn't working",
-                 "not working", "stopped for non", "stopped for lack", "didn't hold", "did not hold", "did nothing",
-                 "faild")
 
 
 _ALL_FAILED_RE = re.compile(r"^(?:(?:none|neither)\s+(?:of\s+them\s+)?(?:held|worked|helped|controlled)"
@@ -400,80 +364,9 @@ def _neither_nor_worked(tokens: list[Token], mention: Mention) -> bool:
     return False
 
 
-def _failure_later_in_clause(tokens: list[Token], mention: Mention, mentions: list[Mention]) -> bool:
-    """"rituximab 1g x2 given 6 months ago, no response": a failure phrase before the clause ends."""
-    starts = {m.first for m in mentions if m.term.kind == "drug"}
-    for j in range(mention.last + 1, min(len(tokens), mention.last + 12)):
-        if _starts_with_any(" ".join(t.low for t in tokens[j:j + 4]), _LATE_FAILURE):
-            return True
-        if tokens[j].low in _HARD_BREAKS or tokens[j].low in _NEW_SUBJECT or j in starts:
-            return False
-    return False
-
-
-_HARD_BREAKS = frozenset({".", ";", "!", "?", "but", "however", "although", "whereas"})
-
-
-# Words after which a failure phrase is about something else: "rituximab for DM that's still active".
-_NEW_SUBJECT = frozenset({"for", "despite", "that", "thats", "that's", "which", "who", "because", "since"})
-
-
-def _after_list_failed(tokens: list[Token], last: int) -> bool:
-    """"AZA, MTX and RTX have all failed": a failure cue after a list, within the clause."""
-    for j in range(last + 1, min(len(tokens), last + 10)):
-        if tokens[j].low in CLAUSE_BREAKS or tokens[j].low in {"on", "with", "taking"}:
-            return False
-        rest = " ".join(t.low for t in tokens[j:j + 4])
-        if _starts_with_any(rest, ("failed", "both failed", "all failed", "have failed", "has failed",
-                                   "didn't work", "did not work", "ineffective", "not effective")):
-            return all(t.low in {",", "and", "or", "&", "+", "/", "both", "all", "have", "has", "were",
-                                 "was", "had"} or t.low.isdigit() or _is_dose_word(t.low)
-                       for t in tokens[last + 1:j])
-    return False
-
-
-def _starts_with_any(text: str, cues: tuple[str, ...]) -> bool:
-    """Whether `text` starts with one of the cues as whole words."""
-    return _cue_regex(cues).match(text) is not None
-
-
-@lru_cache(maxsize=32)
-def _cue_regex(cues: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("(?:" + "|".join(map(re.escape, sorted(cues, key=len, reverse=True))) + ")(?: |$)")
-
-
-_NEGATIONS = frozenset({"not", "never", "no"})
-_NEGATABLE_STOPS = frozenset({"off", "stopped", "stopping", "came off", "coming off", "discontinued", "weaned off",
-                              "tapered off", "off of"})
-
-
-def _cue_mode(tokens: list[Token], index: int) -> str | None:
-    """The cue right before a drug; "hasn't come off" inverts "off"."""
-    mode, cue = _raw_cue_mode(tokens, index)
-    if mode == "stopped" and cue in _NEGATABLE_STOPS:
-        before = [t.low for t in tokens[max(0, index - len(cue.split()) - 4):index - len(cue.split())]]
-        if any(w in _NEGATIONS or w.endswith("n't") for w in before):
-            return "current"
-    return mode
-
-
-def _raw_cue_mode(tokens: list[Token], index: int) -> tuple[str | None, str]:
-    found = {
-        "failed": _phrases_before(tokens, index, FAILED_BEFORE, 4),
-        "stopped": _phrases_before(tokens, index, STOPPED_BEFORE, 4),
-        "current": _phrases_before(tokens, index, CURRENT_BEFORE, 3),
-    }
-    found = {k: v for k, v in found.items() if v}
-    if not found:
-        return None, ""
-    # The longest cue wins: "not on" beats "on", "refractory to" beats "to".
-    mode, cue = max(found.items(), key=lambda kv: len(kv[1]))
-    return mode, cue
-
-
 def _merge(old: str | None, new: str) -> str:
-    rank = {"mentioned": 0, "current": 1, "stopped": 2, "failed": 3}
-    return new if old is None or rank[new] > rank[old] else old
+    """The stronger of two statuses of one drug named twice."""
+    return new if old is None or _RANK[new] > _RANK[old] else old
 
 
 # --- numbers ------------------------------------------------------------------
@@ -545,30 +438,81 @@ def find_prednisone_bound(text: str) -> tuple[str, float] | None:
     return cmp, _number(m.group(2))
 
 
-def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention],
-                         situation: str | None) -> tuple[float | None, float | None]:
-    """(mg/day, mg/kg/day) of prednisone, from the dose written next to a steroid word.
+@dataclass(frozen=True, slots=True)
+class Dose:
+    """A prednisone dose written in the message: mg/day, or mg/kg/day when `per_kg`; tokens [first, end)."""
+
+    value: float
+    per_kg: bool
+    first: int
+    end: int
+
+
+def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention], situation: str | None,
+                         context: ConText) -> tuple[float | Literal["off"] | None, float | None]:
+    """(mg/day or "off", mg/kg/day) of prednisone now, from the doses written next to a steroid word.
+
+    Each dose has a time from the cue rows (knowledge/context.toml): "was on 40 last year, now 5"
+    is on 5; "had 5 mg until she stopped" is off. Two different current doses are not guessed at.
+    """
+    doses = steroid_doses(text, tokens, mentions, situation)
+    times = [_dose_time(hits) for hits in context.apply(
+        [t.low for t in tokens], [Target(d.first, d.end, "dose") for d in doses])]
+    live = [d for d, time in zip(doses, times, strict=True) if time not in ("PAST", "STOPPED")]
+    current = [d for d, time in zip(doses, times, strict=True) if time == "CURRENT"]
+    if not live:
+        return ("off" if "STOPPED" in times else None), None
+    if len({(d.value, d.per_kg) for d in current}) > 1:
+        return None, None  # two current doses: ask rather than pick one
+    dose = (current or live)[0]
+    return (None, dose.value) if dose.per_kg else (dose.value, None)
+
+
+def _dose_time(hits: list[Hit]) -> str | None:
+    """STOPPED when a stop reaches the dose; else its nearest time cue, PAST winning a tie with CURRENT."""
+    if any(h.category == "STOPPED" for h in hits):
+        return "STOPPED"
+    timed = [h for h in hits if h.category in ("PAST", "CURRENT")]
+    if not timed:
+        return None
+    nearest = [h.category for h in timed if h.distance == timed[0].distance]
+    return "PAST" if "PAST" in nearest else "CURRENT"
+
+
+def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situation: str | None) -> list[Dose]:
+    """Every prednisone dose, in order: "N mg" owned by a steroid word, else "pred N".
 
     A bare "N mg" with no drug next to it is read as prednisone in a flare
     question, where the source's scenarios are all stated in prednisone mg/day.
     """
     steroid = [m for m in mentions if m.term.concept == STEROID_CONCEPT]
     other = [m for m in mentions if m.term.kind == "drug" and m.term.concept != STEROID_CONCEPT]
+    doses = []
     for m in _MG_RE.finditer(text):
         owner = _dose_owner(m.start(), m.end(), text, tokens, steroid, other)
         if owner == "steroid" or (owner is None and situation == "flare" and steroid == [] and other == []):
             value = _number(m.group(1)) * _times_a_day(text[m.end():m.end() + 20]) \
                 * _tablets(text[max(0, m.start() - 12):m.start()], text[m.end():m.end() + 30])
-            return (None, value) if m.group(3) else (value, None)
-        if owner is None and situation == "flare" and not _near_any(m.start(), m.end(), tokens, other):
+        elif owner is None and situation == "flare" and not _near_any(m.start(), m.end(), tokens, other):
             value = _number(m.group(1))
-            return (None, value) if m.group(3) else (value, None)
+        else:
+            continue
+        doses.append(Dose(value, bool(m.group(3)), *_token_span(tokens, m.start(), m.end())))
+    if doses:
+        return doses
     for s in steroid:  # "pred 5", "prednisone at 15"
         after = text[tokens[s.last].end:tokens[s.last].end + 12]
         bare = _BARE_AFTER_DRUG_RE.match(after)
         if bare and not _MG_RE.match(after.lstrip(" :=atof")):
-            return _number(bare.group(1)), None
-    return None, None
+            start = tokens[s.last].end + bare.start(1)
+            doses.append(Dose(_number(bare.group(1)), False, *_token_span(tokens, start, start + len(bare.group(1)))))
+    return doses
+
+
+def _token_span(tokens: list[Token], start: int, end: int) -> tuple[int, int]:
+    """The tokens [first, end) covering characters [start, end)."""
+    inside = [i for i, t in enumerate(tokens) if t.start < end and start < t.end]
+    return (inside[0], inside[-1] + 1) if inside else (len(tokens), len(tokens))
 
 
 _TIMES_A_DAY_RE = re.compile(r"^\s*(?:(bd|bid|b\.d\.|twice\s+(?:daily|a\s+day))|(tds|tid|t\.d\.s\.|three\s+times\s+"
@@ -678,37 +622,9 @@ def find_intents(text: str) -> tuple[Intent, ...]:
 
 # --- the extractor --------------------------------------------------------------
 
-_OFF_ALL_RE = re.compile(
-    r"\boff\s+(?:all|every(?:thing)?|any)\b(?:\s+(?:immunosuppress\w*|treatment|therapy|meds?|"
-    r"medications?|drugs?))?|\boff\s+(?:treatment|therapy|meds|medications?)\b|\bno\s+(?:treatment|therapy|"
-    r"meds|medications?|immunosuppress\w*)\b|\bnot\s+on\s+(?:any(?:thing)?|treatment|therapy)\b(?![\s\w-]*spar)"
-    r"|\buntreated\b|\bdrug[\s-]free\b|\btreatment[\s-]free\b|\boff\s+all\s+immunosuppress\w*"
-    r"|\b(?:stopped|stopping|discontinued|came\s+off)\s+(?:all|every(?:thing)?)\b"
-    r"|\bno\s+(?:current|other|ongoing|further)\s+(?:treatment|therapy|meds|medications?|immunosuppress\w*|drugs?)\b"
-    r"|\b(?:nothing|no\s+meds?)\s+(?:at\s+all|now|currently)\b|\bon\s+nothing\b|\bdrug\s+holiday\b"
-    r"|\ball\s+(?:immuno\w*|meds?|medications?|treatments?|therapy|therapies|drugs?)\s+(?:was\s+|were\s+|got\s+)?"
-    r"(?:stopped|discontinued|withdrawn|held)\b", re.IGNORECASE)
-_OFF_PRED_RE = re.compile(
-    r"\boff\s+(?:of\s+)?(?:the\s+)?(?:pred\w*|steroids?|glucocorticoids?|corticosteroids?|gcs?)\b"
-    r"|\b(?:no|not\s+on|stopped|stopping|discontinued|discontinuing|weaned\s+off|tapered\s+off|never\s+(?:had|on)"
-    r"|came\s+off|coming\s+off|finished|finishing|completed|not\s+taking|took\s+(?:himself|herself|themselves)\s+off)"
-    r"\s+(?:the\s+|her\s+|his\s+|their\s+)?(?:own\s+)?"
-    r"(?:any\s+)?(?:pred\w*|steroids?|glucocorticoids?|corticosteroids?)\b(?![\s-]*spar)"
-    r"|\b(?:pred\w*|steroids?)\s+(?:was\s+|were\s+|has\s+been\s+|have\s+been\s+|got\s+)?"
-    r"(?:stopped|discontinued|tapered\s+off|weaned\s+off|weaned(?!\s+(?:down\s+)?to\b)|withdrawn)\b"
-    r"|\bsteroid[\s-]free\b|\bpred\w*\s*(?:=|:)?\s*(?:0|zero|none|nil)\b(?!\.\d)|\boff\s+pred"
-    r"|\b(?:pred\w*|steroids?)\s+(?:was\s+|were\s+|has\s+been\s+)?(?:tapered|weaned|reduced|cut)\s+(?:down\s+)?"
-    r"(?:to\s+)?(?:zero|0|nothing|off)\b",
-    re.IGNORECASE)
-_NEGATED_BEFORE_RE = re.compile(r"(?:n't|\bnot|\bnever)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
-
-
-def _says_off_prednisone(text: str) -> bool:
-    """An off-prednisone phrase that is not negated ("hasn't come off the prednisone")."""
-    return any(not _NEGATED_BEFORE_RE.search(text[max(0, m.start() - 30):m.start()])
-               for m in _OFF_PRED_RE.finditer(text))
-
-
+# Off everything, said without a stop cue reaching a treatment word (those are knowledge/context.toml rows).
+_OFF_ALL_RE = re.compile(r"\buntreated\b|\bdrug[\s-]free\b|\b(?:nothing|no\s+meds?)\s+(?:at\s+all|now|currently)\b"
+                         r"|\bon\s+nothing\b|\bdrug\s+holiday\b", re.IGNORECASE)
 _EVERYTHING_FAILED_RE = re.compile(
     r"\b(?:all\s+(?:else|other\s+(?:treatments?|options?|drugs?|agents?))|every(?:thing|\s+other\s+\w+))\s+"
     r"(?:else\s+)?(?:has\s+|have\s+)?failed\b|\bfailed\s+(?:everything|all(?:\s+(?:other|options|treatments?|agents?))?)\b"
@@ -760,26 +676,28 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     tokens = tokenize(text)
     mentions = find_mentions(tokens, lexicon)
     concepts = {m.term.concept for m in mentions}
+    readings = read_context(tokens, mentions, lexicon)
+    present = present_conditions(mentions, readings)
     situation = _situation(concepts, text)
-    status = classify_drugs(tokens, mentions)
+    status = classify_drugs(tokens, mentions, readings)
     drugs_in_order = list(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "drug"))
-    prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, situation)
+    prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, situation, lexicon.context)
     if STEROID_CONCEPT in concepts and (floor := _CANNOT_TAPER_BELOW_RE.search(text)):
         prednisone = _number(floor.group(1))
-    elif STEROID_CONCEPT in concepts and prednisone is not None and (later := _TAPERED_TO_RE.search(text)):
+    elif STEROID_CONCEPT in concepts and isinstance(prednisone, float) and (later := _TAPERED_TO_RE.search(text)):
         prednisone = _number(later.group(1))  # "prednisone 60 mg tapered to 20": 20 now
     bound = find_prednisone_bound(text) if situation == "flare" or STEROID_CONCEPT in concepts else None
     cmp = None
     if bound and (prednisone is None or prednisone == bound[1]):
         cmp, prednisone = bound
     weight, weight_lb = find_weight(text)
-    if status.get(STEROID_CONCEPT) == "stopped" or _says_off_prednisone(text):
+    if steroid_stopped(mentions, readings):
         prednisone, per_kg, cmp = "off", None, None  # a stop beats any dose read nearby ("stopped pred 3 ...")
     elif prednisone is None and per_kg is not None and weight:
         prednisone = per_kg * weight
     if prednisone == 0:
         prednisone, cmp = "off", None
-    off_all = bool(_OFF_ALL_RE.search(text))
+    off_all = status.get(ALL_TREATMENT) == "stopped" or bool(_OFF_ALL_RE.search(text))
     if off_all and prednisone is None:
         prednisone = "off"
     failed = tuple(d for d in drugs_in_order if status.get(d) == "failed" and d != STEROID_CONCEPT)
@@ -811,8 +729,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         sparing_unknown_negated=status.get("sparing") == "stopped",
         sparing_current=status.get("sparing") == "current" and not off_all
         or status.get("sparing") == "mentioned" and situation == "flare" and not off_all,
-        ild=any(m.term.concept == "ild" and not _negated_condition(tokens, m) for m in mentions),
-        rash=_refractory_rash(text, tokens, mentions),
+        ild="ild" in present,
+        rash="rash" in present and _refractory_rash(text, tokens, mentions, readings),
         muscle=bool(_MUSCLE_RE.search(text)),
         severity="severe" if "severe" in concepts else "mild" if "mild" in concepts else None,
         weight_kg=weight or None,
@@ -849,30 +767,10 @@ _REFRACTORY_CUE_RE = re.compile(
     r"|\bflorid\b|\bangry\b|\bfail(?:ed|ing)\b", re.IGNORECASE)
 
 
-_NEGATION_BEFORE = frozenset({"no", "not", "without", "never", "negative", "denies", "free", "nor", "excluded"})
-_NEGATION_AFTER = ("fine", "clear", "clean", "normal", "stable", "resolved", "negative", "absent", "ok", "okay",
-                   "unremarkable", "excluded", "ruled out", "gone", "cleared", "settled", "better", "improved",
-                   "controlled", "quiet", "not refractory", "not present", "not active", "no longer", "is fine",
-                   "are fine", "is clear", "are clear", "is normal", "are normal", "is stable", "is better",
-                   "has resolved", "has cleared", "has settled")
-_NEGATION_WINDOW = 3
-
-
-def _negated_condition(tokens: list[Token], mention: Mention) -> bool:
-    """"no ILD", "lungs fine", "rash not refractory": a condition said to be absent or quiet, within its clause."""
-    before = []
-    for t in reversed(tokens[max(0, mention.first - _NEGATION_WINDOW):mention.first]):
-        if t.low in _SENTENCE_END or t.low == ",":
-            break
-        before.append(t.low)
-    after = " ".join(t.low for t in tokens[mention.last + 1:mention.last + 1 + _NEGATION_WINDOW])
-    return bool(_NEGATION_BEFORE & set(before)) or _starts_with_any(after, _NEGATION_AFTER)
-
-
-def _refractory_rash(text: str, tokens: list[Token], mentions: list[Mention]) -> bool:
-    """A rash word in a clause that calls it refractory or persistent ("rash still florid despite MTX")."""
-    for m in mentions:
-        if m.term.concept != "rash" or _negated_condition(tokens, m):
+def _refractory_rash(text: str, tokens: list[Token], mentions: list[Mention], readings: Readings) -> bool:
+    """A rash word, not negated, in a clause that calls it refractory ("rash still florid despite MTX")."""
+    for i, m in enumerate(mentions):
+        if m.term.concept != "rash" or any(h.category == "NEGATED" for h in readings.get(i, ())):
             continue
         at = tokens[m.first].start
         starts = [e.end() for e in _CLAUSE_END_RE.finditer(text, 0, at)]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from bot.context import Rule
 from bot.datasette import write_datasette_metadata
 from bot.knowledge import (
     Corpus,
@@ -107,6 +108,11 @@ def _write(db, corpus: Corpus) -> None:
           "code": t.code, "short": t.short}
          for t in corpus.lexicon),
         pk=("term", "kind", "concept"), columns={"class": str, "code": str, "short": str})
+    db["context_rules"].insert_all(
+        ({"row": n, "literal": r.literal, "pattern": r.pattern, "category": r.category, "direction": r.direction,
+          "max_scope": r.max_scope, "allowed_types": json.dumps(r.allowed_types),
+          "terminated_by": json.dumps(r.terminated_by)} for n, r in enumerate(corpus.context_rules, start=1)),
+        pk="row", columns={"literal": str, "pattern": str, "category": str})
     db["repairs"].insert_all(
         ({"id": r.id, "why": r.why, "find": r.find, "replace": r.replace, "count": r.count}
          for r in corpus.repairs), pk="id")
@@ -201,6 +207,14 @@ def load_lexicon(conn: sqlite3.Connection) -> tuple[Term, ...]:
                  for r in conn.execute("SELECT * FROM lexicon ORDER BY rowid"))
 
 
+def load_context_rules(conn: sqlite3.Connection) -> tuple[Rule, ...]:
+    """The context cues, in context.toml's order."""
+    return tuple(Rule(literal=r["literal"], pattern=r["pattern"], category=r["category"], direction=r["direction"],
+                      max_scope=r["max_scope"], allowed_types=tuple(json.loads(r["allowed_types"])),
+                      terminated_by=tuple(json.loads(r["terminated_by"])))
+                 for r in conn.execute("SELECT * FROM context_rules ORDER BY row"))
+
+
 _WORD_RE = re.compile(r"\w+")
 
 
@@ -241,4 +255,4 @@ def _references_for(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple
 
 
 __all__ = ["Hit", "KnowledgeError", "build", "default_db_path", "ensure_built", "fts_query",
-           "load_lexicon", "load_passages", "load_references", "open_read_only", "search"]
+           "load_context_rules", "load_lexicon", "load_passages", "load_references", "open_read_only", "search"]

@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot import store
-from bot.knowledge import KnowledgeError, knowledge_dir, load_corpus
+from bot.knowledge import KnowledgeError, load_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_SOURCE = ROOT.parent / "shared" / "source" / "alhefny-recurrent-resistant-dm-pm.md"
@@ -35,14 +34,6 @@ DESIGN_TOPIC_REFS = {
 @pytest.fixture(scope="module")
 def corpus():
     return load_corpus()
-
-
-@pytest.fixture()
-def knowledge_copy(tmp_path: Path) -> Path:
-    """A writable copy of knowledge/ to break on purpose."""
-    target = tmp_path / "knowledge"
-    shutil.copytree(knowledge_dir(), target)
-    return target
 
 
 def _sha256(text: str) -> str:

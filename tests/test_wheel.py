@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-KNOWLEDGE = ["source.md", "repairs.toml", "passages.toml", "topic_refs.toml", "lexicon.toml"]
+KNOWLEDGE = ["source.md", "repairs.toml", "passages.toml", "topic_refs.toml", "lexicon.toml", "context.toml"]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,190 @@
+"""ConText over cue data: which modifiers (failed, stopped, negated, ...) reach which targets. Pure: no I/O.
+
+The model is NegEx/ConText (medSpaCy's `ContextRule`): a cue is a literal (or a
+small per-token pattern) with a category, a direction, a reach in tokens and the
+categories that end its scope. The rules come from `knowledge/context.toml`
+(validated in `bot.context_rules`); this module only matches and scopes them.
+
+    words ─► modifiers (longest cue wins; pseudo cues block their span)
+          ─► scopes (direction, max_scope; cut at terminators, at the breaks and
+             categories a rule's terminated_by names, and at a cue of its own category)
+          ─► a cue read both ways reads one way when a target touches it on one side only
+          ─► for each target span: the modifiers that reach it, nearest first
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?|[A-Za-z][A-Za-z0-9]*(?:['’][a-z]+)?|[.;!?]|[+/,&()<>≥≤=-]")
+DIRECTIONS = ("forward", "backward", "bidirectional", "terminate", "pseudo")
+CATEGORIES = ("FAILED", "STOPPED", "CURRENT", "NEGATED", "HYPOTHETICAL", "PAST", "PLANNED")
+# A terminate row with one of these ends only the cues whose terminated_by names it; without, it ends every cue.
+BREAKS = ("COMMA", "TURN")
+TARGET_TYPES = ("drug", "condition", "dose")
+
+
+def words(text: str) -> list[str]:
+    """The lower-case tokens the engine matches on: words, numbers, sentence and list punctuation."""
+    return [m.group().lower().replace("’", "'") for m in TOKEN_RE.finditer(text)]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One cue row of context.toml. `pattern` is space-separated regexes, one per token."""
+
+    literal: str | None
+    category: str | None  # None on a terminate row: it ends every scope
+    direction: str
+    max_scope: int = 8
+    allowed_types: tuple[str, ...] = ()
+    terminated_by: tuple[str, ...] = ()
+    pattern: str | None = None
+
+    @property
+    def cue(self) -> str:
+        return self.literal if self.literal is not None else f"/{self.pattern}/"
+
+
+@dataclass(frozen=True, slots=True)
+class Modifier:
+    """A rule matched at tokens [start, end), reaching tokens [scope_start, scope_end)."""
+
+    rule: Rule
+    start: int
+    end: int
+    scope_start: int
+    scope_end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A span to modify: tokens [start, end) of a type in TARGET_TYPES."""
+
+    start: int
+    end: int
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A modifier reaching a target: its category, the cue as written in the rules, tokens in between."""
+
+    category: str
+    cue: str
+    distance: int
+
+
+class ConText:
+    """Rules compiled once into a first-token lookup.
+
+    Finding cues is linear in the message (one dict look-up per token, plus the
+    few patterns); a scope looks only at the cues within its max_scope.
+    """
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.rules = tuple(rules)
+        by_first: dict[str, list[tuple[tuple[str, ...], Rule]]] = {}
+        for rule in self.rules:
+            if rule.literal is not None:
+                key = tuple(words(rule.literal))
+                by_first.setdefault(key[0], []).append((key, rule))
+        self._by_first = {k: sorted(v, key=lambda kv: -len(kv[0])) for k, v in by_first.items()}
+        self._patterns = [(tuple(re.compile(p) for p in rule.pattern.split()), rule)
+                          for rule in self.rules if rule.pattern is not None]
+
+    def _matches_at(self, tokens: Sequence[str], i: int) -> tuple[int, list[Rule]]:
+        """(length, rules) of the longest cue starting at token i; (0, []) when none does."""
+        best, found = 0, []
+        for key, rule in self._by_first.get(tokens[i], ()):
+            if len(key) < best:
+                break
+            if tuple(tokens[i:i + len(key)]) == key:
+                best, found = len(key), [*found, rule]
+        for regexes, rule in self._patterns:
+            size = len(regexes)
+            if size >= best and i + size <= len(tokens) and all(
+                    r.fullmatch(tokens[i + k]) for k, r in enumerate(regexes)):
+                best, found = size, ([*found, rule] if size == best else [rule])
+        return best, found
+
+    def modifiers(self, tokens: Sequence[str]) -> list[Modifier]:
+        """Every cue in the tokens, left to right, longest first, with its scope."""
+        spans: list[tuple[int, int, Rule]] = []
+        i = 0
+        while i < len(tokens):
+            size, rules = self._matches_at(tokens, i)
+            spans += [(i, i + size, r) for r in rules]
+            i += size or 1
+        return [_scoped(k, spans, len(tokens)) for k, (_, _, r) in enumerate(spans)
+                if r.direction not in ("terminate", "pseudo")]
+
+    def apply(self, tokens: Sequence[str], targets: Sequence[Target]) -> list[list[Hit]]:
+        """For each target, the modifiers that reach it, nearest first (ties in text order)."""
+        found = _attached(self.modifiers(tokens), targets)
+        return [sorted((h for m in found if (h := _hit(m, t)) is not None), key=lambda h: h.distance)
+                for t in targets]
+
+
+def _attached(found: list[Modifier], targets: Sequence[Target]) -> list[Modifier]:
+    """A cue read both ways ("failed") reads one way when a target touches it on one side only.
+
+    "prednisone discontinued, MTX alone": "discontinued" follows prednisone, so it does not
+    reach forward to MTX; "cellcept after failed rituxan": "failed" precedes rituxan, so it
+    does not reach back to cellcept.
+    """
+    both = {(m.start, m.rule.category) for m in found if m.rule.direction == "forward"} & \
+           {(m.start, m.rule.category) for m in found if m.rule.direction == "backward"}
+    ends = {(t.end, t.type) for t in targets}
+    starts = {(t.start, t.type) for t in targets}
+    kept = []
+    for m in found:
+        before = any((m.start, kind) in ends for kind in m.rule.allowed_types)
+        after = any((m.end, kind) in starts for kind in m.rule.allowed_types)
+        one_way = "forward" if after else "backward"
+        if (m.start, m.rule.category) in both and before != after and m.rule.direction != one_way:
+            continue
+        kept.append(m)
+    return kept
+
+
+def _ends_scope(of: Rule, other: Rule) -> bool:
+    """Terminators, the categories named in terminated_by, and a cue of the same category end a reach."""
+    if other.direction == "terminate":
+        return other.category is None or other.category in of.terminated_by
+    return other.category in of.terminated_by or (other.category == of.category and other.direction != "pseudo")
+
+
+def _scoped(k: int, spans: list[tuple[int, int, Rule]], n: int) -> Modifier:
+    """The reach of the k-th cue: max_scope tokens in its direction, cut at the nearest cue that ends it."""
+    start, end, rule = spans[k]
+    forward = rule.direction in ("forward", "bidirectional")
+    backward = rule.direction in ("backward", "bidirectional")
+    scope_start = max(0, start - rule.max_scope) if backward else end
+    scope_end = min(n, end + rule.max_scope) if forward else start
+    for j in range(k + 1, len(spans)) if forward else ():
+        s, _, other = spans[j]
+        if s >= scope_end:
+            break
+        if s >= end and _ends_scope(rule, other):
+            scope_end = s
+    for j in range(k - 1, -1, -1) if backward else ():
+        _, e, other = spans[j]
+        if e <= scope_start:
+            break
+        if e <= start and _ends_scope(rule, other):
+            scope_start = e
+    return Modifier(rule, start, end, scope_start, scope_end)
+
+
+def _hit(m: Modifier, t: Target) -> Hit | None:
+    """The modifier's hit on the target, or None when it does not reach it or may not modify its type."""
+    if t.type not in m.rule.allowed_types or (t.start < m.end and m.start < t.end):
+        return None
+    last = t.end - 1
+    if not (m.scope_start <= t.start < m.scope_end or m.scope_start <= last < m.scope_end):
+        return None
+    distance = t.start - m.end if t.start >= m.end else m.start - t.end
+    return Hit(category=m.rule.category or "", cue=m.rule.cue, distance=distance)
