@@ -67,6 +67,10 @@ def answer_reply(decision: Decision, slots: Slots, catalog: Catalog) -> Reply:
     blocks: list[Block] = [Block("heading", decision.title)]
     if understood := understood_line(slots, catalog):
         blocks.append(Block("para", understood))
+    if slots.uncovered:
+        named = "; ".join(catalog.uncovered_names.get(u, u) for u in slots.uncovered)
+        blocks.append(Block("note", f"You also mentioned what the source does not discuss ({named}); "
+                                    "it is not weighed in this answer."))
     if decision.parts:
         blocks += part_blocks(decision.parts, slots, catalog)
     else:
@@ -216,8 +220,18 @@ def out_of_scope_reply(slots: Slots, decision: Decision, catalog: Catalog) -> Re
         blocks.append(Block("para", "The review I answer from does not discuss " + "; ".join(named) + "."))
     else:
         blocks.append(Block("para", "I found nothing on that in the review I answer from."))
-    blocks += [Block("para", COVERAGE), Block("para", EXAMPLES)]
-    return Reply(kind="out_of_scope", blocks=tuple(blocks), slots=slots.as_dict(), rule="out-of-scope")
+    passages = [catalog.passages[pid] for pid in decision.passages]
+    numbers: list[int] = []
+    if passages:
+        drugs = ", ".join(catalog.drug_names.get(d, d) for d in decision.about)
+        blocks.append(Block("para", f"What it does say about {drugs}, for what it is worth here:"))
+        blocks += [Block("quote", p.text, source=p.section, grade=p.grade) for p in passages]
+        numbers = sorted({n for p in passages for n in p.references})
+        blocks += reference_blocks(numbers, catalog, quoted=len(passages))
+    else:
+        blocks += [Block("para", COVERAGE), Block("para", EXAMPLES)]
+    return Reply(kind="out_of_scope", blocks=tuple(blocks), grades=grades_of(passages), references=tuple(numbers),
+                 passages=tuple(p.id for p in passages), slots=slots.as_dict(), rule="out-of-scope")
 
 
 def help_reply() -> Reply:

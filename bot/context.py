@@ -20,15 +20,25 @@ from dataclasses import dataclass
 
 TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?|[A-Za-z][A-Za-z0-9]*(?:['’][a-z]+)?|[.;!?]|[+/,&()<>≥≤=-]")
 DIRECTIONS = ("forward", "backward", "bidirectional", "terminate", "pseudo")
-CATEGORIES = ("FAILED", "STOPPED", "CURRENT", "NEGATED", "HYPOTHETICAL", "PAST", "PLANNED")
+CATEGORIES = ("FAILED", "STOPPED", "CURRENT", "NEGATED", "HYPOTHETICAL", "PAST", "PLANNED", "QUESTION")
 # A terminate row with one of these ends only the cues whose terminated_by names it; without, it ends every cue.
 BREAKS = ("COMMA", "TURN")
 TARGET_TYPES = ("drug", "condition", "dose")
 
 
+HYPHEN = "‐"  # a hyphen inside a word ("long-term", "non-responder"), told from a dash that turns a clause
+
+
 def words(text: str) -> list[str]:
     """The lower-case tokens the engine matches on: words, numbers, sentence and list punctuation."""
-    return [m.group().lower().replace("’", "'") for m in TOKEN_RE.finditer(text)]
+    return [low for _, _, low in spans(text)]
+
+
+def spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, lower-case token) for every token; a hyphen joining two words becomes HYPHEN."""
+    found = [(m.start(), m.end(), m.group().lower().replace("’", "'")) for m in TOKEN_RE.finditer(text)]
+    return [(start, end, HYPHEN if low == "-" and 0 < i < len(found) - 1 and found[i - 1][1] == start
+             and found[i + 1][0] == end else low) for i, (start, end, low) in enumerate(found)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +133,14 @@ class ConText:
 
     def apply(self, tokens: Sequence[str], targets: Sequence[Target]) -> list[list[Hit]]:
         """For each target, the modifiers that reach it, nearest first (ties in text order)."""
+        return self.read(tokens, targets)[0]
+
+    def read(self, tokens: Sequence[str], targets: Sequence[Target]) -> tuple[list[list[Hit]], frozenset[str]]:
+        """`apply`'s hits, and the categories of every cue in the message, whether or not it reached a target."""
         found = _attached(self.modifiers(tokens), targets)
-        return [sorted((h for m in found if (h := _hit(m, t)) is not None), key=lambda h: h.distance)
+        hits = [sorted((h for m in found if (h := _hit(m, t)) is not None), key=lambda h: h.distance)
                 for t in targets]
+        return hits, frozenset(m.rule.category for m in found if m.rule.category)
 
 
 def _attached(found: list[Modifier], targets: Sequence[Target]) -> list[Modifier]:

@@ -62,9 +62,11 @@ def knowledge_base() -> KnowledgeBase:
     for topic, n in conn.execute("SELECT topic, reference_number FROM topic_references ORDER BY 2"):
         topic_refs.setdefault(topic, []).append(n)
     uncovered = {t.concept: t.name for t in terms if t.kind == "uncovered"}
+    scopes = {t.concept: t.scope or "aspect" for t in terms if t.kind == "uncovered"}
     drug_codes, drug_names = drug_tables(terms)
     catalog = Catalog(passages={p.id: p for p in passages}, references={r.number: r for r in references},
                       topic_refs={k: tuple(v) for k, v in topic_refs.items()}, uncovered_names=uncovered,
+                      uncovered_scopes=scopes,
                       drug_codes=drug_codes, drug_names=drug_names)
     lexicon = Lexicon.from_terms(terms, store.load_context_rules(conn))
     return KnowledgeBase(catalog=catalog, lexicon=lexicon, conn=conn)

@@ -76,7 +76,8 @@ TABLES: dict[str, dict[str, Any]] = {
         "columns": {"term": "The word or phrase", "kind": "drug, condition or uncovered",
                     "concept": "The concept it maps to", "name": "The source's name for it",
                     "class": "Drug class", "code": "Drugs: the two-letter code that carries it on buttons",
-                    "short": "Drugs: the name printed in lists"},
+                    "short": "Drugs: the name printed in lists",
+                    "scope": "Uncovered topics: population, disease, aspect or descriptor (see lexicon.toml)"},
     },
     "repairs": {
         "description": "The explicit repairs of the source's PDF artefacts, applied before quoting.",

@@ -65,6 +65,7 @@ class Decision:
     references: tuple[int, ...] = ()  # references to list in full (reference look-ups)
     legend: tuple[str, ...] = ()  # grades to explain; ("all",) for the whole legend
     uncovered: tuple[str, ...] = field(default=())
+    about: tuple[str, ...] = ()  # out of scope: covered drugs the question names, whose key passages follow
     rules: tuple[str, ...] = ()
     parts: tuple[Part, ...] = ()
 

@@ -24,6 +24,8 @@ KNOWLEDGE_FILES = ("source.md", "repairs.toml", "passages.toml", "topic_refs.tom
                    "context.toml")
 GRADE_RE = re.compile(r"^[12][ABC]$")
 DRUG_CODE_RE = re.compile(r"^[a-z0-9]{2}$")
+# When an uncovered concept puts a question outside the source (see lexicon.toml's header).
+UNCOVERED_SCOPES = ("population", "disease", "aspect", "comedication", "descriptor")
 GRADE_IN_TEXT_RE = re.compile(r"\(Grade ([^)]*)\)")
 REFERENCE_COUNT = 13
 
@@ -78,6 +80,7 @@ class Term:
     drug_class: str | None
     code: str | None = None  # drugs: the two-letter code that carries them on buttons
     short: str | None = None  # drugs: the name to print in lists ("IVIG"); `name` when absent
+    scope: str | None = None  # uncovered: when mentioning it puts a question outside the source (UNCOVERED_SCOPES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +104,7 @@ class Catalog:
     references: Mapping[int, Reference]
     topic_refs: Mapping[str, tuple[int, ...]]
     uncovered_names: Mapping[str, str]
+    uncovered_scopes: Mapping[str, str]  # uncovered concept -> one of UNCOVERED_SCOPES
     drug_codes: Mapping[str, str]  # drug concept -> its button code, from the lexicon
     drug_names: Mapping[str, str]  # drug concept -> the short name printed in lists
 
@@ -262,9 +266,15 @@ def load_lexicon(raw: dict) -> tuple[Term, ...]:
                 _check_drug_code(concept, code, codes)
             elif code is not None:
                 raise KnowledgeError(f"lexicon [{kind}.{concept}]: only drugs have a code")
+            scope = entry.get("scope")
+            if kind == "uncovered" and scope not in UNCOVERED_SCOPES:
+                raise KnowledgeError(f"lexicon [{kind}.{concept}]: needs a scope, one of "
+                                     f"{', '.join(UNCOVERED_SCOPES)}; got {scope!r}")
+            if kind != "uncovered" and scope is not None:
+                raise KnowledgeError(f"lexicon [{kind}.{concept}]: only uncovered topics have a scope")
             for term in dict.fromkeys([entry["name"], *entry.get("terms", [])]):
                 terms.append(Term(term=term, kind=kind, concept=concept, name=entry["name"],
-                                  drug_class=entry.get("class"), code=code, short=entry.get("short")))
+                                  drug_class=entry.get("class"), code=code, short=entry.get("short"), scope=scope))
     return tuple(terms)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from bot.decision import Decision
 from bot.facts import focus_drug
 from bot.knowledge import Catalog, Passage, Reference
-from bot.slots import STEROID_CONCEPT, UNCOVERED_DRUGS, Slots
+from bot.slots import STEROID_CONCEPT, Slots
 from bot.table import Table
 
 INTENT_TOPIC = {"dose": "dosing", "mechanism": "mechanism", "caution": "caution", "cost": "cost",
@@ -27,8 +27,15 @@ _INTENT_WORDS = {"dose": "the dose", "mechanism": "the mechanism", "caution": "c
 def route_first(slots: Slots, catalog: Catalog, table: Table) -> Decision | None:
     """Questions answered before the decision table: scope, definitions, legend, references, grades."""
     covered = set(slots.mentioned) | {c for c in ("ild", "rash") if getattr(slots, c)}
-    if slots.uncovered and not _covered_subject(slots):
-        return out_of_scope(slots.uncovered)
+    outside = outside_topics(slots, catalog.uncovered_scopes)
+    if not outside and slots.uncovered and not _asks_something_covered(slots):
+        outside = slots.uncovered  # only uncovered topics, nothing the source covers: they are the question
+    if outside:
+        # What the source says about a covered drug helps with an aspect it leaves out, not with a
+        # population or disease its advice is not for.
+        aspects = all(catalog.uncovered_scopes.get(t) in ("aspect", "comedication") for t in outside)
+        about = _covered_drugs_asked(slots, table) if aspects else ()
+        return out_of_scope(outside, about=about, passages=tuple(table.drug_passages[d][0] for d in about))
     if not covered - {"prednisone"} and slots.prednisone is None and _asks_definition(slots):
         return definition(slots.definition_of)
     if "discontinuation" in slots.intents and slots.situation is None:
@@ -49,10 +56,33 @@ def route_first(slots: Slots, catalog: Catalog, table: Table) -> Decision | None
     return None
 
 
-def _covered_subject(slots: Slots) -> bool:
-    """Whether a message naming an uncovered drug is still about a situation the source covers."""
-    return set(slots.uncovered) <= UNCOVERED_DRUGS and slots.situation is not None and (
-        slots.prednisone is not None or bool(slots.failed) or slots.ild or slots.rash)
+def outside_topics(slots: Slots, scopes: Mapping[str, str]) -> tuple[str, ...]:
+    """The uncovered topics that put this question outside the source, by their lexicon `scope`.
+
+    Out of scope is decided by what is asked, not by what is mentioned: a population the source's
+    advice is not for (children, pregnancy) always; another disease unless DM or PM is the patient's;
+    an aspect (vaccination, kidney function) when the message asks about it or describes no situation;
+    a co-medication when it is asked about; a descriptor (antibodies) never by itself.
+    """
+    situation = bool(slots.situation or slots.ild or slots.rash)
+
+    def puts_outside(topic: str) -> bool:
+        scope = scopes.get(topic, "aspect")
+        asked = topic in slots.uncovered_asked
+        return (scope == "population" or (scope == "disease" and slots.disease is None)
+                or (scope == "aspect" and (asked or not situation)) or (scope == "comedication" and asked))
+    return tuple(t for t in slots.uncovered if puts_outside(t))
+
+
+def _asks_something_covered(slots: Slots) -> bool:
+    """Whether the message names anything the source covers: a situation, a drug, ILD, a rash, a look-up."""
+    return bool(slots.situation or slots.mentioned or slots.ild or slots.rash or slots.prednisone is not None
+                or slots.intents or slots.grades_asked or slots.definition_of)
+
+
+def _covered_drugs_asked(slots: Slots, table: Table) -> tuple[str, ...]:
+    """Drugs the source discusses that an out-of-scope question names: the source's words on them follow."""
+    return tuple(d for d in slots.mentioned if d != STEROID_CONCEPT and table.drug_passages.get(d))
 
 
 def _asks_definition(slots: Slots) -> bool:
@@ -60,8 +90,11 @@ def _asks_definition(slots: Slots) -> bool:
     return bool(slots.definition_of) and ("definition" in slots.intents or len(slots.definition_of) == 2)
 
 
-def out_of_scope(uncovered: tuple[str, ...] = ()) -> Decision:
-    return Decision(rule="out-of-scope", kind="out_of_scope", uncovered=uncovered)
+def out_of_scope(uncovered: tuple[str, ...] = (), about: tuple[str, ...] = (),
+                 passages: tuple[str, ...] = ()) -> Decision:
+    """Outside the source: the topics named; for a covered drug it names, what the source does say about it."""
+    return Decision(rule="out-of-scope", kind="out_of_scope", uncovered=uncovered, about=about,
+                    passages=tuple(dict.fromkeys(passages)))
 
 
 def definition(which: tuple[str, ...]) -> Decision:

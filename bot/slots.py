@@ -19,7 +19,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from bot.context import TOKEN_RE, ConText, Hit, Rule, Target
+from bot.context import HYPHEN, ConText, Hit, Rule, Target, spans
 from bot.knowledge import Term
 
 LB_TO_KG = 0.45359237
@@ -37,7 +37,6 @@ STEROID_CONCEPT = "prednisone"
 SPARING_DRUGS = frozenset({"azathioprine", "methotrexate", "mycophenolate", "cyclosporine", "tacrolimus",
                            "cyclophosphamide", "chlorambucil", "rituximab", "ivig", "etanercept",
                            "infliximab", "tnf", "calcineurin", "alkylating"})
-UNCOVERED_DRUGS = frozenset({"other_drugs"})  # the other uncovered concepts are conditions
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +63,8 @@ class Slots:
     weight_lb: float | None = None
     bsa_m2: float | None = None
     mentioned: tuple[str, ...] = ()  # every drug named, in order
-    uncovered: tuple[str, ...] = ()  # lexicon concepts the source does not discuss
+    uncovered: tuple[str, ...] = ()  # lexicon concepts the source does not discuss, mentioned and not negated
+    uncovered_asked: tuple[str, ...] = ()  # those of them the message asks about (a QUESTION cue reaches them)
     intents: tuple[Intent, ...] = ()
     grades_asked: tuple[str, ...] = ()  # "2C" in "what does 2C mean"
     definition_of: tuple[str, ...] = ()  # recurrent / resistant
@@ -128,12 +128,8 @@ class Token:
 
 def tokenize(text: str) -> list[Token]:
     """Words, numbers and the punctuation that matters, with offsets."""
-    tokens = []
-    for m in TOKEN_RE.finditer(text):  # the context engine's tokens, so its cues line up
-        tokens.append(Token(m.group(), m.group().lower().replace("’", "'"), m.start(), m.end()))
-        if len(tokens) >= MAX_TOKENS:
-            break
-    return tokens
+    # The context engine's tokens, so its cues line up (a hyphen inside a word is context.HYPHEN).
+    return [Token(text[start:end], low, start, end) for start, end, low in spans(text)[:MAX_TOKENS]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +161,7 @@ def find_mentions(tokens: list[Token], lexicon: Lexicon) -> list[Mention]:
 def _is_phrase(words: list[str]) -> bool:
     """Words that can form one term: no sentence punctuation, hyphens only inside."""
     return words[0][0].isalpha() and words[-1][0].isalnum() and all(
-        w[0].isalnum() or w in ("-", "/") for w in words)
+        w[0].isalnum() or w in ("-", HYPHEN, "/") for w in words)
 
 
 def _fuzzy(phrase: str, lexicon: Lexicon, size: int) -> Term | None:
@@ -208,25 +204,43 @@ DRUG_LIKE = frozenset({"sparing", ALL_TREATMENT})  # condition concepts the drug
 
 
 def _target_type(mention: Mention) -> str | None:
-    """The engine's target type of a mention: drug (with the sparing and all-treatment words) or condition."""
+    """The engine's target type of a mention: drug (with the sparing and all-treatment words), or condition
+    (conditions, and the topics the source does not cover, which can be negated or asked about)."""
     if mention.term.kind == "drug" or mention.term.concept in DRUG_LIKE:
         return "drug"
-    return "condition" if mention.term.kind == "condition" else None
+    return "condition" if mention.term.kind in ("condition", "uncovered") else None
 
 
-def read_context(tokens: list[Token], mentions: list[Mention], lexicon: Lexicon) -> Readings:
-    """Each drug and condition mention's modifiers, by its index in `mentions`."""
+def read_context(tokens: list[Token], mentions: list[Mention], lexicon: Lexicon) -> tuple[Readings, frozenset[str]]:
+    """Each drug and condition mention's modifiers, by its index in `mentions`; and every cue category present."""
     typed = [(i, m, kind) for i, m in enumerate(mentions) if (kind := _target_type(m))]
     targets = [Target(m.first, m.last + 1, kind) for _, m, kind in typed]
-    hits = lexicon.context.apply([t.low for t in tokens], targets)
-    return {i: tuple(h) for (i, _, _), h in zip(typed, hits, strict=True)}
+    hits, categories = lexicon.context.read([t.low for t in tokens], targets)
+    return {i: tuple(h) for (i, _, _), h in zip(typed, hits, strict=True)}, categories
+
+
+def _reached(readings: Readings, index: int, category: str) -> bool:
+    return any(h.category == category for h in readings.get(index, ()))
 
 
 def present_conditions(mentions: list[Mention], readings: Readings) -> set[str]:
     """Condition concepts mentioned at least once without a negation ("no ILD", "lungs fine" are absent)."""
     return {m.term.concept for i, m in enumerate(mentions) if m.term.kind == "condition"
-            and not (m.term.concept in NEGATED_CONDITIONS
-                     and any(h.category == "NEGATED" for h in readings.get(i, ())))}
+            and not (m.term.concept in NEGATED_CONDITIONS and _reached(readings, i, "NEGATED"))}
+
+
+def uncovered_topics(mentions: list[Mention], readings: Readings,
+                     asks: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(topics the source does not cover that are mentioned, not negated; those of them the message asks about).
+
+    A topic is asked about when a QUESTION cue reaches it ("can she have the flu vaccine?"), or, in a
+    message with no question cue at all ("MTX in renal failure"), wherever it stands.
+    """
+    found = [(i, m.term.concept) for i, m in enumerate(mentions)
+             if m.term.kind == "uncovered" and not _reached(readings, i, "NEGATED")]
+    mentioned = tuple(dict.fromkeys(c for _, c in found))
+    asked = tuple(dict.fromkeys(c for i, c in found if not asks or _reached(readings, i, "QUESTION")))
+    return mentioned, asked
 
 
 # --- drug status ------------------------------------------------------------------
@@ -346,7 +360,7 @@ def _list_says_all_failed(tokens: list[Token], mention: Mention, drug_tokens: se
             ends += 1
             if ends > 1 or low == "?":
                 return False
-        elif not (j in drug_tokens or low in _LIST_WORDS or low in {"-", ":"} or _is_dose_word(low)):
+        elif not (j in drug_tokens or low in _LIST_WORDS or low in {"-", HYPHEN, ":"} or _is_dose_word(low)):
             return False
     return False
 
@@ -676,8 +690,9 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     tokens = tokenize(text)
     mentions = find_mentions(tokens, lexicon)
     concepts = {m.term.concept for m in mentions}
-    readings = read_context(tokens, mentions, lexicon)
+    readings, categories = read_context(tokens, mentions, lexicon)
     present = present_conditions(mentions, readings)
+    uncovered, uncovered_asked = uncovered_topics(mentions, readings, asks="QUESTION" in categories)
     situation = _situation(concepts, text)
     status = classify_drugs(tokens, mentions, readings)
     drugs_in_order = list(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "drug"))
@@ -737,7 +752,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         weight_lb=weight_lb,
         bsa_m2=find_bsa(text),
         mentioned=tuple(drugs_in_order),
-        uncovered=tuple(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "uncovered")),
+        uncovered=uncovered,
+        uncovered_asked=uncovered_asked,
         intents=intents,
         grades_asked=_grades_asked(text),
         definition_of=_definition_of(text),

@@ -32,7 +32,7 @@ from bot.knowledge import (
 )
 from bot.table import Table, validate_knowledge
 
-SCHEMA_VERSION = "3"  # bump when the tables change, so old databases are rebuilt
+SCHEMA_VERSION = "4"  # bump when the tables change, so old databases are rebuilt
 DB_ENV = "DMPM_BOT_DB"
 MAX_QUERY_TERMS = 32
 
@@ -105,9 +105,9 @@ def _write(db, corpus: Corpus) -> None:
         pk=("topic", "reference_number"), foreign_keys=[("reference_number", "references", "number")])
     db["lexicon"].insert_all(
         ({"term": t.term, "kind": t.kind, "concept": t.concept, "name": t.name, "class": t.drug_class,
-          "code": t.code, "short": t.short}
+          "code": t.code, "short": t.short, "scope": t.scope}
          for t in corpus.lexicon),
-        pk=("term", "kind", "concept"), columns={"class": str, "code": str, "short": str})
+        pk=("term", "kind", "concept"), columns={"class": str, "code": str, "short": str, "scope": str})
     db["context_rules"].insert_all(
         ({"row": n, "literal": r.literal, "pattern": r.pattern, "category": r.category, "direction": r.direction,
           "max_scope": r.max_scope, "allowed_types": json.dumps(r.allowed_types),
@@ -203,7 +203,7 @@ def load_references(conn: sqlite3.Connection) -> tuple[Reference, ...]:
 def load_lexicon(conn: sqlite3.Connection) -> tuple[Term, ...]:
     """Every lexicon term."""
     return tuple(Term(term=r["term"], kind=r["kind"], concept=r["concept"], name=r["name"],
-                      drug_class=r["class"], code=r["code"], short=r["short"])
+                      drug_class=r["class"], code=r["code"], short=r["short"], scope=r["scope"])
                  for r in conn.execute("SELECT * FROM lexicon ORDER BY rowid"))
 
 
