@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?|[A-Za-z][A-Za-z0-9]*(?:['’][a-z]+)?|[.;!?]|[+/,&()<>≥≤=-]")
 DIRECTIONS = ("forward", "backward", "bidirectional", "terminate", "pseudo")
-CATEGORIES = ("FAILED", "STOPPED", "CURRENT", "NEGATED", "HYPOTHETICAL", "PAST", "PLANNED", "QUESTION")
+CATEGORIES = ("FAILED", "TRIED", "STOPPED", "CURRENT", "NEGATED", "HYPOTHETICAL", "PAST", "PLANNED", "QUESTION",
+              "ANAPHOR")
 # A terminate row with one of these ends only the cues whose terminated_by names it; without, it ends every cue.
 BREAKS = ("COMMA", "TURN")
 TARGET_TYPES = ("drug", "condition", "dose")
@@ -135,12 +136,12 @@ class ConText:
         """For each target, the modifiers that reach it, nearest first (ties in text order)."""
         return self.read(tokens, targets)[0]
 
-    def read(self, tokens: Sequence[str], targets: Sequence[Target]) -> tuple[list[list[Hit]], frozenset[str]]:
-        """`apply`'s hits, and the categories of every cue in the message, whether or not it reached a target."""
+    def read(self, tokens: Sequence[str], targets: Sequence[Target]) -> tuple[list[list[Hit]], list[Modifier]]:
+        """`apply`'s hits, and every cue found in the message, whether or not it reached a target."""
         found = _attached(self.modifiers(tokens), targets)
         hits = [sorted((h for m in found if (h := _hit(m, t)) is not None), key=lambda h: h.distance)
                 for t in targets]
-        return hits, frozenset(m.rule.category for m in found if m.rule.category)
+        return hits, found
 
 
 def _attached(found: list[Modifier], targets: Sequence[Target]) -> list[Modifier]:

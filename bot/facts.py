@@ -18,6 +18,7 @@ CONVENTIONAL = ("azathioprine", "methotrexate")
 ORDERED_OPTIONS = ("rituximab", "ivig", "mycophenolate")
 FAILED_STAGES = ("nothing-more", "rituximab", "rituximab-ivig", "rituximab-ivig-mycophenolate")
 CONVENTIONAL_DRUGS = ("prednisone", *CONVENTIONAL)
+DRUG_INTENTS = frozenset({"dose", "grade", "evidence", "mechanism", "caution", "cost"})  # about one drug
 
 
 def facts_of(slots: Slots) -> Facts:
@@ -110,10 +111,20 @@ def failed_stage(slots: Slots) -> str:
 
 
 def focus_drug(slots: Slots) -> str | None:
-    """A drug asked about (not tried, not current, not stopped), other than the conventional three."""
-    for drug in slots.mentioned:
-        if drug in CONVENTIONAL_DRUGS:
-            continue
-        if drug not in slots.failed and drug not in slots.current and drug not in slots.stopped:
-            return drug
+    """A drug asked about (not tried, not current, not stopped), other than the conventional three.
+
+    In a message that describes a situation and asks something, only a drug the question reaches is
+    asked about ("refractory DM after RTX - IVIG dose?"); one merely planned is not ("RTX being
+    arranged. Options?" asks for the situation's answer).
+    """
+    described = slots.situation is not None or slots.ild or slots.rash or bool(slots.failed)
+    untried = [d for d in slots.mentioned if d not in CONVENTIONAL_DRUGS and d not in slots.failed
+               and d not in slots.current and d not in slots.stopped]
+    asked = [d for d in untried if d in slots.drugs_asked]
+    if asked:
+        return asked[0]
+    # A question about a drug's dose, grade or evidence that names none asks about the one named before
+    # it ("CYC pulses for refractory PM - mg per infusion?"); so does a message that asks nothing.
+    if untried and (not (described and slots.asks) or set(slots.intents) & DRUG_INTENTS):
+        return untried[0]
     return None

@@ -19,7 +19,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from bot.context import HYPHEN, ConText, Hit, Rule, Target, spans
+from bot.context import HYPHEN, ConText, Hit, Modifier, Rule, Target, spans
 from bot.knowledge import Term
 
 LB_TO_KG = 0.45359237
@@ -65,6 +65,8 @@ class Slots:
     mentioned: tuple[str, ...] = ()  # every drug named, in order
     uncovered: tuple[str, ...] = ()  # lexicon concepts the source does not discuss, mentioned and not negated
     uncovered_asked: tuple[str, ...] = ()  # those of them the message asks about (a QUESTION cue reaches them)
+    drugs_asked: tuple[str, ...] = ()  # drugs a QUESTION cue reaches ("IVIG dose?", "what about MMF")
+    asks: bool = False  # the message has a question word or mark
     intents: tuple[Intent, ...] = ()
     grades_asked: tuple[str, ...] = ()  # "2C" in "what does 2C mean"
     definition_of: tuple[str, ...] = ()  # recurrent / resistant
@@ -211,16 +213,40 @@ def _target_type(mention: Mention) -> str | None:
     return "condition" if mention.term.kind in ("condition", "uncovered") else None
 
 
-def read_context(tokens: list[Token], mentions: list[Mention], lexicon: Lexicon) -> tuple[Readings, frozenset[str]]:
-    """Each drug and condition mention's modifiers, by its index in `mentions`; and every cue category present."""
+def read_context(tokens: list[Token], mentions: list[Mention], lexicon: Lexicon) -> tuple[Readings, list[Modifier]]:
+    """Each drug and condition mention's modifiers, by its index in `mentions`; and every cue in the message."""
     typed = [(i, m, kind) for i, m in enumerate(mentions) if (kind := _target_type(m))]
     targets = [Target(m.first, m.last + 1, kind) for _, m, kind in typed]
-    hits, categories = lexicon.context.read([t.low for t in tokens], targets)
-    return {i: tuple(h) for (i, _, _), h in zip(typed, hits, strict=True)}, categories
+    hits, found = lexicon.context.read([t.low for t in tokens], targets)
+    return {i: tuple(h) for (i, _, _), h in zip(typed, hits, strict=True)}, found
+
+
+def question_text(text: str, tokens: list[Token], found: list[Modifier]) -> str:
+    """What the message asks: the text its question cues reach (with the cues), or all of it when none does.
+
+    "45F, on MTX 20 mg, CK 3000, infection last year - what next?" asks "what next", so the "mg"
+    and "infection" of the vignette do not make it a dose or a cautions question.
+    """
+    spans = sorted((min(m.start, m.scope_start), max(m.end, m.scope_end)) for m in found
+                   if m.rule.category == "QUESTION")
+    if not spans:
+        return text
+    merged: list[list[int]] = []
+    for start, end in spans:  # cues that touch or overlap make one stretch: "how" + "does rituximab work"
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return " . ".join(text[tokens[start].start:tokens[end - 1].end] for start, end in merged)
 
 
 def _reached(readings: Readings, index: int, category: str) -> bool:
     return any(h.category == category for h in readings.get(index, ()))
+
+
+def _asked(readings: Readings, index: int) -> bool:
+    """A question reaches the mention, or a pronoun in the message points back at it."""
+    return _reached(readings, index, "QUESTION") or _reached(readings, index, "ANAPHOR")
 
 
 def present_conditions(mentions: list[Mention], readings: Readings) -> set[str]:
@@ -239,7 +265,7 @@ def uncovered_topics(mentions: list[Mention], readings: Readings,
     found = [(i, m.term.concept) for i, m in enumerate(mentions)
              if m.term.kind == "uncovered" and not _reached(readings, i, "NEGATED")]
     mentioned = tuple(dict.fromkeys(c for _, c in found))
-    asked = tuple(dict.fromkeys(c for i, c in found if not asks or _reached(readings, i, "QUESTION")))
+    asked = tuple(dict.fromkeys(c for i, c in found if not asks or _asked(readings, i)))
     return mentioned, asked
 
 
@@ -252,7 +278,7 @@ def steroid_stopped(mentions: list[Mention], readings: Readings) -> bool:
                if m.term.concept == STEROID_CONCEPT for h in readings.get(i, ()))
 
 
-_STATUS = {"FAILED": "failed", "STOPPED": "stopped", "PAST": "stopped", "CURRENT": "current"}
+_STATUS = {"FAILED": "failed", "TRIED": "failed", "STOPPED": "stopped", "PAST": "stopped", "CURRENT": "current"}
 _RANK = {"mentioned": 0, "current": 1, "stopped": 2, "failed": 3}
 
 
@@ -629,9 +655,18 @@ _GRADE_TOKEN_RE = re.compile(r"\b([12])\s*([abcABC])\b")
 _LEGEND_PART_RE = re.compile(r"\bgrade\s+([12abcABC])\b(?:\s*(?:vs\.?|versus|or|and)\s*([12abcABC])\b)?", re.IGNORECASE)
 
 
-def find_intents(text: str) -> tuple[Intent, ...]:
-    """What kind of question it is, in a fixed order."""
-    return tuple(intent for intent, pattern in _INTENT_PATTERNS if pattern.search(text))
+# Aspects of a drug or a situation: read only in what the message asks, because a vignette's
+# "mg", "infection" or "approach" say nothing about the question. Look-ups (references,
+# definitions, the legend, help) are read in the whole message: "the bibliography - anything
+# from 1993?" asks for references though its question mark reaches only "anything from 1993".
+ASPECT_INTENTS = frozenset({"dose", "evidence", "mechanism", "caution", "cost", "ladder", "recommendation"})
+
+
+def find_intents(text: str, asked: str | None = None) -> tuple[Intent, ...]:
+    """What kind of question it is, in a fixed order; aspects only from `asked` when it is given."""
+    asked = text if asked is None else asked
+    return tuple(intent for intent, pattern in _INTENT_PATTERNS
+                 if pattern.search(asked if intent in ASPECT_INTENTS else text))
 
 
 # --- the extractor --------------------------------------------------------------
@@ -690,9 +725,13 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     tokens = tokenize(text)
     mentions = find_mentions(tokens, lexicon)
     concepts = {m.term.concept for m in mentions}
-    readings, categories = read_context(tokens, mentions, lexicon)
+    readings, found = read_context(tokens, mentions, lexicon)
+    categories = {m.rule.category for m in found}
     present = present_conditions(mentions, readings)
-    uncovered, uncovered_asked = uncovered_topics(mentions, readings, asks="QUESTION" in categories)
+    asks = "QUESTION" in categories
+    uncovered, uncovered_asked = uncovered_topics(mentions, readings, asks=asks)
+    drugs_asked = tuple(dict.fromkeys(m.term.concept for i, m in enumerate(mentions)
+                                      if m.term.kind == "drug" and asks and _asked(readings, i)))
     situation = _situation(concepts, text)
     status = classify_drugs(tokens, mentions, readings)
     drugs_in_order = list(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "drug"))
@@ -729,7 +768,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     if "despite" in text.lower():
         current += tuple(d for d in failed if d not in current and situation == "flare")
     steroid_words = [tokens[m.first].low for m in mentions if m.term.concept == STEROID_CONCEPT]
-    intents = find_intents(text)
+    intents = find_intents(text, question_text(text, tokens, found))
     return Slots(
         disease=_disease(concepts),
         situation=situation,
@@ -754,6 +793,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         mentioned=tuple(drugs_in_order),
         uncovered=uncovered,
         uncovered_asked=uncovered_asked,
+        drugs_asked=drugs_asked,
+        asks=asks,
         intents=intents,
         grades_asked=_grades_asked(text),
         definition_of=_definition_of(text),
