@@ -424,7 +424,7 @@ _MG_RE = re.compile(
     rf"{_NUM}\s*(mg|milligrams?)\b\s*(/\s*kg|per\s+kg)?"
     rf"(\s*(?:/\s*d(?:ay)?|per\s+day|a\s+day|daily|qd|od|once daily|/24h))?", re.IGNORECASE)
 _BARE_AFTER_DRUG_RE = re.compile(
-    rf"^\s*(?:at|of|=|:)?\s*{_NUM}(?!\s*(?:kg|lb|m2|m²|%|g\b|mg/kg|months?|mo\b|weeks?|wks?|days?|years?|yrs?|"
+    rf"^\s*(?:at|of|=|:|now|currently|now\s+down\s+to|down\s+to)?\s*{_NUM}(?!\s*(?:kg|lb|m2|m²|%|g\b|mg/kg|months?|mo\b|weeks?|wks?|days?|years?|yrs?|"
     rf"y\b|times|x\b|ago|h\b|hours?|doses?|courses?|cycles?))", re.IGNORECASE)
 
 
@@ -520,32 +520,38 @@ def _dose_time(hits: list[Hit]) -> str | None:
 
 
 def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situation: str | None) -> list[Dose]:
-    """Every prednisone dose, in order: "N mg" owned by a steroid word, else "pred N".
+    """Every prednisone dose, in order: each "N mg" whose owner is a steroid word, and "pred N".
 
-    A bare "N mg" with no drug next to it is read as prednisone in a flare
-    question, where the source's scenarios are all stated in prednisone mg/day.
+    A dose's owner is the medication named right after it ("10 mg pred"), else the nearest one named
+    before it in its sentence ("pred tapered from 30 to 8 mg", "MTX 20 mg"); a word that is no
+    medication the lexicon knows, right before the number, owns it ("ramipril 10 mg"). A bare "N mg"
+    in a flare question that names no medication at all is read as prednisone, the drug the source's
+    scenarios are stated in.
     """
-    steroid = [m for m in mentions if m.term.concept == STEROID_CONCEPT]
-    other = [m for m in mentions if m.term.kind == "drug" and m.term.concept != STEROID_CONCEPT]
+    meds = [m for m in mentions if m.term.kind == "drug" or m.term.scope == "comedication"]
     doses = []
     for m in _MG_RE.finditer(text):
-        owner = _dose_owner(m.start(), m.end(), text, tokens, steroid, other)
-        if owner == "steroid" or (owner is None and situation == "flare" and steroid == [] and other == []):
+        first, end = _token_span(tokens, m.start(), m.end())
+        owner = _dose_owner(first, end, tokens, meds)
+        if isinstance(owner, Mention) and owner.term.concept == STEROID_CONCEPT:
             value = _number(m.group(1)) * _times_a_day(text[m.end():m.end() + 20]) \
                 * _tablets(text[max(0, m.start() - 12):m.start()], text[m.end():m.end() + 30])
-        elif owner is None and situation == "flare" and not _near_any(m.start(), m.end(), tokens, other):
+        elif owner is None and situation == "flare" and not meds:
             value = _number(m.group(1))
         else:
             continue
-        doses.append(Dose(value, bool(m.group(3)), *_token_span(tokens, m.start(), m.end())))
+        doses.append(Dose(value, bool(m.group(3)), first, end))
     if doses:
         return doses
-    for s in steroid:  # "pred 5", "prednisone at 15"
-        after = text[tokens[s.last].end:tokens[s.last].end + 12]
+    for s in (m for m in meds if m.term.concept == STEROID_CONCEPT):  # "pred 5", "pred now 10", "pred 60->5"
+        after = text[tokens[s.last].end:tokens[s.last].end + 24]
         bare = _BARE_AFTER_DRUG_RE.match(after)
         if bare and not _MG_RE.match(after.lstrip(" :=atof")):
-            start = tokens[s.last].end + bare.start(1)
-            doses.append(Dose(_number(bare.group(1)), False, *_token_span(tokens, start, start + len(bare.group(1)))))
+            value, at = bare.group(1), bare.start(1)
+            if later := _LATER_VALUE_RE.match(after, bare.end(1)):  # "60->5", "30 to 8": the later one is now
+                value, at = later.group(1), later.start(1)
+            start = tokens[s.last].end + at
+            doses.append(Dose(_number(value), False, *_token_span(tokens, start, start + len(value))))
     return doses
 
 
@@ -578,36 +584,35 @@ def _tablets(before: str, after: str) -> int:
     return {"two": 2, "three": 3, "four": 4}.get(word) or int(word)
 
 
-def _dose_owner(start: int, end: int, text: str, tokens: list[Token], steroid: list[Mention],
-                other: list[Mention]) -> str | None:
-    """Which drug a dose belongs to: the one right after it, else the one right before it."""
-    def gap(a: int, b: int) -> str:
-        return text[a:b].strip().lower()
-    for group, name in ((steroid, "steroid"), (other, "other")):
-        for m in group:
-            if tokens[m.first].start >= end and gap(end, tokens[m.first].start) in ("", "of", "/d of", "daily of",
-                                                                                 "a day of"):
-                return name
-    best: tuple[int, str] | None = None
-    for group, name in ((steroid, "steroid"), (other, "other")):
-        for m in group:
-            if tokens[m.last].end > start:
-                continue
-            g = gap(tokens[m.last].end, start)
-            if len(g) <= 30 and re.fullmatch(_DOSE_GAP, g):
-                distance = start - tokens[m.last].end
-                if best is None or distance < best[0]:
-                    best = (distance, name)
-    return best[1] if best else None
+_OWNER = Mention | Literal["unknown"] | None
 
 
-_DOSE_GAP = (r"(?:(?:at|of|=|:|is|dose|,|exactly|about|approx\.?|approximately|~|only|now|still|currently|down to"
-             r"|up to|had|has|been|was|weaned|tapered|reduced|to)\s*)*")
+def _dose_owner(first: int, end: int, tokens: list[Token], meds: list[Mention]) -> _OWNER:
+    """The medication a dose at tokens [first, end) belongs to (see `steroid_doses`)."""
+    for m in meds:
+        if m.first >= end and " ".join(t.low for t in tokens[end:m.first]) in _DOSE_OF:
+            return m
+    before = tokens[first - 1] if first > 0 else None
+    if before is not None and before.low[0].isalpha() and before.low not in _DOSE_LEAD \
+            and not any(m.first <= first - 1 <= m.last for m in meds):
+        return "unknown"
+    sentence = max((i for i in range(first) if tokens[i].low in _SENTENCE_END), default=-1)
+    earlier = [m for m in meds if sentence < m.first and m.last < first]
+    return earlier[-1] if earlier else None
 
 
-def _near_any(start: int, end: int, tokens: list[Token], mentions: list[Mention]) -> bool:
-    return any(abs(tokens[m.first].start - end) <= 8 or abs(start - tokens[m.last].end) <= 8
-               for m in mentions)
+# Words that join a dose to the medication after it ("10 mg of pred"), and the grammar words that
+# may stand right before a dose without owning it ("was on 40", "down to 5", "pred at 7.5").
+_DOSE_OF = frozenset({"", "of", "/ d of", "daily of", "a day of", "per day of", "/ day of"})
+_DOSE_LEAD = frozenset({
+    "at", "of", "is", "was", "were", "on", "now", "to", "from", "and", "or", "dose", "exactly", "about", "approx",
+    "approximately", "around", "roughly", "only", "still", "currently", "down", "up", "had", "has", "have", "been",
+    "being", "weaned", "tapered", "reduced", "increased", "decreased", "raised", "lowered", "cut", "dropped",
+    "back", "taking", "takes", "receiving", "maintained", "continues", "continued", "started", "starting",
+    "under", "below", "over", "above", "than", "less", "more", "by", "a", "the", "her", "his", "their",
+    "daily", "day", "with", "plus", "then", "again", "until", "till", "since", "for", "just", "x",
+})
+_LATER_VALUE_RE = re.compile(rf"\s*,?\s*(?:->|→|-+>|to|then|down\s+to|now)\s*{_NUM}", re.IGNORECASE)
 
 
 # --- intents ------------------------------------------------------------------
