@@ -71,15 +71,21 @@ def prednisone_band(slots: Slots) -> str:
 
 
 def both_conventional_failed(slots: Slots) -> bool:
-    """AZA and MTX both failed, or one failed and the flare came on the other."""
-    failed = set(CONVENTIONAL) & set(slots.failed)
-    return bool(failed) and set(CONVENTIONAL) <= failed | set(slots.current)
+    """AZA and MTX have both failed ("If the patient has already failed both").
+
+    A flare on one after the other failed is a flare on a glucocorticoid-sparing drug: the source's
+    answer for it quotes the both-failed sentence too, and the clinician judges whether the current
+    drug has failed; the bot does not jump to the resistant ladder on its own.
+    """
+    return set(CONVENTIONAL) <= set(slots.failed)
 
 
 def sparing(slots: Slots) -> str:
-    """The glucocorticoid-sparing drug now: on one, AZA and MTX both failed, none, or unknown."""
+    """The glucocorticoid-sparing drug now: on one, on one after the other failed, both failed, none, unknown."""
     if both_conventional_failed(slots):
         return "both-failed"
+    if set(CONVENTIONAL) <= set(slots.failed) | set(slots.current) and set(CONVENTIONAL) & set(slots.failed):
+        return "on-other-failed"
     if slots.sparing_current or any(d in SPARING_DRUGS for d in slots.current):
         return "on"
     stopped = any(d in SPARING_DRUGS for d in slots.stopped)

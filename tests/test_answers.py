@@ -104,8 +104,8 @@ CASES = [
       "recurrent.both-failed", ("recurrent.both-failed",)),
     C("DM flare off steroids, aza and MTX both didn't work before", "answer", "recurrent.both-failed",
       ("recurrent.both-failed",), not_passages=OFF_ALL),
-    C("flare off pred, on MTX, already failed aza too", "answer", "recurrent.both-failed",
-      ("recurrent.both-failed",)),
+    C("flare off pred, on MTX, already failed aza too", "answer", "recurrent.off-pred-other-failed",
+      ("recurrent.off-pred-on-sparing", "recurrent.both-failed", "resistant.best-evidence")),
     C("flare off prednisone, failed AZA and MTX and rituximab", "answer", "recurrent.both-failed",
       ("recurrent.both-failed",) + IVIG, refs=(3, 4)),
     # --- off all immunosuppression ----------------------------------------------------------

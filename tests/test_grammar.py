@@ -28,6 +28,7 @@ from tests.grammar.lexicon import DISEASE_FORMS, DRUG_FORMS, MYOSITIS_FORMS, lex
 from tests.grammar.rules import (
     CLARIFY_RULES,
     FLARE_OFF_ALL,
+    FLARE_OFF_OTHER_FAILED,
     GOLD_RULES,
     ILD_TACROLIMUS,
     PENDING_RULES,
@@ -101,9 +102,12 @@ def test_every_gold_rule_is_generated() -> None:
 
 
 def test_a_message_has_at_most_one_muscle_rule_and_no_repeats() -> None:
+    """One muscle answer, except the flare on one sparing drug after the other failed, which also gets
+    the resistant answer (knowledge/rules.toml: recurrent.off-pred-other-failed chains to it)."""
     for case in sample():
         muscle = [r for r in case.rules if r not in SIDE_RULES]
-        assert len(muscle) <= 1, case
+        chained = muscle == [FLARE_OFF_OTHER_FAILED, RESISTANT_RITUXIMAB]
+        assert len(muscle) <= 1 or chained, case
         assert len(set(case.rules)) == len(case.rules) >= 1, case
 
 

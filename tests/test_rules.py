@@ -57,8 +57,10 @@ TABLE = [
      {"recurrent.off-pred-on-sparing"}, set()),
     (FLARE.with_(prednisone="off", failed=("azathioprine", "methotrexate")),
      ("recurrent.both-failed", "resistant.rituximab"), {"recurrent.both-failed", "resistant.best-evidence"}, set()),
+    # on MTX after AZA failed: scenario 3 first, then the resistant answer if MTX counts as failed too
     (FLARE.with_(prednisone="off", current=("methotrexate",), failed=("azathioprine",)),
-     ("recurrent.both-failed", "resistant.rituximab"), {"recurrent.both-failed"}, set()),
+     ("recurrent.off-pred-other-failed", "resistant.rituximab"),
+     {"recurrent.off-pred-on-sparing", "recurrent.both-failed", "resistant.best-evidence"}, set()),
     (FLARE.with_(prednisone="off", off_all=True), ("recurrent.off-all",), {"recurrent.off-all"}, set()),
     (FLARE.with_(prednisone="off", sparing_unknown_negated=True), ("recurrent.off-all",), {"recurrent.off-all"},
      set()),

@@ -425,7 +425,9 @@ def s_flare_off_on_sparing(d: Draft) -> tuple[str, ...]:
     roll = d.rng.random()
     if roll < 0.2:
         failed(d, [other])
-    elif roll < 0.35:
+        flare(d)
+        return (R.FLARE_OFF_OTHER_FAILED, R.RESISTANT_RITUXIMAB)
+    if roll < 0.35:
         stopped(d, other)
     elif roll < 0.45:
         simple(d, "past", other, "past_drug")

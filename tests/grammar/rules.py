@@ -13,6 +13,7 @@ FLARE_ABOVE = "recurrent.above-10"
 FLARE_BELOW = "recurrent.below-10"
 FLARE_EXACTLY_10 = "recurrent.exactly-10"
 FLARE_OFF_ON_SPARING = "recurrent.off-pred-on-sparing"
+FLARE_OFF_OTHER_FAILED = "recurrent.off-pred-other-failed"  # on AZA or MTX after the other failed
 FLARE_BOTH_FAILED = "recurrent.both-failed"
 FLARE_OFF_ALL = "recurrent.off-all"
 ASK_PREDNISONE = "recurrent.ask-prednisone"
@@ -25,8 +26,8 @@ ILD_TACROLIMUS = "ild.tacrolimus"
 RASH_REFRACTORY = "rash.refractory"
 
 GOLD_RULES: frozenset[str] = frozenset({
-    FLARE_ABOVE, FLARE_BELOW, FLARE_EXACTLY_10, FLARE_OFF_ON_SPARING, FLARE_BOTH_FAILED, FLARE_OFF_ALL,
-    ASK_PREDNISONE, ASK_SPARING, RESISTANT_RITUXIMAB, RESISTANT_IVIG, RESISTANT_MYCOPHENOLATE,
+    FLARE_ABOVE, FLARE_BELOW, FLARE_EXACTLY_10, FLARE_OFF_ON_SPARING, FLARE_OFF_OTHER_FAILED, FLARE_BOTH_FAILED,
+    FLARE_OFF_ALL, ASK_PREDNISONE, ASK_SPARING, RESISTANT_RITUXIMAB, RESISTANT_IVIG, RESISTANT_MYCOPHENOLATE,
     RESISTANT_REMAINING, ILD_TACROLIMUS, RASH_REFRACTORY,
 })
 CLARIFY_RULES: frozenset[str] = frozenset({ASK_PREDNISONE, ASK_SPARING})
@@ -34,7 +35,8 @@ PENDING_RULES: frozenset[str] = frozenset()  # gold ids the bot does not have ye
 
 # Order in which the rule ids of one message are listed (muscle first, then the side branches).
 RULE_ORDER: tuple[str, ...] = (
-    FLARE_ABOVE, FLARE_BELOW, FLARE_EXACTLY_10, FLARE_OFF_ON_SPARING, FLARE_BOTH_FAILED, FLARE_OFF_ALL,
+    FLARE_ABOVE, FLARE_BELOW, FLARE_EXACTLY_10, FLARE_OFF_ON_SPARING, FLARE_OFF_OTHER_FAILED, FLARE_BOTH_FAILED,
+    FLARE_OFF_ALL,
     ASK_PREDNISONE, ASK_SPARING, RESISTANT_RITUXIMAB, RESISTANT_IVIG, RESISTANT_MYCOPHENOLATE,
     RESISTANT_REMAINING, ILD_TACROLIMUS, RASH_REFRACTORY,
 )
@@ -59,7 +61,10 @@ def expected_rules(gold: Mapping[str, Any], *, off_all_known: bool) -> tuple[str
         if pred is None:
             rules.append(ASK_PREDNISONE)
         elif pred == "off":
-            if current & FIRST_LINE:
+            if current & FIRST_LINE and failed & FIRST_LINE:
+                # whether the current one has failed too is the clinician's call: both answers
+                rules += [FLARE_OFF_OTHER_FAILED, RESISTANT_RITUXIMAB]
+            elif current & FIRST_LINE:
                 rules.append(FLARE_OFF_ON_SPARING)
             elif failed >= FIRST_LINE:
                 rules.append(FLARE_BOTH_FAILED)
