@@ -129,7 +129,8 @@ class ConText:
             size, rules = self._matches_at(tokens, i)
             spans += [(i, i + size, r) for r in rules]
             i += size or 1
-        return [_scoped(k, spans, len(tokens)) for k, (_, _, r) in enumerate(spans)
+        reach = reach_index(tokens)
+        return [_scoped(k, spans, reach) for k, (_, _, r) in enumerate(spans)
                 if r.direction not in ("terminate", "pseudo")]
 
     def apply(self, tokens: Sequence[str], targets: Sequence[Target]) -> list[list[Hit]]:
@@ -173,13 +174,36 @@ def _ends_scope(of: Rule, other: Rule) -> bool:
     return other.category in of.terminated_by or (other.category == of.category and other.direction != "pseudo")
 
 
-def _scoped(k: int, spans: list[tuple[int, int, Rule]], n: int) -> Modifier:
-    """The reach of the k-th cue: max_scope tokens in its direction, cut at the nearest cue that ends it."""
+# Tokens a reach does not count: numbers, doses and list signs, so "failure of AZA + RTX 1 g x2 +
+# IVIG 2 g/kg monthly + MMF" reaches MMF as "failure of AZA + RTX + IVIG + MMF" would.
+_FREE_RE = re.compile(r"\d+(?:[.,]\d+)?|x\d+|\d+x|mg|g|kg|m2|[+,/&()]|" + HYPHEN)
+
+
+def reach_index(tokens: Sequence[str]) -> list[int]:
+    """words[i]: how many counted words come before token i (a reach of n words spans n counted ones)."""
+    index, seen = [], 0
+    for token in tokens:
+        index.append(seen)
+        seen += not _FREE_RE.fullmatch(token)
+    index.append(seen)
+    return index
+
+
+def _scoped(k: int, spans: list[tuple[int, int, Rule]], reach: list[int]) -> Modifier:
+    """The reach of the k-th cue: max_scope words in its direction, cut at the nearest cue that ends it."""
     start, end, rule = spans[k]
+    n = len(reach) - 1
     forward = rule.direction in ("forward", "bidirectional")
     backward = rule.direction in ("backward", "bidirectional")
-    scope_start = max(0, start - rule.max_scope) if backward else end
-    scope_end = min(n, end + rule.max_scope) if forward else start
+    scope_start, scope_end = end, start
+    if backward:
+        scope_start = start
+        while scope_start > 0 and reach[start] - reach[scope_start - 1] <= rule.max_scope:
+            scope_start -= 1
+    if forward:
+        scope_end = end
+        while scope_end < n and reach[scope_end + 1] - reach[end] <= rule.max_scope:
+            scope_end += 1
     for j in range(k + 1, len(spans)) if forward else ():
         s, _, other = spans[j]
         if s >= scope_end:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot import store
-from bot.context import ConText, Rule, Target, words
+from bot.context import ConText, Rule, Target, reach_index, words
 from bot.knowledge import KnowledgeError, load_corpus
 
 # --- the engine's mechanics, on a small rule set ---------------------------------------------------------------
@@ -132,8 +132,20 @@ def test_a_long_message_of_cues_scopes_within_each_reach() -> None:
     tokens = words("no ILD , failed MTX but on AZA . " * 50)
     found = ENGINE.modifiers(tokens)
     assert len(found) == 150  # "no", "failed", "on" in each of 50 sentences
-    assert all(m.scope_end - m.end <= m.rule.max_scope and m.start - m.scope_start <= m.rule.max_scope
-               for m in found)
+    counted = reach_index(tokens)  # a reach counts words, not numbers or list signs
+    assert all(counted[m.scope_end] - counted[m.end] <= m.rule.max_scope
+               and counted[m.start] - counted[m.scope_start] <= m.rule.max_scope for m in found)
+
+
+@pytest.mark.parametrize(("text", "reached"), [
+    ("failure of [AZA:drug] + [RTX:drug] 1 g x2 + [IVIG:drug] 2 g/kg + [MMF:drug]", ["AZA", "RTX", "IVIG", "MMF"]),
+    ("failure of [AZA:drug] a b c d e f g h i j k l [MMF:drug]", ["AZA"]),
+])
+def test_a_reach_counts_words_not_numbers_or_list_signs(text: str, reached: list[str]) -> None:
+    engine = ConText([Rule("failure of", "FAILED", "forward", 8, ("drug",))])
+    tokens, targets, names = _targets(text)
+    hits = engine.apply(tokens, targets)
+    assert [n for n, h in zip(names, hits, strict=True) if h] == reached
 
 
 # --- the shipped cue data, on clinical sentences ---------------------------------------------------------------
@@ -180,7 +192,7 @@ CLINICAL = [
     ("[pred:drug] tapered down to zero", {"pred": ["STOPPED"]}),
     ("[pred:drug] never tapered to zero", {"pred": []}),
     ("[steroid:drug] - free for 8 months", {"steroid": ["STOPPED"]}),
-    ("[RTX:drug] x2 , still weak", {"RTX": ["TRIED"]}),
+    ("[RTX:drug] x2 , still weak", {"RTX": ["TRIED", "FAILED"]}),
     ("hasn't failed anything except [MTX:drug]", {"MTX": []}),
     ("considering [rituximab:drug]", {"rituximab": ["PLANNED"]}),
     # hypothetical failure: both the hypothesis and the failure are read
