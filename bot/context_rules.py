@@ -54,8 +54,8 @@ def _rule(number: int, row: dict) -> Rule:
     if direction != "terminate" and category not in CATEGORIES:
         raise fail(f"unknown category {category!r}")
     max_scope = row.get("max_scope", 8)
-    if not isinstance(max_scope, int) or isinstance(max_scope, bool) or max_scope < 1:
-        raise fail(f"max_scope must be a whole number of tokens >= 1, got {max_scope!r}")
+    if not isinstance(max_scope, int) or isinstance(max_scope, bool) or max_scope < 0:
+        raise fail(f"max_scope must be a whole number of words >= 0, got {max_scope!r}")
     allowed = tuple(row.get("allowed_types", ()))
     if direction not in SCOPELESS and not allowed:
         raise fail("needs allowed_types")
