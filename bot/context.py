@@ -86,6 +86,7 @@ class Hit:
     category: str
     cue: str
     distance: int
+    at: int = 0  # the cue's first token
 
 
 class ConText:
@@ -227,4 +228,4 @@ def _hit(m: Modifier, t: Target) -> Hit | None:
     if not (m.scope_start <= t.start < m.scope_end or m.scope_start <= last < m.scope_end):
         return None
     distance = t.start - m.end if t.start >= m.end else m.start - t.end
-    return Hit(category=m.rule.category or "", cue=m.rule.cue, distance=distance)
+    return Hit(category=m.rule.category or "", cue=m.rule.cue, distance=distance, at=m.start)

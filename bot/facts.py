@@ -30,7 +30,7 @@ def facts_of(slots: Slots) -> Facts:
         "failed": failed_stage(slots),
         "ild": "present" if slots.ild else "absent",
         "rash": "refractory" if slots.rash else "absent",
-        "muscle": "active" if slots.muscle else "unstated",
+        "muscle": "active" if slots.muscle or muscle_resistance_described(slots) else "unstated",
         "drug_asked": "yes" if focus_drug(slots) else "no",
         "combination_asked": "yes" if slots.combination_asked else "no",
         "disease": slots.disease or "unstated",
@@ -41,6 +41,11 @@ def resistance_described(slots: Slots) -> bool:
     """Resistance named, or a failed drug, or "everything/multiple treatments failed"."""
     return (slots.situation == "resistant" or bool(slots.failed) or slots.everything_failed
             or slots.multiple_failed)
+
+
+def muscle_resistance_described(slots: Slots) -> bool:
+    """Resistance described, and not only of ILD or a rash ("ILD refractory to MTX" is the lungs')."""
+    return resistance_described(slots) and not slots.side_failures_only
 
 
 def situation(slots: Slots) -> str:

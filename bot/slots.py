@@ -19,7 +19,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from bot.context import HYPHEN, ConText, Hit, Modifier, Rule, Target, spans
+from bot.context import HYPHEN, ConText, Hit, Modifier, Rule, Target, reach_index, spans
 from bot.knowledge import Term
 
 LB_TO_KG = 0.45359237
@@ -67,6 +67,7 @@ class Slots:
     uncovered_asked: tuple[str, ...] = ()  # those of them the message asks about (a QUESTION cue reaches them)
     drugs_asked: tuple[str, ...] = ()  # drugs a QUESTION cue reaches ("IVIG dose?", "what about MMF")
     asks: bool = False  # the message has a question word or mark
+    side_failures_only: bool = False  # every failure stated is the ILD's or the rash's, not the muscle's
     intents: tuple[Intent, ...] = ()
     grades_asked: tuple[str, ...] = ()  # "2C" in "what does 2C mean"
     definition_of: tuple[str, ...] = ()  # recurrent / resistant
@@ -267,6 +268,36 @@ def uncovered_topics(mentions: list[Mention], readings: Readings,
     mentioned = tuple(dict.fromkeys(c for _, c in found))
     asked = tuple(dict.fromkeys(c for i, c in found if not asks or _asked(readings, i)))
     return mentioned, asked
+
+
+SIDE_CONDITIONS = frozenset({"ild", "rash"})  # the source's branches beside the muscle ladder
+_CLAUSE_TURNS = frozenset({".", ";", "!", "?", "but", "however", "although", "whereas"})
+_ATTACHED_WORDS = 6  # how far after "ILD" a failure cue still speaks of it ("ILD is still refractory to")
+
+
+def failures_for_side_condition_only(tokens: list[Token], mentions: list[Mention], readings: Readings) -> bool:
+    """Every failure and resistance the message states is the ILD's or the rash's, none the muscle disease's.
+
+    "ILD refractory to pred + MTX" says the lungs did not respond; "MTX didn't help. ILD not responding
+    to this." says the disease did not, and the ILD did not either. A cue belongs to ILD or a rash when it
+    follows it in the same clause with no drug in between; a "refractory" next to it is its own.
+    """
+    sides = [m for i, m in enumerate(mentions) if m.term.concept in SIDE_CONDITIONS
+             and not _reached(readings, i, "NEGATED")]
+    if not sides:
+        return False
+    drug_at = {k for m in mentions if _target_type(m) == "drug" for k in range(m.first, m.last + 1)}
+    words_before = reach_index([t.low for t in tokens])  # numbers and units do not count ("ILD 60 kg refractory")
+
+    def belongs_to_side(at: int, reach: int = _ATTACHED_WORDS) -> bool:
+        return any(side.last < at and words_before[at] - words_before[side.last + 1] < reach and not any(
+            tokens[k].low in _CLAUSE_TURNS or k in drug_at for k in range(side.last + 1, at)) for side in sides)
+
+    failure_cues = {h.at for i, m in enumerate(mentions) if _target_type(m) == "drug"
+                    for h in readings.get(i, ()) if h.category in ("FAILED", "TRIED")}
+    resistant_words = [m for m in mentions if m.term.concept == "resistant"]
+    return all(belongs_to_side(at) for at in failure_cues) and all(
+        belongs_to_side(m.first, 2) or any(0 < side.first - m.last <= 2 for side in sides) for m in resistant_words)
 
 
 # --- drug status ------------------------------------------------------------------
@@ -800,6 +831,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         uncovered_asked=uncovered_asked,
         drugs_asked=drugs_asked,
         asks=asks,
+        side_failures_only=failures_for_side_condition_only(tokens, mentions, readings),
         intents=intents,
         grades_asked=_grades_asked(text),
         definition_of=_definition_of(text),
