@@ -61,16 +61,19 @@ def outside_topics(slots: Slots, scopes: Mapping[str, str]) -> tuple[str, ...]:
 
     Out of scope is decided by what is asked, not by what is mentioned: a population the source's
     advice is not for (children, pregnancy) always; another disease unless DM or PM is the patient's;
-    an aspect (vaccination, kidney function) when the message asks about it or describes no situation;
-    a co-medication when it is asked about; a descriptor (antibodies) never by itself.
+    an aspect (vaccination, kidney function) when the message asks about it, asks nothing, or describes
+    no situation; a co-medication when it is asked about or nothing the source covers is named beside
+    it; a descriptor (antibodies) never by itself.
     """
     situation = bool(slots.situation or slots.ild or slots.rash)
+    covered_drug = any(d != STEROID_CONCEPT for d in slots.mentioned)
 
     def puts_outside(topic: str) -> bool:
         scope = scopes.get(topic, "aspect")
         asked = topic in slots.uncovered_asked
         return (scope == "population" or (scope == "disease" and slots.disease is None)
-                or (scope == "aspect" and (asked or not situation)) or (scope == "comedication" and asked))
+                or (scope == "aspect" and (asked or not slots.asks or not situation))
+                or (scope == "comedication" and (asked or not (situation or covered_drug))))
     return tuple(t for t in slots.uncovered if puts_outside(t))
 
 

@@ -260,13 +260,15 @@ def uncovered_topics(mentions: list[Mention], readings: Readings,
                      asks: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(topics the source does not cover that are mentioned, not negated; those of them the message asks about).
 
-    A topic is asked about when a QUESTION cue reaches it ("can she have the flu vaccine?"), or, in a
-    message with no question cue at all ("MTX in renal failure"), wherever it stands.
+    A topic is asked about when a QUESTION cue reaches it ("can she have the flu vaccine?"); what a
+    message with no question cue at all asks ("MTX in renal failure") is decided by the topic's scope.
     """
     found = [(i, m.term.concept) for i, m in enumerate(mentions)
              if m.term.kind == "uncovered" and not _reached(readings, i, "NEGATED")]
     mentioned = tuple(dict.fromkeys(c for _, c in found))
-    asked = tuple(dict.fromkeys(c for i, c in found if not asks or _asked(readings, i)))
+    # Without a question cue, a topic that opens the message is its subject ("tofacitinib for refractory DM").
+    opening = [(i, c) for i, c in found if not asks and i == 0 and mentions[0].first <= 1]
+    asked = tuple(dict.fromkeys(c for i, c in found if asks and _asked(readings, i) or (i, c) in opening))
     return mentioned, asked
 
 
@@ -305,7 +307,7 @@ def failures_for_side_condition_only(tokens: list[Token], mentions: list[Mention
 
 def steroid_stopped(mentions: list[Mention], readings: Readings) -> bool:
     """A stop reaches a steroid word ("off pred", "pred weaned to zero"), whatever else does ("failed")."""
-    return any(h.category in ("STOPPED", "PAST") for i, m in enumerate(mentions)
+    return any(h.category in ("STOPPED", "PAST", "NEGATED") for i, m in enumerate(mentions)
                if m.term.concept == STEROID_CONCEPT for h in readings.get(i, ()))
 
 
@@ -328,6 +330,8 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
         hits = readings.get(i, ())
         mode = max((_STATUS[h.category] for h in hits if h.category in _STATUS), key=_RANK.__getitem__,
                    default="mentioned")
+        if any(h.category == "NEGATED" for h in hits):
+            mode = "stopped"  # never taken ("never had rituximab, AZA didn't help"): it cannot have failed
         if mode == "stopped" and _dose_follows(tokens, m) and min(h.distance for h in hits) > 0:
             mode = "current"  # "no DMARD, pred 20": a drug with its dose is being taken
         if _is_question_subject(tokens, m):
@@ -668,7 +672,7 @@ _INTENT_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
                     r"|\binfections?\b|\bcytopeni|\bdanger|\bwarning"),
         ("cost", r"\bcost|\bexpens|\bprice\b|\bpricey\b|\bafford|\bworth\s+it\b"),
         ("reference", r"\breferences?\b|\brefs?\b|\bcitations?\b|\bcite[sd]?\b|\bpapers?\b|\bauthors?\b"
-                      r"|\bwho\s+wrote\b|\bpubmed\b|\bbibliography\b|\bsources?\b"),
+                      r"|\bwho\s+wrote\b|\bpubmed\b|\bbibliography\b|\bsources\b|\bsource\s*\?\s*$"),
         ("definition", r"\bdefin|\bwhat\s+(?:is|counts\s+as|does)\s+(?:a\s+)?(?:recurrent|resistant|refractory)"
                        r"|\bwhat\s+counts\s+as\b|\bwhat\s+is\s+(?:a\s+)?(?:relapse|flare)\b"
                        r"|\bwhen\s+(?:do|should|can|would)\s+(?:we|you|i)\s+(?:label|call|consider|class\w*|define|say)\b"
