@@ -122,8 +122,8 @@ class ConText:
                 best, found = size, ([*found, rule] if size == best else [rule])
         return best, found
 
-    def modifiers(self, tokens: Sequence[str]) -> list[Modifier]:
-        """Every cue in the tokens, left to right, longest first, with its scope."""
+    def modifiers(self, tokens: Sequence[str], targets: Sequence[Target] = ()) -> list[Modifier]:
+        """Every cue in the tokens, left to right, longest first, with its scope (see `_scoped` for `targets`)."""
         spans: list[tuple[int, int, Rule]] = []
         i = 0
         while i < len(tokens):
@@ -131,7 +131,8 @@ class ConText:
             spans += [(i, i + size, r) for r in rules]
             i += size or 1
         reach = reach_index(tokens)
-        return [_scoped(k, spans, reach) for k, (_, _, r) in enumerate(spans)
+        starts = frozenset(t.start for t in targets)
+        return [_scoped(k, spans, reach, starts) for k, (_, _, r) in enumerate(spans)
                 if r.direction not in ("terminate", "pseudo")]
 
     def apply(self, tokens: Sequence[str], targets: Sequence[Target]) -> list[list[Hit]]:
@@ -140,7 +141,7 @@ class ConText:
 
     def read(self, tokens: Sequence[str], targets: Sequence[Target]) -> tuple[list[list[Hit]], list[Modifier]]:
         """`apply`'s hits, and every cue found in the message, whether or not it reached a target."""
-        found = _attached(self.modifiers(tokens), targets)
+        found = _attached(self.modifiers(tokens, targets), targets)
         hits = [sorted((h for m in found if (h := _hit(m, t)) is not None), key=lambda h: h.distance)
                 for t in targets]
         return hits, found
@@ -190,8 +191,15 @@ def reach_index(tokens: Sequence[str]) -> list[int]:
     return index
 
 
-def _scoped(k: int, spans: list[tuple[int, int, Rule]], reach: list[int]) -> Modifier:
-    """The reach of the k-th cue: max_scope words in its direction, cut at the nearest cue that ends it."""
+def _scoped(k: int, spans: list[tuple[int, int, Rule]], reach: list[int],
+            target_starts: frozenset[int] = frozenset()) -> Modifier:
+    """The reach of the k-th cue: max_scope words in its direction, cut at the nearest cue that ends it.
+
+    Looking back, a cue of another category ends the reach only once a target stands between them:
+    in "on MTX, AZA did not work" the failure stops at "on" (AZA is its own), in "aza now not
+    holding her" the "now" between the drug and its failure does not hide the drug. Terminators
+    and a cue of the same category always end it ("cytoxan after multiple failures").
+    """
     start, end, rule = spans[k]
     n = len(reach) - 1
     forward = rule.direction in ("forward", "bidirectional")
@@ -215,7 +223,9 @@ def _scoped(k: int, spans: list[tuple[int, int, Rule]], reach: list[int]) -> Mod
         _, e, other = spans[j]
         if e <= scope_start:
             break
-        if e <= start and _ends_scope(rule, other):
+        shields = other.direction == "terminate" or other.category == rule.category or not target_starts \
+            or any(e <= t < start for t in target_starts)
+        if e <= start and _ends_scope(rule, other) and shields:
             scope_start = e
     return Modifier(rule, start, end, scope_start, scope_end)
 

@@ -315,6 +315,13 @@ _STATUS = {"FAILED": "failed", "TRIED": "failed", "STOPPED": "stopped", "PAST": 
 _RANK = {"mentioned": 0, "current": 1, "stopped": 2, "failed": 3}
 
 
+def _planned_not_failed(hits: tuple[Hit, ...]) -> bool:
+    """A plan reaches the drug at least as closely as any failure does."""
+    planned = [h.distance for h in hits if h.category == "PLANNED"]
+    failed = [h.distance for h in hits if h.category in ("FAILED", "TRIED")]
+    return bool(planned) and (not failed or min(planned) <= min(failed))
+
+
 def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readings) -> dict[str, str]:
     """Each drug's status: current, failed, stopped or mentioned.
 
@@ -332,6 +339,8 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
                    default="mentioned")
         if any(h.category == "NEGATED" for h in hits):
             mode = "stopped"  # never taken ("never had rituximab, AZA didn't help"): it cannot have failed
+        elif _planned_not_failed(hits):
+            mode = "mentioned"  # planned, not yet given ("MMF planned, RTX and IVIG failed")
         if mode == "stopped" and _dose_follows(tokens, m) and min(h.distance for h in hits) > 0:
             mode = "current"  # "no DMARD, pred 20": a drug with its dose is being taken
         if _is_question_subject(tokens, m):
@@ -533,7 +542,7 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     doses = steroid_doses(text, tokens, mentions, situation)
     times = [_dose_time(hits) for hits in context.apply(
         [t.low for t in tokens], [Target(d.first, d.end, "dose") for d in doses])]
-    live = [d for d, time in zip(doses, times, strict=True) if time not in ("PAST", "STOPPED")]
+    live = [d for d, time in zip(doses, times, strict=True) if time not in ("PAST", "STOPPED", "PLANNED")]
     current = [d for d, time in zip(doses, times, strict=True) if time == "CURRENT"]
     if not live:
         return ("off" if "STOPPED" in times else None), None
@@ -544,14 +553,14 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
 
 
 def _dose_time(hits: list[Hit]) -> str | None:
-    """STOPPED when a stop reaches the dose; else its nearest time cue, PAST winning a tie with CURRENT."""
+    """STOPPED when a stop reaches the dose; else its nearest time cue (PLANNED, then PAST, wins a tie)."""
     if any(h.category == "STOPPED" for h in hits):
         return "STOPPED"
-    timed = [h for h in hits if h.category in ("PAST", "CURRENT")]
+    timed = [h for h in hits if h.category in ("PAST", "CURRENT", "PLANNED")]
     if not timed:
         return None
     nearest = [h.category for h in timed if h.distance == timed[0].distance]
-    return "PAST" if "PAST" in nearest else "CURRENT"
+    return next(c for c in ("PLANNED", "PAST", "CURRENT") if c in nearest)
 
 
 def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situation: str | None) -> list[Dose]:

@@ -188,7 +188,7 @@ CLINICAL = [
     ("[prednisone:drug] discontinued , [MTX:drug] alone", {"prednisone": ["STOPPED"], "MTX": []}),
     ("failed [MTX:drug] , what about [AZA:drug]", {"MTX": ["FAILED"], "AZA": ["QUESTION"]}),
     ("[IVIG:drug] after [rituximab:drug] failure", {"IVIG": [], "rituximab": ["FAILED", "FAILED"]}),
-    ("[MTX:drug] stopped for non-response", {"MTX": ["STOPPED", "FAILED"]}),
+    ("[MTX:drug] stopped for non-response", {"MTX": ["FAILED"]}),  # one cue: stopped because it failed
     ("[pred:drug] tapered down to zero", {"pred": ["STOPPED"]}),
     ("[pred:drug] never tapered to zero", {"pred": []}),
     ("[steroid:drug] - free for 8 months", {"steroid": ["STOPPED"]}),
