@@ -74,3 +74,20 @@ def test_button_round_trip_from_the_user_side() -> None:
     assert refs.references == (3, 4) and "Cherin P" in refs.text
     ladder = answer_callback("l")
     assert ladder.rule == "lookup.ladder"
+
+
+@pytest.mark.parametrize(("data", "numbers"), [
+    ("r:1", [1]),
+    ("r:1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1", [1]),  # 63 bytes, one reference
+    ("r:3.1.3.99.1", [3, 1]),
+    ("r:" + ".".join(str(n % 14) for n in range(20)), list(range(1, 14))),  # never more than the 13
+])
+def test_forged_reference_data_is_deduplicated_and_capped(data: str, numbers: list[int]) -> None:
+    reply = answer_callback(data)
+    assert reply.kind != "error" and list(reply.references) == numbers
+
+
+@pytest.mark.parametrize("data", ["r:" + "1." * 2000 + "1", "r:" + "9" * 5000, "q:" + "x" * 63])
+def test_callback_data_over_64_bytes_is_an_expired_button(data: str) -> None:
+    reply = answer_callback(data)
+    assert (reply.kind, reply.text) == ("help", EXPIRED)
