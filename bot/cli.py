@@ -12,6 +12,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
+from bot.store import DatabasePathError, check_db_path, default_db_path
+
 EXAMPLES = """examples:
   python -m bot ask "flare on 5 mg pred with MTX"
   python -m bot ask --json "refractory DM after RTX"
@@ -58,7 +60,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        if args.command in ("ask", "chat", "search", "serve") or (args.command == "build" and not args.db):
+            check_db_path(default_db_path())
         return handlers[args.command](args)
+    except DatabasePathError as err:  # before any work: a FIFO would hang, a device be replaced
+        print(f"python -m bot {args.command}: {err}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         return 0
     except KeyboardInterrupt:
