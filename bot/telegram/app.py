@@ -30,6 +30,11 @@ CONCURRENT_UPDATES = 64  # updates handled at once; the core is fast, sends over
 QUEUED_UPDATES = 128  # updates fetched but not started; past this, a burst waits at Telegram
 RATE_LIMIT_RETRIES = 3  # 429s retried by AIORateLimiter after retry_after
 BOOTSTRAP_RETRIES = 3  # start-up calls (getMe, deleteWebhook/setWebhook)
+# Outbound connections to the Bot API. Telegram allows about 30 messages a second and a send
+# takes tens of milliseconds, so a handful of connections carry that rate. httpcore scans every
+# connection of the pool on each request; in the bench 128 connections cost 2.8 ms of CPU per
+# update against 2.0 ms with 8.
+CONNECTION_POOL = 8
 
 
 class BoundedUpdateQueue(asyncio.Queue):
@@ -82,7 +87,7 @@ def build_application(
         Application.builder()
         .token(config.token)
         .base_url(config.base_url)
-        .request(request or RetryingRequest(connection_pool_size=128, **timeouts))
+        .request(request or RetryingRequest(connection_pool_size=CONNECTION_POOL, **timeouts))
         .get_updates_request(updates_request or UpdatesRequest(**timeouts))
         .rate_limiter(AIORateLimiter(overall_max_rate=config.max_rate, max_retries=RATE_LIMIT_RETRIES))
         .concurrent_updates(CONCURRENT_UPDATES)
