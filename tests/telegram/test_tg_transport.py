@@ -7,7 +7,7 @@ from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.request import HTTPXRequest
 from tg_support import TOKEN
 
-from bot.telegram.transport import RetryingRequest, may_retry, sanitise_updates
+from bot.telegram.transport import RetryingRequest, may_have_arrived, may_retry
 from tests.auxil.fake_api import FakeBotAPI
 
 SLOW = 5.0  # the fake's delay; the client gives up after SHORT (a safety margin of 10x)
@@ -97,11 +97,13 @@ async def test_an_unreachable_api_is_retried_then_reported(monkeypatch):
     assert all(url.endswith("/getMe") for url in attempts)
 
 
-def test_unparsable_updates_are_replaced_by_bare_ones():
-    good = {"update_id": 2, "message": {"message_id": 1, "date": 0, "text": "hi",
-            "chat": {"id": 5, "type": "private"}}}  # fmt: skip
-    body = b'{"ok": true, "result": [{"update_id": 1, "message": {"bad": 1}}, %s, {"x": 1}]}'
-    clean = sanitise_updates(body % httpx.Response(200, json=good).content)
-    assert httpx.Response(200, content=clean).json()["result"] == [{"update_id": 1}, good]
-    untouched = b'{"ok": true, "result": []}'
-    assert sanitise_updates(untouched) is untouched
+@pytest.mark.parametrize(("error", "arrived"), [
+    (caused(TimedOut(), httpx.ReadTimeout("no answer")), True),
+    (caused(NetworkError("x"), httpx.RemoteProtocolError("closed after sending")), True),
+    (caused(NetworkError("x"), httpx.ConnectError("refused")), False),
+    (caused(TimedOut(), httpx.PoolTimeout("no connection")), False),
+    (NetworkError("Bad Gateway (502)"), False),  # the Bot API answered: the call failed
+    (BadRequest("can't parse entities"), False),
+])
+def test_may_have_arrived_only_when_the_request_left_without_an_answer(error, arrived):
+    assert may_have_arrived(error) is arrived
