@@ -47,6 +47,10 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=int, default=5, help="how many passages (default 5)")
 
     sub.add_parser("serve", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
+
+    health = sub.add_parser("health", help="exit 0 if serve's heartbeat ($HEARTBEAT_FILE) is fresh, else 1")
+    health.add_argument("--max-age", type=float, default=60.0, metavar="SECONDS",
+                        help="how old the heartbeat may be (default 60)")
     return parser
 
 
@@ -55,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     handlers = {"ask": _ask, "chat": _chat, "rules": _rules, "build": _build, "search": _search,
-                "serve": _serve}
+                "serve": _serve, "health": _health}
     if args.command is None:
         parser.print_help()
         return 2
@@ -167,3 +171,11 @@ def _serve(args: argparse.Namespace) -> int:
     from bot.telegram.app import run
 
     return run()
+
+
+def _health(args: argparse.Namespace) -> int:
+    from bot.health import check
+
+    code, line = check(max_age=args.max_age)
+    print(line, file=sys.stdout if code == 0 else sys.stderr)
+    return code
