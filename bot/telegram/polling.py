@@ -124,6 +124,7 @@ class Poller:
         self._tasks: set[asyncio.Task[None]] = set()
         self._finished = asyncio.Event()
         self._stopping = asyncio.Event()
+        self._sent_offset: int | None = None  # the offset of the last getUpdates
 
     def stop(self) -> None:
         """Stop fetching; `run` then finishes what it holds and returns."""
@@ -166,7 +167,7 @@ class Poller:
     async def _get_updates(self, timeout: float) -> list[dict[str, Any]]:
         """One getUpdates with the current offset; the raw updates (parsed only when started)."""
         params: dict[str, object] = {"timeout": int(timeout), "allowed_updates": self.allowed_updates}
-        offset = self.offsets.offset()
+        offset = self._sent_offset = self.offsets.offset()
         if offset is not None:
             params["offset"] = offset
         result = await self.request.post(
@@ -208,6 +209,8 @@ class Poller:
         """
         if not self.offsets.in_flight or self._stopping.is_set():
             return
+        if self.offsets.offset() != self._sent_offset:
+            return  # updates finished during that getUpdates: confirm them now, room or not
         self._finished.clear()
         waiter = self._until_stopped(self._finished.wait())
         if self.offsets.room:

@@ -2,6 +2,7 @@
 
 import logging
 
+import pytest
 from telegram.error import TimedOut
 from tg_support import ANSWER, BOT_USERNAME, CLARIFY, FakeCore, reply
 
@@ -268,3 +269,47 @@ async def test_a_choice_under_an_inline_message_edits_that_message(make_harness)
     assert edit.params["inline_message_id"] == "AAAinline"
     assert edit.params["text"] == render_html(ANSWER)[0]
     assert h.sent() == []
+
+
+def _failure(kind: str):
+    """A send failure of `kind`, shaped as python-telegram-bot raises it."""
+    import httpx
+    from telegram.error import BadRequest, NetworkError
+
+    if kind == "dropped after sending":
+        error = NetworkError("httpx.RemoteProtocolError")
+        error.__cause__ = httpx.RemoteProtocolError("closed")
+    elif kind == "refused before sending":
+        error = NetworkError("httpx.ConnectError")
+        error.__cause__ = httpx.ConnectError("refused")
+    else:
+        error = BadRequest("can't parse entities")
+    return error
+
+
+@pytest.mark.parametrize(("failing_part", "kind", "apology"), [
+    (1, "dropped after sending", False),  # may have arrived: no apology
+    (1, "refused before sending", True),  # cannot have arrived: apologise
+    (1, "bad request", True),
+    (2, "refused before sending", False),  # part 1 was delivered: never apologise after it
+    (2, "bad request", False),
+])
+async def test_no_apology_once_a_reply_may_have_been_delivered(make_harness, caplog, failing_part, kind, apology):
+    core = FakeCore()
+    core.by_text["long"] = reply("answer", *(Block("para", "word " * 300) for _ in range(12)))
+    h = await make_harness(core.as_core())
+    sent = []
+
+    async def send_or_fail(*args, **kwargs):
+        sent.append(args)
+        if len(sent) == failing_part:
+            raise _failure(kind)
+        return await original(*args, **kwargs)
+
+    original = h.app.bot.send_message
+    object.__setattr__(h.app.bot, "send_message", send_or_fail)
+    with caplog.at_level(logging.INFO):
+        await h.send("long")
+    texts = [visible_text(c.params["text"]) for c in h.sent()]
+    assert (APOLOGY in texts) is apology
+    assert ("may have been delivered" in caplog.text) is (not apology)
