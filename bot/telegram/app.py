@@ -12,6 +12,7 @@ import asyncio
 import functools
 import logging
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -126,6 +127,10 @@ async def serve_async(config: Config, env: Mapping[str, str]) -> None:
     app = build_application(config, updates_request=updates_request)
     heartbeat = Heartbeat.from_env(env)
     allowed = list(ALLOWED_UPDATES)
+    stopping = asyncio.Event()  # from the first moment, so a signal during start-up is a clean stop too
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
     async with app:  # initialize (getMe) and, on the way out, shutdown
         await app.post_init(app)  # type: ignore[misc]  # run_polling/run_webhook called it; we do
         if config.webhook_url:
@@ -137,12 +142,13 @@ async def serve_async(config: Config, env: Mapping[str, str]) -> None:
                                                         allowed_updates=allowed), "setWebhook")
             log.info("webhook mode: listening on %s:%d/%s", config.webhook_listen, server.port,
                      config.webhook_path)
-            await server.run(grace=STOP_GRACE)
+            await server.run(stopping, grace=STOP_GRACE)
         else:
             await bootstrap(lambda: app.bot.delete_webhook(), "deleteWebhook")
             log.info("polling mode")
             poller = Poller(app.bot, updates_request, app.process_update, allowed, cap=CONCURRENT_UPDATES,
-                            grace=STOP_GRACE, heartbeat=heartbeat, read_timeout=config.read_timeout)
+                            grace=STOP_GRACE, heartbeat=heartbeat, read_timeout=config.read_timeout,
+                            stopping=stopping)
             await poller.run()
     log.info("stopped")
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
@@ -111,6 +110,7 @@ class Poller:
         heartbeat: Heartbeat | None = None,
         long_poll: float = LONG_POLL,
         read_timeout: float = 10.0,
+        stopping: asyncio.Event | None = None,
     ) -> None:
         self.bot = bot
         self.request = request
@@ -123,7 +123,7 @@ class Poller:
         self.read_timeout = read_timeout
         self._tasks: set[asyncio.Task[None]] = set()
         self._finished = asyncio.Event()
-        self._stopping = asyncio.Event()
+        self._stopping = stopping or asyncio.Event()  # set by `stop`, or by the caller's signal handler
         self._sent_offset: int | None = None  # the offset of the last getUpdates
 
     def stop(self) -> None:
@@ -131,16 +131,10 @@ class Poller:
         self._stopping.set()
 
     async def run(self) -> None:
-        """Poll until `stop` (or SIGTERM/SIGINT); then finish the updates in flight and confirm them."""
-        loop = asyncio.get_running_loop()
-        signals = (signal.SIGTERM, signal.SIGINT)
-        for sig in signals:
-            loop.add_signal_handler(sig, self.stop)
+        """Poll until `stop`; then finish the updates in flight and confirm them."""
         try:
             await self._poll()
         finally:
-            for sig in signals:
-                loop.remove_signal_handler(sig)
             await self._drain()
 
     async def _poll(self) -> None:

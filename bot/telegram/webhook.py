@@ -28,7 +28,6 @@ import contextlib
 import hmac
 import json
 import logging
-import signal
 import time
 from typing import Any
 
@@ -207,20 +206,14 @@ class WebhookServer:
         self._server.add_sockets(sockets)
         self.port = sockets[0].getsockname()[1]
 
-    async def run(self, grace: float) -> None:
-        """Serve until SIGTERM/SIGINT; then stop accepting and let updates in flight finish."""
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
+    async def run(self, stop: asyncio.Event, grace: float) -> None:
+        """Serve until `stop` is set; then stop accepting and let the updates in flight finish."""
         try:
             while not stop.is_set():
                 self.heartbeat.touch()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), HEARTBEAT_EVERY)
         finally:
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.remove_signal_handler(sig)
             self._server.stop()
             if self.in_flight:
                 log.info("stopping: finishing %d update(s) in flight", self.in_flight)
