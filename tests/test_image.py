@@ -37,7 +37,7 @@ def test_the_runtime_lock_pins_every_dependency_of_pyproject() -> None:
 def test_dependencies_are_installed_from_the_lock_before_the_code_is_copied() -> None:
     final = DOCKERFILE.split("\nFROM ")[-1]
     assert final.index("--require-hashes --no-deps -r /tmp/requirements.lock") < final.index("COPY --from=wheel")
-    first = DOCKERFILE.split("\nFROM ")[0]
+    first = DOCKERFILE.split("\nFROM ")[1]
     assert first.index("requirements-build.lock") < first.index("COPY bot")
 
 
