@@ -160,7 +160,11 @@ class Poller:
 
     async def _get_updates(self, timeout: float) -> list[dict[str, Any]]:
         """One getUpdates with the current offset; the raw updates (parsed only when started)."""
-        params: dict[str, object] = {"timeout": int(timeout), "allowed_updates": self.allowed_updates}
+        # Telegram answers from the offset up: the updates in flight and done above it come first,
+        # then at most as many new ones as may start. More would be skipped, and cost a decode each.
+        limit = min(100, self.offsets.cap + len(self.offsets.done))
+        params: dict[str, object] = {"timeout": int(timeout), "allowed_updates": self.allowed_updates,
+                                     "limit": max(limit, 1)}
         offset = self._sent_offset = self.offsets.offset()
         if offset is not None:
             params["offset"] = offset
