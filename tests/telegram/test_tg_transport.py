@@ -4,7 +4,6 @@ import httpx
 import pytest
 from telegram import Bot
 from telegram.error import BadRequest, NetworkError, TimedOut
-from telegram.request import HTTPXRequest
 from tg_support import TOKEN
 
 from bot.telegram.transport import RetryingRequest, may_have_arrived, may_retry
@@ -82,13 +81,13 @@ async def test_an_unreachable_api_is_retried_then_reported(monkeypatch):
     with FakeBotAPI(token=TOKEN) as api:
         base_url = api.base_url  # nothing listens there once the block ends
     attempts = []
-    send = HTTPXRequest.do_request
+    send = RetryingRequest._request
 
     async def counting(self, url, *args, **kwargs):
         attempts.append(url)
         return await send(self, url, *args, **kwargs)
 
-    monkeypatch.setattr(HTTPXRequest, "do_request", counting)
+    monkeypatch.setattr(RetryingRequest, "_request", counting)
     request = RetryingRequest(backoff=0.01)
     with pytest.raises(NetworkError):
         async with Bot(TOKEN, base_url=base_url, request=request):
@@ -107,3 +106,11 @@ async def test_an_unreachable_api_is_retried_then_reported(monkeypatch):
 ])
 def test_may_have_arrived_only_when_the_request_left_without_an_answer(error, arrived):
     assert may_have_arrived(error) is arrived
+
+
+async def test_parameters_go_as_a_json_body_with_their_objects(api_bot):
+    api, bot = api_bot
+    markup = {"inline_keyboard": [[{"text": "References", "callback_data": "r:1"}]]}
+    await bot.send_message(1, "<b>a</b> &amp; b", parse_mode="HTML", reply_markup=markup)
+    [call] = api.calls("sendMessage")
+    assert call.params["reply_markup"] == markup and call.params["text"] == "<b>a</b> &amp; b"
