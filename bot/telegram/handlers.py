@@ -11,6 +11,7 @@ import asyncio
 import logging
 import re
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,7 +27,6 @@ from telegram import (
     LinkPreviewOptions,
     Message,
     MessageEntity,
-    ReplyParameters,
     Update,
 )
 from telegram.constants import ChatType, ParseMode
@@ -49,6 +49,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 from bot.reply import Reply
 from bot.telegram.config import Config
@@ -82,6 +83,10 @@ INLINE_CACHE_SECONDS = 300
 INLINE_HITS = 8
 HTML = ParseMode.HTML
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+NO_PREVIEW_JSON = {"is_disabled": True}
+# Replies go out through Bot.do_api_request("sendMessage"), which warns that send_message exists;
+# it is used on purpose (the answer is not parsed into a Message), so that one warning is silenced.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage' instead", category=PTBUserWarning)
 _COMMAND_RE = re.compile(r"/(\w+)(?:@(\w+))?(.*)", re.DOTALL)
 
 
@@ -121,6 +126,11 @@ def strip_mention(text: str, username: str | None) -> str:
     if not username:
         return text.strip()
     return re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE).strip()
+
+
+def markup_json(rows: list[list[Button]]) -> dict[str, object]:
+    """Button rows as the Bot API's inline_keyboard JSON."""
+    return {"inline_keyboard": [[{"text": b.label, "callback_data": b.data} for b in row] for row in rows]}
 
 
 def markup(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
@@ -394,17 +404,16 @@ class Handlers:
         """
         for i, chunk in enumerate(chunks):
             last = i == len(chunks) - 1
+            params: dict[str, object] = {"chat_id": chat_id, "text": chunk, "parse_mode": HTML,
+                                         "link_preview_options": NO_PREVIEW_JSON}
+            if last and rows:
+                params["reply_markup"] = markup_json(rows)
+            if quote_id and i == 0:
+                params["reply_parameters"] = {"message_id": quote_id, "allow_sending_without_reply": True}
             try:
-                await bot.send_message(
-                    chat_id,
-                    chunk,
-                    parse_mode=HTML,
-                    link_preview_options=NO_PREVIEW,
-                    reply_markup=markup(rows) if last else None,
-                    reply_parameters=(
-                        ReplyParameters(quote_id, allow_sending_without_reply=True) if quote_id and i == 0 else None
-                    ),
-                )
+                # The API call itself, without building a Message from the answer: nothing reads it,
+                # and parsing it was ~0.1 ms of CPU per reply.
+                await bot.do_api_request("sendMessage", api_kwargs=params)
             except TelegramError as err:
                 if delivered or may_have_arrived(err):
                     raise MaybeDelivered(f"sendMessage, part {i + 1} of {len(chunks)}") from err
