@@ -118,7 +118,9 @@ async def bootstrap(call: Callable[[], Awaitable[object]], what: str, retries: i
 async def serve_async(config: Config, env: Mapping[str, str]) -> None:
     """Run until SIGINT/SIGTERM: webhook when configured, polling otherwise."""
     updates_request = HTTPXRequest(
-        connection_pool_size=1,
+        # Two: a long poll cancelled at a stop may hold its connection a while; the confirming
+        # getUpdates then takes the other instead of waiting for a pool timeout.
+        connection_pool_size=2,
         read_timeout=config.read_timeout,
         write_timeout=config.read_timeout,
         connect_timeout=min(config.read_timeout, 5.0),

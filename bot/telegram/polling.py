@@ -49,8 +49,9 @@ log = logging.getLogger(__name__)
 
 LONG_POLL = 10.0  # seconds Telegram holds an idle getUpdates
 BUSY_TICK = 0.25  # with updates in flight and room for more, ask at least this often
-GATHER = 0.003  # after a completion, wait this long for others before asking again
+GATHER = 0.005  # after a completion, wait this long for others before asking again
 UPDATE_TIMEOUT = 120.0  # an update still unanswered after this is abandoned (logged), so it cannot pin the offset
+CONFIRM_POOL_TIMEOUT = 5.0  # the last getUpdates at a stop waits no longer than this for a connection
 BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)  # waits after consecutive getUpdates failures
 
 
@@ -124,7 +125,6 @@ class Poller:
         self._tasks: set[asyncio.Task[None]] = set()
         self._finished = asyncio.Event()
         self._stopping = stopping or asyncio.Event()  # set by `stop`, or by the caller's signal handler
-        self._sent_offset: int | None = None  # the offset of the last getUpdates
 
     def stop(self) -> None:
         """Stop fetching; `run` then finishes what it holds and returns."""
@@ -165,7 +165,8 @@ class Poller:
         limit = min(100, self.offsets.cap + len(self.offsets.done))
         params: dict[str, object] = {"timeout": int(timeout), "allowed_updates": self.allowed_updates,
                                      "limit": max(limit, 1)}
-        offset = self._sent_offset = self.offsets.offset()
+        self._finished.clear()  # from here, a completion means the next getUpdates confirms something new
+        offset = self.offsets.offset()
         if offset is not None:
             params["offset"] = offset
         result = await self.request.post(
@@ -200,22 +201,22 @@ class Poller:
         self._finished.set()
 
     async def _wait_turn(self) -> None:
-        """With updates in flight: wait for one to finish (or a tick, when there is room), then gather.
+        """With updates in flight: unless one finished during the last getUpdates, wait for one to
+        finish (or a tick, when there is room); then gather.
 
         Gathering (a few ms while others still run) spares a busy bot a getUpdates per reply; when
-        nothing is left in flight it goes straight back to a long poll, adding no latency.
+        nothing is left in flight it goes straight back to a long poll, adding no latency. An update
+        that finished during the last getUpdates is confirmed by the next one, room or not.
         """
         if not self.offsets.in_flight or self._stopping.is_set():
             return
-        if self.offsets.offset() != self._sent_offset:
-            return  # updates finished during that getUpdates: confirm them now, room or not
-        self._finished.clear()
-        waiter = self._until_stopped(self._finished.wait())
-        if self.offsets.room:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(waiter, BUSY_TICK)
-        else:
-            await waiter
+        if not self._finished.is_set():
+            waiter = self._until_stopped(self._finished.wait())
+            if self.offsets.room:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(waiter, BUSY_TICK)
+            else:
+                await waiter
         if self.offsets.in_flight:  # others still running: let a few more finish first
             await asyncio.sleep(GATHER)
 
@@ -225,6 +226,9 @@ class Poller:
         stopper = asyncio.create_task(self._stopping.wait())
         try:
             done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:  # e.g. a wait_for timing out: leave no task behind
+            task.cancel()
+            raise
         finally:
             stopper.cancel()
         if task in done:
@@ -250,7 +254,8 @@ class Poller:
             return
         params = {"offset": offset, "timeout": 0, "limit": 1}
         try:
-            await self.request.post(f"{self.bot.base_url}/getUpdates", _data(params), read_timeout=self.read_timeout)
+            await self.request.post(f"{self.bot.base_url}/getUpdates", _data(params), read_timeout=self.read_timeout,
+                                    pool_timeout=CONFIRM_POOL_TIMEOUT)
         except TelegramError as err:
             log.warning("stopping: could not confirm the last updates (%s); they may be answered again",
                         _why(err))

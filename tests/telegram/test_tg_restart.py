@@ -79,5 +79,6 @@ def test_every_user_is_answered_exactly_once_across_a_stop_mid_burst(start_serve
         api.wait_for("sendMessage", 1, REPLY_TIMEOUT, where=lambda call: call.params["chat_id"] == 1)
         answered = per_user(api)
         assert all(answered[user] == 1 for user in users), {u: n for u, n in answered.items() if n != 1}
+        assert second.stop() == 0 and "could not confirm" not in second.stderr()  # a clean, prompt stop
         print(f"{how}: {sum(at_stop.values())} answered before the restart, "
               f"{BURST - sum(at_stop.values())} after it, 0 twice, 0 never")  # for the closing note
