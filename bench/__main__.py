@@ -130,12 +130,12 @@ def section_serve(report: Report, items: Sequence[Item], plan: Plan) -> None:
     report.row("serve", f"update → sendMessage p50 / p99 ({lat.samples}, one at a time)",
                f"{ms(lat.p50_ms)} / {ms(lat.p99_ms)}", "p99 ≤ 20 ms",
                lat.p99_ms <= TARGET_SERVE_P99_MS)
-    report.row("serve", "serving process CPU per update, sustained (share of one core busy)",
+    report.row("serve", "serving process CPU per update, sustained, median round (share of one core busy)",
                f"{ms(result.cpu_ms_per_update)} ({100 * result.cpu_busy:.0f}%)")
     peer_spread = f"{min(result.peer_rounds):.0f}–{max(result.peer_rounds):.0f}"
     report.row("serve", f"peer: python-telegram-bot echo bot, updates/s sustained, same rounds "
                f"(range {peer_spread})", f"{result.peer_updates_per_s:.0f}")
-    report.row("serve", "peer: echo bot CPU per update, sustained", ms(result.peer_cpu_ms_per_update))
+    report.row("serve", "peer: echo bot CPU per update, sustained, median round", ms(result.peer_cpu_ms_per_update))
     through = result.updates_per_s / result.peer_updates_per_s
     per_update = result.cpu_ms_per_update / result.peer_cpu_ms_per_update
     report.row("serve", "serve ÷ echo-bot peer: throughput (median rates)", f"{through:.2f}×", "≥ 0.9×",
