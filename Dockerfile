@@ -38,7 +38,8 @@ RUN pip install --no-deps /tmp/wheels/*.whl \
 
 # A numeric user: no account is needed, and runtimes can check it is not root.
 USER 10001:10001
-WORKDIR /tmp
+# `python -m bot` puts the working directory first on sys.path: a read-only one, not /tmp.
+WORKDIR /opt/dmpm-bot
 # Healthy only while `serve` runs its loop: it touches $HEARTBEAT_FILE after every getUpdates
 # (a long poll returns at least every ~10 s) or every 10 s while the webhook server runs.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
