@@ -313,3 +313,32 @@ async def test_no_apology_once_a_reply_may_have_been_delivered(make_harness, cap
     texts = [visible_text(c.params["text"]) for c in h.sent()]
     assert (APOLOGY in texts) is apology
     assert ("may have been delivered" in caplog.text) is (not apology)
+
+
+async def test_a_slow_core_call_does_not_hold_up_the_event_loop(make_harness):
+    """While the core works on one chat's message, the loop still serves another chat."""
+    import asyncio
+    import threading
+
+    entered, release = threading.Event(), threading.Event()
+    core = FakeCore()
+    answer = core.answer
+
+    def slow_answer(text: str):
+        if text == "slow":
+            entered.set()
+            release.wait(10)  # a heavy message, holding the core's thread
+        return answer(text)
+
+    h = await make_harness(Core(slow_answer, core.answer_callback, core.search))
+    slow = asyncio.create_task(h.feed(h.api.message("slow", user_id=1)))
+    assert await asyncio.to_thread(entered.wait, 10)
+    sticker = {"message_id": 5, "date": 0, "chat": {"id": 2, "type": "private"},
+               "from": {"id": 2, "is_bot": False, "first_name": "U"},
+               "sticker": {"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1,
+                           "is_animated": False, "is_video": False, "type": "regular"}}  # fmt: skip
+    await asyncio.wait_for(h.feed(h.api.push_update({"message": sticker})), 10)
+    assert [c.params["chat_id"] for c in h.sent()] == [2]  # answered while chat 1's core call runs
+    release.set()
+    await asyncio.wait_for(slow, 10)
+    assert [c.params["chat_id"] for c in h.sent()] == [2, 1]
