@@ -3,8 +3,10 @@
 `python -m bench.echo_peer` with TELEGRAM_BOT_TOKEN and TELEGRAM_BASE_URL set.
 It answers every text message with the same text, through the standard
 `Application.run_polling`, with PTB's defaults except one: it handles up to
-CONCURRENT_UPDATES updates at once, as `serve` does, so the two are compared at
-the same concurrency and the difference is the cost of everything else.
+CONCURRENT_UPDATES updates at once instead of one, with whatever it fetched
+queued behind them (in the bench: the rest of the 100 unanswered); `serve` holds
+at most one batch (100) in flight. So both hold the bench's 100, and the
+difference is the cost of everything else.
 Only the benchmark runs it, against the fake Bot API on 127.0.0.1.
 """
 
@@ -16,7 +18,7 @@ import os
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-CONCURRENT_UPDATES = 64  # bot.telegram.app.CONCURRENT_UPDATES, without importing the bot
+CONCURRENT_UPDATES = 64  # PTB's fetcher queues what it fetched behind these (its queue is unbounded)
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

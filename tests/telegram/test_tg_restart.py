@@ -19,7 +19,7 @@ from bot import core
 from bot.telegram.render import render_html
 from tests.auxil.fake_api import FakeBotAPI
 
-BURST = 150  # more than CONCURRENT_UPDATES (64): some are in flight, some still at Telegram
+BURST = 200  # more than CONCURRENT_UPDATES (100): some are in flight, some still at Telegram
 ANSWERED_FIRST = 50  # users answered before the stop
 FIRST_USER = 70_000
 QUESTION = "/start"
