@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 
 LONG_POLL = 10.0  # seconds Telegram holds an idle getUpdates
 BUSY_TICK = 0.25  # with updates in flight and room for more, ask at least this often
-GATHER = 0.001  # after a completion, wait this long for others before asking again
+GATHER = 0.002  # after a completion, wait this long for others before asking again
 UPDATE_TIMEOUT = 120.0  # an update still unanswered after this is abandoned (logged), so it cannot pin the offset
 CONFIRM_POOL_TIMEOUT = 5.0  # the last getUpdates at a stop waits no longer than this for a connection
 BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)  # waits after consecutive getUpdates failures
@@ -204,7 +204,7 @@ class Poller:
         """With updates in flight: unless one finished during the last getUpdates, wait for one to
         finish (or a tick, when there is room); then gather.
 
-        Gathering (a few ms, only while more than half the slots are taken) spares a busy bot a
+        Gathering (2 ms, only while more than a quarter of the slots are taken) spares a busy bot a
         getUpdates per reply; with slots free it asks at once, so new updates do not wait. An update
         that finished during the last getUpdates is confirmed by the next one, room or not.
         """
@@ -217,7 +217,7 @@ class Poller:
                     await asyncio.wait_for(waiter, BUSY_TICK)
             else:
                 await waiter
-        if len(self.offsets.in_flight) > self.offsets.cap // 2:  # busy: let a few more finish first
+        if len(self.offsets.in_flight) > self.offsets.cap // 4:  # busy: let a few more finish first
             await asyncio.sleep(GATHER)
 
     async def _until_stopped(self, work: Awaitable[Any]) -> Any:
