@@ -10,8 +10,9 @@ which Telegram re-delivers forever. Here:
 - a body is at most MAX_BODY bytes (Content-Length checked first, the stream
   counted as it comes, and tornado's own max_body_size as a backstop);
 - idle connections, and slow headers or bodies, are closed after
-  WEBHOOK_IDLE_TIMEOUT; at most MAX_CONNECTIONS are open at once, the rest
-  are closed on accept;
+  WEBHOOK_IDLE_TIMEOUT; at most MAX_CONNECTIONS are open at once: at the cap
+  the oldest idle one is closed to make room (so idle crowds cannot lock
+  Telegram out), and a new one is refused only when all are busy;
 - 200 is answered only after the update was processed, so one cut short by a
   crash is sent again by Telegram (a repeat is dropped by the handlers'
   RecentIds); an update that cannot be parsed gets 200 and a log line with its
@@ -29,9 +30,11 @@ import hmac
 import json
 import logging
 import time
+from collections import OrderedDict
 from typing import Any
 
 import tornado.httpserver
+import tornado.httputil
 import tornado.iostream
 import tornado.netutil
 import tornado.web
@@ -68,16 +71,36 @@ class Refusals:
 
 
 class _Server(tornado.httpserver.HTTPServer):
-    """HTTPServer closing connections over MAX_CONNECTIONS as they are accepted."""
+    """HTTPServer holding at most MAX_CONNECTIONS: at the cap, an idle one is closed to make room.
+
+    A connection is busy from the moment a request with the right secret is being handled
+    until it is answered; every other one (no request yet, half-sent headers, between requests)
+    is idle. Idle connections are closed oldest first, so a crowd of idle or slow connections
+    can never lock Telegram out; only when every connection is busy is a new one refused.
+    """
 
     refusals: Refusals
+    streams: OrderedDict[tornado.iostream.IOStream, bool]  # open streams, oldest first -> busy
 
     def handle_stream(self, stream: tornado.iostream.IOStream, address: tuple[Any, ...]) -> None:
-        if len(self._connections) >= MAX_CONNECTIONS:
-            self.refusals.add("connections over the cap")
-            stream.close()
-            return
+        for closed in [s for s in self.streams if s.closed()]:
+            del self.streams[closed]
+        if len(self.streams) >= MAX_CONNECTIONS:
+            idle = next((s for s, busy in self.streams.items() if not busy), None)
+            if idle is None:
+                self.refusals.add("connections over the cap, all busy")
+                stream.close()
+                return
+            self.refusals.add("idle connections closed to make room")
+            del self.streams[idle]
+            idle.close()
+        self.streams[stream] = False
         super().handle_stream(stream, address)
+
+    def mark(self, stream: tornado.iostream.IOStream | None, busy: bool) -> None:
+        """Record whether `stream` is handling a request."""
+        if stream is not None and stream in self.streams:
+            self.streams[stream] = busy
 
 
 @tornado.web.stream_request_body
@@ -99,6 +122,11 @@ class UpdateHandler(tornado.web.RequestHandler):
         length = self.request.headers.get("Content-Length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
             self._refuse(413, "over the body limit")
+            return
+        self.hook.mark(self.request, busy=True)
+
+    def on_finish(self) -> None:
+        self.hook.mark(self.request, busy=False)
 
     def data_received(self, chunk: bytes) -> None:
         if self._finished:
@@ -197,8 +225,13 @@ class WebhookServer:
             body_timeout=config.webhook_idle_timeout,
         )
         self._server.refusals = self.refusals
+        self._server.streams = OrderedDict()
         for name in ("tornado.access", "tornado.general"):  # a flood must not flood the log
             logging.getLogger(name).setLevel(logging.ERROR)
+
+    def mark(self, request: tornado.httputil.HTTPServerRequest, busy: bool) -> None:
+        """Record whether `request`'s connection is busy (see _Server)."""
+        self._server.mark(getattr(request.connection, "stream", None), busy)
 
     async def listen(self) -> None:
         """Bind the port (0 picks a free one, then `port` says which)."""

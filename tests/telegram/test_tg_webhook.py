@@ -166,3 +166,30 @@ def test_serve_touches_the_heartbeat_and_health_sees_it(start_serve, tmp_path, m
                                 text=True, timeout=START_TIMEOUT, env={"HEARTBEAT_FILE": str(beat), "PATH": ""})
         assert health.returncode == 0, health.stderr
         assert serve.stop() == 0
+
+
+def test_a_crowd_of_idle_connections_cannot_lock_telegram_out(start_serve):
+    """More idle connections than the cap: the oldest idle ones are closed, and Telegram gets through."""
+    import os
+
+    from bot.telegram.webhook import MAX_CONNECTIONS
+
+    port = free_port()
+    with FakeBotAPI(token=TOKEN) as api:
+        serve = start_serve(api, WEBHOOK_URL=f"http://127.0.0.1:{port}{PATH}", WEBHOOK_SECRET=SECRET,
+                            WEBHOOK_PORT=str(port), WEBHOOK_IDLE_TIMEOUT="600")
+        serve.wait_ready("setWebhook")
+        _wait_listening(port)
+        crowd = [socket.create_connection(("127.0.0.1", port), timeout=REPLY_TIMEOUT)
+                 for _ in range(MAX_CONNECTIONS + 50)]
+        try:
+            api.message("/ref 4", user_id=4444)  # the fake delivers it on a connection of its own
+            [sent] = api.wait_for("sendMessage", 1, REPLY_TIMEOUT)
+            assert sent.params["chat_id"] == 4444
+            open_fds = len(os.listdir(f"/proc/{serve.proc.pid}/fd"))
+            assert open_fds < MAX_CONNECTIONS + 50  # the cap holds
+            assert serve.proc.poll() is None
+        finally:
+            for sock in crowd:
+                sock.close()
+        assert serve.stop() == 0
