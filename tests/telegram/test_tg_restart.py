@@ -82,3 +82,24 @@ def test_every_user_is_answered_exactly_once_across_a_stop_mid_burst(start_serve
         assert second.stop() == 0 and "could not confirm" not in second.stderr()  # a clean, prompt stop
         print(f"{how}: {sum(at_stop.values())} answered before the restart, "
               f"{BURST - sum(at_stop.values())} after it, 0 twice, 0 never")  # for the closing note
+
+
+def test_sigterm_in_a_burst_of_400_answers_no_one_twice_after_the_restart(start_serve):
+    """The reported case: 400 queued, stopped after about 100 replies (it answered ~90 users twice)."""
+    with FakeBotAPI(token=TOKEN) as api:
+        first = start_serve(api, **ENV)
+        first.wait_ready()
+        users = list(range(90_000, 90_400))
+        for user in users:
+            api.message(QUESTION, user_id=user)
+        api.wait_for("sendMessage", 100, REPLY_TIMEOUT)
+        first.proc.send_signal(signal.SIGTERM)
+        assert first.proc.wait(START_TIMEOUT) == 0, first.stderr()
+        second = start_serve(api, **ENV)
+        second.wait_ready()
+        api.wait_for("sendMessage", len(users), REPLY_TIMEOUT + START_TIMEOUT)
+        api.message(QUESTION, user_id=1)
+        api.wait_for("sendMessage", 1, REPLY_TIMEOUT, where=lambda call: call.params["chat_id"] == 1)
+        answered = per_user(api)
+        assert [u for u in users if answered[u] != 1] == []
+        assert second.stop() == 0
