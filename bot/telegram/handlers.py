@@ -183,7 +183,8 @@ class Handlers:
         self.recent = RecentIds()
         self.chat_locks = KeyedLocks()
         # The core runs here, off the event loop, so a slow message delays no other chat's sends or
-        # the polling. One thread: the reader's caches are not made for concurrent writers.
+        # the polling. One thread: the reader's caches are not made for concurrent writers. A single
+        # regex match still holds the GIL however long it runs: bounded once every pattern is linear.
         self._core_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="core")
 
     async def _core(self, function: Callable[..., object], *args: object) -> object:
