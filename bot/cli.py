@@ -10,9 +10,8 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TextIO
-
-from bot.store import DatabasePathError, check_db_path, default_db_path
 
 EXAMPLES = """examples:
   python -m bot ask "flare on 5 mg pred with MTX"
@@ -63,13 +62,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command in ("ask", "chat", "search", "serve", "build"):
+        from bot.store import DatabasePathError, check_db_path, default_db_path
+
+        try:  # before any work: a FIFO would hang, a device be replaced
+            check_db_path(Path(args.db) if getattr(args, "db", None) else default_db_path())
+        except DatabasePathError as err:
+            print(f"python -m bot {args.command}: {err}", file=sys.stderr)
+            return 2
     try:
-        if args.command in ("ask", "chat", "search", "serve") or (args.command == "build" and not args.db):
-            check_db_path(default_db_path())
         return handlers[args.command](args)
-    except DatabasePathError as err:  # before any work: a FIFO would hang, a device be replaced
-        print(f"python -m bot {args.command}: {err}", file=sys.stderr)
-        return 2
     except BrokenPipeError:
         return 0
     except KeyboardInterrupt:
@@ -142,7 +144,6 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from bot.knowledge import KnowledgeError
     from bot.store import build
