@@ -144,7 +144,6 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-
     from bot.knowledge import KnowledgeError
     from bot.store import build
 
