@@ -18,6 +18,8 @@ TARGET_COLD_START_MS = 200.0
 TARGET_UPDATES_PER_S = 300.0
 TARGET_SERVE_P99_MS = 20.0
 TARGET_RSS_MB = 80.0
+TARGET_PEER_THROUGHPUT = 0.9  # serve's updates/s ÷ the echo-bot peer's, measured in one run
+TARGET_PEER_CPU = 1.15  # serve's CPU per update ÷ the echo-bot peer's
 
 
 @dataclass(slots=True)

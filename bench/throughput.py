@@ -16,6 +16,11 @@ Telegram's limits.
 - Throughput, burst (stress): M updates queued at once, measured the same way.
 - Memory: VmHWM of the serving process from /proc/PID/status, after start-up
   and a 20-update warm-up, and after all runs (the burst included).
+- Peer: a minimal python-telegram-bot echo bot (`bench/echo_peer.py`, standard
+  `run_polling`, the same concurrency) on its own fake, measured in the same
+  run, its sustained rounds alternating with serve's, so both see the same
+  machine load. The ratios serve ÷ peer (median rates; median CPU per update
+  over the rounds) are the cost of everything the bot does beyond echoing.
 """
 
 from __future__ import annotations
@@ -54,6 +59,13 @@ class ServeResult:
     warm_rss_mb: float | None
     cpu_ms_per_update: float
     cpu_busy: float  # CPU seconds per wall second of the serving process while sustained
+    peer_rounds: list[float]
+    peer_cpu_ms_per_update: float
+
+    @property
+    def peer_updates_per_s(self) -> float:
+        """The echo-bot peer's median sustained rate."""
+        return statistics.median(self.peer_rounds)
 
     @property
     def updates_per_s(self) -> float:
@@ -74,10 +86,14 @@ def serve_env(api: FakeBotAPI) -> dict[str, str]:
     return env
 
 
-def start_serve(api: FakeBotAPI, log: Path) -> subprocess.Popen:
-    """Start `python -m bot serve` and wait until it polls the fake API."""
+SERVE_CMD = ("-m", "bot", "serve")
+PEER_CMD = ("-m", "bench.echo_peer")
+
+
+def start_serve(api: FakeBotAPI, log: Path, command: Sequence[str] = SERVE_CMD) -> subprocess.Popen:
+    """Start `python -m bot serve` (or the peer) and wait until it polls the fake API."""
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=ROOT,
+        proc = subprocess.Popen([sys.executable, *command], cwd=ROOT,
                                 env=serve_env(api), stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + START_TIMEOUT_S
     while not api.wait(api.started, 0.05) and proc.poll() is None:
@@ -168,27 +184,43 @@ def cycle(questions: Sequence[str], n: int) -> list[str]:
 
 
 def run(questions: Sequence[str], n: int, rounds: int, n_burst: int, n_paced: int, log: Path) -> ServeResult:
-    """Start the fake API and serve, measure, stop both."""
+    """Start a fake API each for serve and the echo-bot peer, measure, stop all."""
     paced_qs = cycle(questions, n_paced)
-    api = FakeBotAPI(token=TOKEN).start()
+    api, peer_api = FakeBotAPI(token=TOKEN).start(), FakeBotAPI(token=TOKEN).start()
+    procs: list[subprocess.Popen] = []
     try:
         proc = start_serve(api, log)
-        try:
-            one_by_one(api, paced_qs[: min(20, n_paced)], 10_000_000)  # warm-up
-            warm = rss_mb(proc.pid)
-            cpu0, wall0 = cpu_s(proc.pid), time.perf_counter()
-            rates = [sustained(api, cycle(questions, n), 20_000_000 + r * n, WINDOW)
-                     for r in range(rounds)]
-            cpu_ms = 1000 * (cpu_s(proc.pid) - cpu0) / (n * rounds)
-            busy = (cpu_s(proc.pid) - cpu0) / (time.perf_counter() - wall0)
-            latency = one_by_one(api, paced_qs, 30_000_000)
-            burst_rate = burst(api, cycle(questions, n_burst), 40_000_000)
-            peak = rss_mb(proc.pid)
-        finally:
-            stop(proc)
+        procs.append(proc)
+        peer = start_serve(peer_api, log.with_suffix(".peer.log"), PEER_CMD)
+        procs.append(peer)
+        one_by_one(api, paced_qs[: min(20, n_paced)], 10_000_000)  # warm-up
+        one_by_one(peer_api, paced_qs[: min(20, n_paced)], 10_000_000)
+        warm = rss_mb(proc.pid)
+        rates: list[float] = []
+        peer_rates: list[float] = []
+        cpu: dict[int, list[float]] = {proc.pid: [], peer.pid: []}  # CPU seconds, round by round
+        busy_wall = 0.0
+        for r in range(rounds):  # alternate, so both see the same load on shared cores
+            for target, fake, found in ((proc, api, rates), (peer, peer_api, peer_rates)):
+                cpu0, wall0 = cpu_s(target.pid), time.perf_counter()
+                found.append(sustained(fake, cycle(questions, n), 20_000_000 + r * n, WINDOW))
+                cpu[target.pid].append(cpu_s(target.pid) - cpu0)
+                if target is proc:
+                    busy_wall += time.perf_counter() - wall0
+        # Medians over the rounds, like the rates: a round slowed by another tenant of the
+        # machine moves neither figure.
+        cpu_ms = 1000 * statistics.median(cpu[proc.pid]) / n
+        peer_cpu_ms = 1000 * statistics.median(cpu[peer.pid]) / n
+        latency = one_by_one(api, paced_qs, 30_000_000)
+        burst_rate = burst(api, cycle(questions, n_burst), 40_000_000)
+        peak = rss_mb(proc.pid)
     finally:
+        for started in procs:
+            stop(started)
         api.stop()
-    return ServeResult(n, rates, n_burst, burst_rate, latency, peak, warm, cpu_ms, busy)
+        peer_api.stop()
+    return ServeResult(n, rates, n_burst, burst_rate, latency, peak, warm, cpu_ms, sum(cpu[proc.pid]) / busy_wall,
+                       peer_rates, peer_cpu_ms)
 
 
 def serve_available() -> str | None:

@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TextIO
 
 EXAMPLES = """examples:
@@ -50,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=int, default=5, help="how many passages (default 5)")
 
     sub.add_parser("serve", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
+
+    health = sub.add_parser("health", help="exit 0 if serve's heartbeat ($HEARTBEAT_FILE) is fresh, else 1")
+    health.add_argument("--max-age", type=float, default=60.0, metavar="SECONDS",
+                        help="how old the heartbeat may be (default 60)")
     return parser
 
 
@@ -58,10 +63,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     handlers = {"ask": _ask, "chat": _chat, "rules": _rules, "export": _export, "build": _build,
-                "search": _search, "serve": _serve}
+                "search": _search, "serve": _serve, "health": _health}
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command in ("ask", "chat", "search", "serve", "build"):
+        from bot.store import DatabasePathError, check_db_path, default_db_path
+
+        try:  # before any work: a FIFO would hang, a device be replaced
+            check_db_path(Path(args.db) if getattr(args, "db", None) else default_db_path())
+        except DatabasePathError as err:
+            print(f"python -m bot {args.command}: {err}", file=sys.stderr)
+            return 2
     try:
         return handlers[args.command](args)
     except BrokenPipeError:
@@ -154,8 +167,6 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from bot.knowledge import KnowledgeError
     from bot.store import build
 
@@ -183,3 +194,11 @@ def _serve(args: argparse.Namespace) -> int:
     from bot.telegram.app import run
 
     return run()
+
+
+def _health(args: argparse.Namespace) -> int:
+    from bot.health import check
+
+    code, line = check(max_age=args.max_age)
+    print(line, file=sys.stdout if code == 0 else sys.stderr)
+    return code

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -26,7 +27,7 @@ from bot.compose import (
 from bot.decision import Decision
 from bot.knowledge import Catalog, drug_tables
 from bot.lookups import definition, drug_lookup, grade_lookup, ladder
-from bot.reply import Block, Reply
+from bot.reply import CALLBACK_DATA_MAX_BYTES, Block, Reply
 from bot.rules import decide, why_text
 from bot.slots import Lexicon, Slots, extract
 from bot.store import Hit
@@ -121,10 +122,12 @@ def answer_callback(data: str) -> Reply:
 
 
 def _callback(data: str, kb: KnowledgeBase) -> Reply:
+    if len(data.encode()) > CALLBACK_DATA_MAX_BYTES:  # no button of ours carries more: forged
+        return _expired_reply()
     if data == "l":
         return compose(ladder(load_table()), Slots(), kb.catalog)
     if data.startswith("r:"):
-        numbers = tuple(int(n) for n in data[2:].split(".") if n.isdigit() and int(n) in kb.catalog.references)
+        numbers = reference_numbers(data[2:], kb.catalog.references)
         return compose(Decision(rule="lookup.reference", title="References", references=numbers),
                        Slots(), kb.catalog) if numbers else _expired_reply()
     decoded = callback.decode_slots(data, kb.catalog.drug_codes)
@@ -137,6 +140,15 @@ def _callback(data: str, kb: KnowledgeBase) -> Reply:
     if action == "q":
         return compose(decision, slots, kb.catalog)
     return _expired_reply()
+
+
+def reference_numbers(field: str, known: Collection[int]) -> tuple[int, ...]:
+    """'1.3.3.99' as (1, 3): known reference numbers, each once, in order, at most len(known).
+
+    Forged button data could otherwise repeat a number to multiply the reply.
+    """
+    numbers = dict.fromkeys(int(n) for n in field.split(".") if n.isdigit() and len(n) <= 3)
+    return tuple(n for n in numbers if n in known)[: len(known)]
 
 
 def why_reply(slots: Slots, decision: Decision, catalog: Catalog) -> Reply:

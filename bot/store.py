@@ -14,6 +14,7 @@ import json
 import os
 import re
 import sqlite3
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,34 @@ class Hit:
     score: float
 
 
+class DatabasePathError(ValueError):
+    """The database path exists and is not a regular file; the message is one line for the operator."""
+
+
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def check_db_path(db_path: Path) -> Path:
+    """`db_path` if it is a regular file or does not exist yet; else DatabasePathError.
+
+    Only stat(2) is used: a FIFO is never opened (that would hang), and a device
+    such as /dev/null is never replaced by a database (as root, it would be).
+    """
+    try:
+        mode = os.stat(db_path).st_mode
+    except FileNotFoundError:
+        return db_path
+    except OSError as err:
+        raise DatabasePathError(f"the knowledge database path {db_path} cannot be checked: "
+                                f"{err.strerror} (set {DB_ENV} to a file path)") from None
+    if stat.S_ISREG(mode):
+        return db_path
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    raise DatabasePathError(f"the knowledge database path {db_path} is {kind}, not a regular file "
+                            f"(set {DB_ENV} to a file, or to a path where one can be created)")
+
+
 def default_db_path() -> Path:
     """`$DMPM_BOT_DB`, or knowledge.db in the user's cache directory."""
     if path := os.environ.get(DB_ENV):
@@ -64,9 +93,9 @@ def build(db_path: Path | None = None, directory: Path | None = None) -> Path:
 
     from bot.knowledge import load_corpus
 
+    db_path = check_db_path(db_path or default_db_path())
     corpus = load_corpus(directory, salt=SCHEMA_VERSION)
     table = validate_knowledge(directory, corpus.passages)
-    db_path = db_path or default_db_path()
     db_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".knowledge-", suffix=".db", dir=db_path.parent)
     os.close(fd)
@@ -161,7 +190,7 @@ def stored_hash(db_path: Path) -> str | None:
 
 def ensure_built(db_path: Path | None = None) -> Path:
     """Build the database if it is missing or stale; return its path."""
-    db_path = db_path or default_db_path()
+    db_path = check_db_path(db_path or default_db_path())
     if not db_path.exists() or stored_hash(db_path) != current_hash():
         build(db_path)
     return db_path
@@ -254,5 +283,6 @@ def _references_for(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple
     return {k: tuple(v) for k, v in found.items()}
 
 
-__all__ = ["Hit", "KnowledgeError", "build", "default_db_path", "ensure_built", "fts_query",
-           "load_context_rules", "load_lexicon", "load_passages", "load_references", "open_read_only", "search"]
+__all__ = ["DatabasePathError", "Hit", "KnowledgeError", "build", "check_db_path", "default_db_path",
+           "ensure_built", "fts_query", "load_context_rules", "load_lexicon", "load_passages", "load_references",
+           "open_read_only", "search"]

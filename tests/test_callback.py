@@ -88,3 +88,20 @@ def test_why_explains_the_rules_that_answered(question: str, rules: tuple[str, .
     assert why.rules == reply.rules == rules
     assert why.text.count("The source's rule for") == len(rules)
     assert "lookup.drug" not in why.text and "_" not in why.text.replace("rule_", "")
+
+
+@pytest.mark.parametrize(("data", "numbers"), [
+    ("r:1", [1]),
+    ("r:1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1", [1]),  # 63 bytes, one reference
+    ("r:3.1.3.99.1", [3, 1]),
+    ("r:" + ".".join(str(n % 14) for n in range(20)), list(range(1, 14))),  # never more than the 13
+])
+def test_forged_reference_data_is_deduplicated_and_capped(data: str, numbers: list[int]) -> None:
+    reply = answer_callback(data)
+    assert reply.kind != "error" and list(reply.references) == numbers
+
+
+@pytest.mark.parametrize("data", ["r:" + "1." * 2000 + "1", "r:" + "9" * 5000, "q:" + "x" * 63])
+def test_callback_data_over_64_bytes_is_an_expired_button(data: str) -> None:
+    reply = answer_callback(data)
+    assert (reply.kind, reply.text) == ("help", EXPIRED)

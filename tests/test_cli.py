@@ -168,3 +168,50 @@ def test_replies_are_byte_identical_whatever_the_hash_seed() -> None:
                                env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": seed})
         outputs.add(env_run.stdout + rules.stdout)
     assert len(outputs) == 1
+
+
+def _fifo(path: Path) -> Path:
+    os.mkfifo(path)
+    return path
+
+
+def _directory(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+@pytest.mark.parametrize("make", [_fifo, _directory], ids=["fifo", "directory"])
+@pytest.mark.parametrize("args", [("ask", "/ref 4"), ("build",), ("serve",), ("search", "ivig")],
+                         ids=lambda a: a[0])
+def test_a_db_path_that_is_not_a_regular_file_is_one_line_and_exit_2(tmp_path: Path, make, args) -> None:
+    """Never opened (a FIFO would hang) nor replaced (a device would be, as root)."""
+    path = make(tmp_path / "knowledge.db")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DMPM_BOT_DB": str(path), "TELEGRAM_BOT_TOKEN": "1:x"}
+    run = subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60, env=env)
+    lines = run.stderr.strip().splitlines()
+    assert run.returncode == 2 and len(lines) == 1, run.stderr
+    assert str(path) in lines[0] and "not a regular file" in lines[0]
+    assert path.exists() and not path.is_file()  # left as it was
+
+
+def test_build_db_option_that_is_a_fifo_is_refused(tmp_path: Path) -> None:
+    path = _fifo(tmp_path / "pipe.db")
+    run = bot("build", "--db", str(path))
+    assert run.returncode == 2 and "is a FIFO, not a regular file" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("path", "kind"), [("/dev/null", "a character device"), ("/", "a directory")])
+def test_check_db_path_names_what_is_there(path: str, kind: str) -> None:
+    from bot.store import DatabasePathError, check_db_path
+
+    with pytest.raises(DatabasePathError, match=f"{path} is {kind}, not a regular file"):
+        check_db_path(Path(path))
+
+
+def test_check_db_path_accepts_a_file_or_a_path_to_create(tmp_path: Path) -> None:
+    from bot.store import check_db_path
+
+    (tmp_path / "a.db").write_bytes(b"")
+    assert [check_db_path(tmp_path / name) for name in ("a.db", "new.db")] == [tmp_path / "a.db", tmp_path / "new.db"]

@@ -29,8 +29,9 @@ class Config:
     allowed_user_ids: frozenset[int] = frozenset()
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
-    webhook_listen: str = "0.0.0.0"
+    webhook_listen: str = "127.0.0.1"  # a reverse proxy terminates TLS and forwards here
     webhook_port: int = 8443
+    webhook_idle_timeout: float = 30.0  # seconds a webhook connection may sit idle or send slowly
     log_level: str = "INFO"
     log_message_text: bool = False
     read_timeout: float = 10.0
@@ -66,8 +67,9 @@ class Config:
             allowed_user_ids=parse_user_ids(env.get("ALLOWED_USER_IDS", "")),
             webhook_url=webhook_url,
             webhook_secret=secret,
-            webhook_listen=env.get("WEBHOOK_LISTEN", "").strip() or "0.0.0.0",
+            webhook_listen=env.get("WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
             webhook_port=_number(env, "WEBHOOK_PORT", 8443, int, 0, 65535),
+            webhook_idle_timeout=_number(env, "WEBHOOK_IDLE_TIMEOUT", 30.0, float, 0.1, 3600),
             log_level=_log_level(env.get("LOG_LEVEL", "")),
             log_message_text=env.get("LOG_MESSAGE_TEXT", "").strip().lower() in _TRUE,
             read_timeout=_number(env, "TELEGRAM_READ_TIMEOUT", 10.0, float, 0.1, 600),

@@ -9,8 +9,10 @@ every call. Like Telegram, it refuses bad HTML ("can't parse entities"), texts
 over 4096 characters, callback data over 64 bytes, and an edit that changes
 nothing ("message is not modified"). Faults can be injected per method: an
 error status (429 with retry_after, 502, ...) answered *before* the call takes
-effect, or a delay answered *after* it took effect (a slow or timed-out call
-that still went through). Its HTTP server keeps a listen backlog of BACKLOG
+effect, a delay answered *after* it took effect (a slow or timed-out call
+that still went through), or a dropped connection after it took effect. `hold`
+keeps matching calls waiting, before they take effect, until `release` lets
+them through or drops them (the bot was killed meanwhile). Its HTTP server keeps a listen backlog of BACKLOG
 connections and answers with Nagle off, so bursts are neither dropped nor stalled.
 
 In a program or test::
@@ -62,6 +64,7 @@ _STRING_PARAMS = {
 }  # fmt: skip
 _MAX_LONG_POLL = 50.0
 _CALLBACK_DATA_MAX_BYTES = 64
+DROPPED = 0  # a status meaning: close the connection without answering
 BACKLOG = 256  # listen(2) backlog; ThreadingHTTPServer's default of 5 drops connections in a burst
 
 
@@ -82,6 +85,7 @@ class Fault:
     retry_after: int | None = None
     delay: float = 0.0
     description: str | None = None
+    drop: bool = False  # take effect, then close the connection without an answer
 
 
 class ApiError(Exception):
@@ -128,6 +132,10 @@ class FakeBotAPI:
         self._chats: dict[int, Json] = {}
         self._listeners: list[Callable[[Call], None]] = []
         self._closing = False
+        self._holds: dict[str, Callable[[Json], bool]] = {}
+        self._held = 0
+        self._releases = 0  # bumped by release(); a held call waits for it to change
+        self._release_delivers = True
         self.webhook: Json | None = None
         self.webhook_statuses: list[int] = []
         self.first_reply: dict[Any, int] = {}  # chat id -> perf_counter_ns of its first sendMessage
@@ -246,11 +254,35 @@ class FakeBotAPI:
         return self.push_update({"inline_query": inline})
 
     def inject(self, method: str, *, status: int | None = None, retry_after: int | None = None,
-               delay: float = 0.0, times: int = 1, description: str | None = None) -> None:  # fmt: skip
-        """Make the next `times` calls of `method` ('*': any but getUpdates) fail or be slow."""
-        fault = Fault(status, retry_after, delay, description)
+               delay: float = 0.0, times: int = 1, description: str | None = None,
+               drop: bool = False) -> None:  # fmt: skip
+        """Make the next `times` calls of `method` ('*': any but getUpdates) fail, be slow, or be dropped.
+
+        `drop`: the call takes effect, then the connection closes without an answer (a
+        connection lost after the request arrived).
+        """
+        fault = Fault(status, retry_after, delay, description, drop)
         with self._cond:
             self._faults.setdefault(method, deque()).extend([fault] * times)
+
+    def hold(self, method: str, where: Callable[[Json], bool] | None = None) -> None:
+        """Hold every call of `method` (whose params match `where`) before it takes effect, until `release`."""
+        with self._cond:
+            self._holds[method] = where or (lambda params: True)
+
+    def release(self, deliver: bool = True) -> None:
+        """End every hold. Held calls then take effect (`deliver`) or are dropped unserved: their
+        connection closes without an answer, as if the client had gone (a killed bot)."""
+        with self._cond:
+            self._holds.clear()
+            self._releases += 1
+            self._release_delivers = deliver
+            self._cond.notify_all()
+
+    def held(self) -> int:
+        """How many calls are being held right now."""
+        with self._cond:
+            return self._held
 
     def on_call(self, listener: Callable[[Call], None]) -> None:
         """Call `listener(call)` after each call that took effect."""
@@ -335,7 +367,17 @@ class FakeBotAPI:
         with self._cond:
             self._attempts.append(call)
             fault = self._next_fault(method)
+            hold = self._holds.get(method)
+            held = hold is not None and hold(params)
+            if held:
+                self._held += 1
+                releases = self._releases
             self._cond.notify_all()
+            if held:
+                self._cond.wait_for(lambda: self._releases != releases or self._closing)
+                self._held -= 1
+                if not self._release_delivers or self._closing:
+                    return DROPPED, {}
         if fault and fault.status:
             return fault.status, _error(fault.status, fault.description, fault.retry_after)
         try:
@@ -344,6 +386,8 @@ class FakeBotAPI:
             return err.status, _error(err.status, err.description, parameters=err.parameters)
         if fault and fault.delay:
             time.sleep(fault.delay)  # the call took effect; the answer comes late
+        if fault and fault.drop:
+            return DROPPED, {}
         return 200, {"ok": True, "result": result}
 
     def _next_fault(self, method: str) -> Fault | None:
@@ -518,7 +562,7 @@ class FakeBotAPI:
             return 200, {"ok": True, "result": {"update_id": update_id}}
         if name == "faults":
             fields = {k: params[k] for k in ("status", "retry_after", "delay", "times",
-                                             "description") if k in params}  # fmt: skip
+                                             "description", "drop") if k in params}  # fmt: skip
             self.inject(str(params.get("method", "*")), **fields)
             return 200, {"ok": True, "result": True}
         if name == "calls":
@@ -638,6 +682,9 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload = self.server.api.handle(parts.path, params)
         except (ValueError, UnicodeDecodeError):
             status, payload = 400, {"ok": False, "error_code": 400, "description": "Bad Request"}
+        if status == DROPPED:
+            self.close_connection = True  # no answer at all: the client sees the connection close
+            return
         data = json.dumps(payload).encode()
         try:
             self.send_response(status)

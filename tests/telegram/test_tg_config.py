@@ -13,7 +13,7 @@ def test_defaults_with_only_a_token():
     assert config.base_url == TELEGRAM_BASE_URL
     assert config.allowed_user_ids == frozenset()
     assert config.webhook_url is None
-    assert (config.webhook_listen, config.webhook_port) == ("0.0.0.0", 8443)
+    assert (config.webhook_listen, config.webhook_port, config.webhook_idle_timeout) == ("127.0.0.1", 8443, 30.0)
     assert (config.log_level, config.log_message_text) == ("INFO", False)
     assert (config.flood_limit, config.flood_window, config.max_rate) == (20, 60.0, 30.0)
 

@@ -116,21 +116,3 @@ def test_a_burst_of_connections_is_queued_and_every_one_answered():
         api.stop()
     assert answers == [b"HTTP/1.1 200 OK\r\n"] * burst
     assert len(api.calls("getMe")) == burst
-
-
-async def test_update_queue_takes_no_more_than_in_flight_until_done() -> None:
-    """Backpressure: the fetcher may hold `in_flight` unfinished updates, no more."""
-    import asyncio
-
-    from bot.telegram.app import BoundedUpdateQueue
-
-    queue = BoundedUpdateQueue(maxsize=4, in_flight=2)
-    for n in range(4):
-        queue.put_nowait(n)
-    assert queue.full()
-    assert [await queue.get(), await queue.get()] == [0, 1]
-    third = asyncio.ensure_future(queue.get())
-    await asyncio.sleep(0)
-    assert not third.done()  # two in flight: the third waits
-    queue.task_done()
-    assert await asyncio.wait_for(third, timeout=5) == 2

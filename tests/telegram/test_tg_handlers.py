@@ -2,6 +2,7 @@
 
 import logging
 
+import pytest
 from telegram.error import TimedOut
 from tg_support import ANSWER, BOT_USERNAME, CLARIFY, FakeCore, reply
 
@@ -268,3 +269,76 @@ async def test_a_choice_under_an_inline_message_edits_that_message(make_harness)
     assert edit.params["inline_message_id"] == "AAAinline"
     assert edit.params["text"] == render_html(ANSWER)[0]
     assert h.sent() == []
+
+
+def _failure(kind: str):
+    """A send failure of `kind`, shaped as python-telegram-bot raises it."""
+    import httpx
+    from telegram.error import BadRequest, NetworkError
+
+    if kind == "dropped after sending":
+        error = NetworkError("httpx.RemoteProtocolError")
+        error.__cause__ = httpx.RemoteProtocolError("closed")
+    elif kind == "refused before sending":
+        error = NetworkError("httpx.ConnectError")
+        error.__cause__ = httpx.ConnectError("refused")
+    else:
+        error = BadRequest("can't parse entities")
+    return error
+
+
+@pytest.mark.parametrize(("failing_part", "kind", "apology"), [
+    (1, "dropped after sending", False),  # may have arrived: no apology
+    (1, "refused before sending", True),  # cannot have arrived: apologise
+    (1, "bad request", True),
+    (2, "refused before sending", False),  # part 1 was delivered: never apologise after it
+    (2, "bad request", False),
+])
+async def test_no_apology_once_a_reply_may_have_been_delivered(make_harness, caplog, failing_part, kind, apology):
+    core = FakeCore()
+    core.by_text["long"] = reply("answer", *(Block("para", "word " * 300) for _ in range(12)))
+    h = await make_harness(core.as_core())
+    sent = []
+
+    async def send_or_fail(endpoint, *args, **kwargs):
+        sent.append(endpoint)
+        if len(sent) == failing_part:
+            raise _failure(kind)
+        return await original(endpoint, *args, **kwargs)
+
+    original = h.app.bot.do_api_request  # how replies are sent
+    object.__setattr__(h.app.bot, "do_api_request", send_or_fail)
+    with caplog.at_level(logging.INFO):
+        await h.send("long")
+    texts = [visible_text(c.params["text"]) for c in h.sent()]
+    assert (APOLOGY in texts) is apology
+    assert ("may have been delivered" in caplog.text) is (not apology)
+
+
+async def test_a_slow_core_call_does_not_hold_up_the_event_loop(make_harness):
+    """While the core works on one chat's message, the loop still serves another chat."""
+    import asyncio
+    import threading
+
+    entered, release = threading.Event(), threading.Event()
+    core = FakeCore()
+    answer = core.answer
+
+    def slow_answer(text: str):
+        if text == "slow":
+            entered.set()
+            release.wait(10)  # a heavy message, holding the core's thread
+        return answer(text)
+
+    h = await make_harness(Core(slow_answer, core.answer_callback, core.search))
+    slow = asyncio.create_task(h.feed(h.api.message("slow", user_id=1)))
+    assert await asyncio.to_thread(entered.wait, 10)
+    sticker = {"message_id": 5, "date": 0, "chat": {"id": 2, "type": "private"},
+               "from": {"id": 2, "is_bot": False, "first_name": "U"},
+               "sticker": {"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1,
+                           "is_animated": False, "is_video": False, "type": "regular"}}  # fmt: skip
+    await asyncio.wait_for(h.feed(h.api.push_update({"message": sticker})), 10)
+    assert [c.params["chat_id"] for c in h.sent()] == [2]  # answered while chat 1's core call runs
+    release.set()
+    await asyncio.wait_for(slow, 10)
+    assert [c.params["chat_id"] for c in h.sent()] == [2, 1]

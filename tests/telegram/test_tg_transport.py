@@ -4,10 +4,9 @@ import httpx
 import pytest
 from telegram import Bot
 from telegram.error import BadRequest, NetworkError, TimedOut
-from telegram.request import HTTPXRequest
 from tg_support import TOKEN
 
-from bot.telegram.transport import RetryingRequest, may_retry, sanitise_updates
+from bot.telegram.transport import RetryingRequest, may_have_arrived, may_retry
 from tests.auxil.fake_api import FakeBotAPI
 
 SLOW = 5.0  # the fake's delay; the client gives up after SHORT (a safety margin of 10x)
@@ -82,13 +81,13 @@ async def test_an_unreachable_api_is_retried_then_reported(monkeypatch):
     with FakeBotAPI(token=TOKEN) as api:
         base_url = api.base_url  # nothing listens there once the block ends
     attempts = []
-    send = HTTPXRequest.do_request
+    send = RetryingRequest._request
 
     async def counting(self, url, *args, **kwargs):
         attempts.append(url)
         return await send(self, url, *args, **kwargs)
 
-    monkeypatch.setattr(HTTPXRequest, "do_request", counting)
+    monkeypatch.setattr(RetryingRequest, "_request", counting)
     request = RetryingRequest(backoff=0.01)
     with pytest.raises(NetworkError):
         async with Bot(TOKEN, base_url=base_url, request=request):
@@ -97,11 +96,21 @@ async def test_an_unreachable_api_is_retried_then_reported(monkeypatch):
     assert all(url.endswith("/getMe") for url in attempts)
 
 
-def test_unparsable_updates_are_replaced_by_bare_ones():
-    good = {"update_id": 2, "message": {"message_id": 1, "date": 0, "text": "hi",
-            "chat": {"id": 5, "type": "private"}}}  # fmt: skip
-    body = b'{"ok": true, "result": [{"update_id": 1, "message": {"bad": 1}}, %s, {"x": 1}]}'
-    clean = sanitise_updates(body % httpx.Response(200, json=good).content)
-    assert httpx.Response(200, content=clean).json()["result"] == [{"update_id": 1}, good]
-    untouched = b'{"ok": true, "result": []}'
-    assert sanitise_updates(untouched) is untouched
+@pytest.mark.parametrize(("error", "arrived"), [
+    (caused(TimedOut(), httpx.ReadTimeout("no answer")), True),
+    (caused(NetworkError("x"), httpx.RemoteProtocolError("closed after sending")), True),
+    (caused(NetworkError("x"), httpx.ConnectError("refused")), False),
+    (caused(TimedOut(), httpx.PoolTimeout("no connection")), False),
+    (NetworkError("Bad Gateway (502)"), False),  # the Bot API answered: the call failed
+    (BadRequest("can't parse entities"), False),
+])
+def test_may_have_arrived_only_when_the_request_left_without_an_answer(error, arrived):
+    assert may_have_arrived(error) is arrived
+
+
+async def test_parameters_go_as_a_json_body_with_their_objects(api_bot):
+    api, bot = api_bot
+    markup = {"inline_keyboard": [[{"text": "References", "callback_data": "r:1"}]]}
+    await bot.send_message(1, "<b>a</b> &amp; b", parse_mode="HTML", reply_markup=markup)
+    [call] = api.calls("sendMessage")
+    assert call.params["reply_markup"] == markup and call.params["text"] == "<b>a</b> &amp; b"

@@ -19,8 +19,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from telegram import Update
+from telegram.error import NetworkError
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
@@ -29,7 +31,7 @@ from bot.telegram.app import build_application
 from bot.telegram.config import Config
 from bot.telegram.handlers import Core
 from bot.telegram.tghtml import check_message
-from tests.auxil.fake_api import Call, FakeBotAPI
+from tests.auxil.fake_api import DROPPED, Call, FakeBotAPI
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456789:AAFakeTokenForTests_abcdefghijklmnopqrstu"
@@ -64,6 +66,8 @@ class FakeRequest(BaseRequest):
             raise failures.pop(0)
         params = json.loads(json.dumps(request_data.parameters)) if request_data else {}
         status, payload = self.api.handle(_path(url), params)
+        if status == DROPPED:  # the call took effect; the connection closed without an answer
+            raise NetworkError("httpx.RemoteProtocolError") from httpx.RemoteProtocolError("no answer")
         return status, json.dumps(payload).encode()
 
 
