@@ -241,6 +241,11 @@ def question_text(text: str, tokens: list[Token], found: list[Modifier]) -> str:
     return " . ".join(text[tokens[start].start:tokens[end - 1].end] for start, end in merged)
 
 
+def readings_of(mention: Mention, mentions: list[Mention], readings: Readings) -> Readings:
+    """The readings of one mention, indexed as if it were the only one (for helpers that take a list)."""
+    return {0: readings.get(mentions.index(mention), ())}
+
+
 def _reached(readings: Readings, index: int, category: str) -> bool:
     return any(h.category == category for h in readings.get(index, ()))
 
@@ -277,7 +282,8 @@ _CLAUSE_TURNS = frozenset({".", ";", "!", "?", "but", "however", "although", "wh
 _ATTACHED_WORDS = 6  # how far after "ILD" a failure cue still speaks of it ("ILD is still refractory to")
 
 
-def failures_for_side_condition_only(tokens: list[Token], mentions: list[Mention], readings: Readings) -> bool:
+def failures_for_side_condition_only(text: str, tokens: list[Token], mentions: list[Mention],
+                                     readings: Readings) -> bool:
     """Every failure and resistance the message states is the ILD's or the rash's, none the muscle disease's.
 
     "ILD refractory to pred + MTX" says the lungs did not respond; "MTX didn't help. ILD not responding
@@ -286,6 +292,9 @@ def failures_for_side_condition_only(tokens: list[Token], mentions: list[Mention
     """
     sides = [m for i, m in enumerate(mentions) if m.term.concept in SIDE_CONDITIONS
              and not _reached(readings, i, "NEGATED")]
+    # A rash counts only when called refractory (DESIGN.md): a rash merely named is not a side branch.
+    sides = [m for m in sides if m.term.concept == "ild"
+             or _refractory_rash(text, tokens, [m], readings_of(m, mentions, readings))]
     if not sides:
         return False
     drug_at = {k for m in mentions if _target_type(m) == "drug" for k in range(m.first, m.last + 1)}
@@ -315,6 +324,31 @@ _STATUS = {"FAILED": "failed", "TRIED": "failed", "STOPPED": "stopped", "PAST": 
 _RANK = {"mentioned": 0, "current": 1, "stopped": 2, "failed": 3}
 
 
+def _current_beside_anothers_failure(tokens: list[Token], mention: Mention, hits: tuple[Hit, ...],
+                                     drug_tokens: set[int]) -> bool:
+    """Taken now by a cue right before it, and every failure cue lies after another drug set off by a comma.
+
+    "maintained on MTX, AZA did not work": the comma ends MTX's clause; "on MTX and AZA, no response"
+    and "MTX, AZA didn't work" (no cue on MTX) still fail both.
+    """
+    if not any(h.category == "CURRENT" and h.distance == 0 for h in hits):
+        return False
+    failures = [h for h in hits if h.category in ("FAILED", "TRIED")]
+    return bool(failures) and all(h.at > mention.last and _comma_then_drug(tokens, mention.last + 1, h.at, drug_tokens)
+                                  for h in failures)
+
+
+def _comma_then_drug(tokens: list[Token], start: int, end: int, drug_tokens: set[int]) -> bool:
+    """Tokens [start, end) are the drug's dose ("125 mg daily"), then a comma, then another drug."""
+    k = start
+    while k < end and tokens[k].low != "," and _is_dose_word(tokens[k].low):
+        k += 1
+    comma = k
+    while k < end and tokens[k].low == ",":
+        k += 1
+    return comma < k < end and k in drug_tokens
+
+
 def _planned_not_failed(hits: tuple[Hit, ...]) -> bool:
     """A plan reaches the drug at least as closely as any failure does."""
     planned = [h.distance for h in hits if h.category == "PLANNED"]
@@ -341,6 +375,8 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
             mode = "stopped"  # never taken ("never had rituximab, AZA didn't help"): it cannot have failed
         elif _planned_not_failed(hits):
             mode = "mentioned"  # planned, not yet given ("MMF planned, RTX and IVIG failed")
+        elif mode == "failed" and _current_beside_anothers_failure(tokens, m, hits, drug_tokens):
+            mode = "current"  # "maintained on MTX, AZA did not work": the failure is AZA's
         if mode == "stopped" and _dose_follows(tokens, m) and min(h.distance for h in hits) > 0:
             mode = "current"  # "no DMARD, pred 20": a drug with its dose is being taken
         if _is_question_subject(tokens, m):
@@ -501,7 +537,9 @@ def find_bsa(text: str) -> float | None:
 
 _CMP_RE = re.compile(
     r"(>=?|≥|<=?|≤|\babove\b|\bover\b|\bmore\s+than\b|\bgreater\s+than\b|\bhigher\s+than\b|\bbelow\b"
-    r"|\bunder\b|\bless\s+than\b|\blower\s+than\b)\s*" + _NUM + r"\s*(?:mg)?", re.IGNORECASE)
+    r"|\bunder\b|\bless\s+than\b|\blower\s+than\b)\s*" + _NUM
+    + r"(?!\s*(?:months?|mo\b|weeks?|wks?|days?|years?|yrs?|kg|lbs?|%|units?|cycles?|courses?))\s*(?:mg)?",
+    re.IGNORECASE)
 
 
 _CANNOT_TAPER_BELOW_RE = re.compile(r"(?:never|n't|not|unable\s+to)\s+(?:\w+\s+){0,4}below\s+" + _NUM, re.IGNORECASE)
@@ -781,7 +819,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     uncovered, uncovered_asked = uncovered_topics(mentions, readings, asks=asks)
     drugs_asked = tuple(dict.fromkeys(m.term.concept for i, m in enumerate(mentions)
                                       if m.term.kind == "drug" and asks and _asked(readings, i)))
-    situation = _situation(concepts, text)
+    side_only = failures_for_side_condition_only(text, tokens, mentions, readings)
+    situation = _situation(concepts, text, side_only)
     status = classify_drugs(tokens, mentions, readings)
     drugs_in_order = list(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "drug"))
     prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, situation, lexicon.context)
@@ -844,7 +883,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         uncovered_asked=uncovered_asked,
         drugs_asked=drugs_asked,
         asks=asks,
-        side_failures_only=failures_for_side_condition_only(tokens, mentions, readings),
+        side_failures_only=side_only,
         intents=intents,
         grades_asked=_grades_asked(text),
         definition_of=_definition_of(text),
@@ -931,11 +970,15 @@ _RESISTANT_PHRASE_RE = re.compile(
     re.IGNORECASE)
 
 
-def _situation(concepts: set[str], text: str) -> Situation | None:
+def _situation(concepts: set[str], text: str, side_only: bool = False) -> Situation | None:
+    """A flare, resistance, or neither. Resistance that is only the rash's or the ILD's ("flare on pred
+    15, rash not responding", "ILD refractory to MTX") does not make the disease resistant."""
     if "flare" not in concepts and _FLARE_PHRASE_RE.search(text):
         concepts = concepts | {"flare"}
     if "resistant" not in concepts and _RESISTANT_PHRASE_RE.search(text):
         concepts = concepts | {"resistant"}
+    if side_only and "resistant" in concepts:  # the resistance is the rash's or the lungs'
+        concepts = concepts - {"resistant"}
     if "flare" in concepts and "resistant" in concepts:
         return "flare" if re.search(r"\b\d+(?:\.\d+)?\s*mg|\boff\b|\bpred\w*\s+\d", text, re.I) else "resistant"
     if "flare" in concepts:
