@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import accuracy, latency, throughput
+from bench import accuracy, adversarial, latency, throughput
 from bench.evalset import BENCH_DIR, BLIND_SETS, EVAL_PATH, TUNED_SETS, Item, load
 from bench.peers import Fts5Index, all_peers
 from bench.report import (
+    TARGET_BEHIND_HEAVY,
     TARGET_COLD_START_MS,
     TARGET_CORE_P99_MS,
     TARGET_PEER_CPU,
@@ -41,10 +42,11 @@ class Plan:
     serve_rounds: int
     serve_burst: int
     serve_paced: int
+    adversarial_reps: int = 5
 
 
 QUICK = Plan(latency_reps=5, cold_runs=5, serve_sustained=300, serve_rounds=3, serve_burst=300,
-             serve_paced=100)
+             serve_paced=100, adversarial_reps=3)
 FULL = Plan(latency_reps=50, cold_runs=20, serve_sustained=1000, serve_rounds=5,
             serve_burst=3000, serve_paced=1000)
 
@@ -110,7 +112,19 @@ def section_cold_start(report: Report, plan: Plan) -> None:
     report.row("cold start", "ask ÷ bare import", ratio(ask, base))
 
 
-def section_serve(report: Report, items: Sequence[Item], plan: Plan) -> None:
+def section_adversarial(report: Report, plan: Plan) -> None:
+    """The core's cost on hostile 4,096-character messages beside a normal question."""
+    normal, found = adversarial.costs(plan.adversarial_reps)
+    worst = found[0]
+    report.row("bounded work", f"normal question ({adversarial.NORMAL!r}), median", ms(normal))
+    report.row("bounded work", f"worst of {len(found)} hostile 4,096-character messages ({worst.name}) ÷ normal",
+               f"{worst.ratio:.0f}× ({ms(worst.ms)})", f"≤ {adversarial.TARGET_RATIO:.0f}×",
+               worst.ratio <= adversarial.TARGET_RATIO)
+    report.notes.append("Hostile messages, ratio to a normal question: "
+                        + ", ".join(f"{c.name} {c.ratio:.0f}×" for c in found) + ".")
+
+
+def section_serve(report: Report, items: Sequence[Item], plan: Plan, heavy: str = "") -> None:
     """Updates/s, update→reply latency and peak RSS through `python -m bot serve`."""
     if why := throughput.serve_available():
         report.notes.append(f"serve not measured: {why}.")
@@ -118,7 +132,7 @@ def section_serve(report: Report, items: Sequence[Item], plan: Plan) -> None:
     log = Path(tempfile.gettempdir()) / "bench-serve.log"
     try:
         result = throughput.run([i.question for i in items], plan.serve_sustained,
-                                plan.serve_rounds, plan.serve_burst, plan.serve_paced, log)
+                                plan.serve_rounds, plan.serve_burst, plan.serve_paced, log, heavy)
     except throughput.ServeError as exc:
         report.notes.append(f"serve not measured: {exc} (log: {log}).")
         return
@@ -142,6 +156,13 @@ def section_serve(report: Report, items: Sequence[Item], plan: Plan) -> None:
                through >= TARGET_PEER_THROUGHPUT)
     report.row("serve", "serve ÷ echo-bot peer: CPU per update", f"{per_update:.2f}×", "≤ 1.15×",
                per_update <= TARGET_PEER_CPU)
+    if result.light_ms:
+        behind = result.behind_heavy_ms / result.light_ms
+        report.row("serve", f"{throughput.LIGHT_USERS} users at once: update → reply, median, alone / right "
+                   f"behind a heavy message ({adversarial.SERVE_HEAVY})",
+                   f"{ms(result.light_ms)} / {ms(result.behind_heavy_ms)}")
+        report.row("serve", f"{throughput.LIGHT_USERS} users behind a heavy message ÷ alone", f"{behind:.2f}×",
+                   "≤ 3×", behind <= TARGET_BEHIND_HEAVY)
     report.row("serve", f"updates/s, burst of {result.burst_updates} queued at once (stress)",
                f"{result.burst_per_s:.0f}")
     rss, warm = result.peak_rss_mb, result.warm_rss_mb
@@ -173,8 +194,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         section_latency(report, items, index, plan)
     if args.no_serve:
         report.notes.append("serve not measured: --no-serve.")
-    else:
-        section_serve(report, items, plan)
+    else:  # before the in-process adversarial timing, which would load the core into this process
+        section_serve(report, items, plan, adversarial.CASES[adversarial.SERVE_HEAVY])
+    section_adversarial(report, plan)
     text = report.markdown()
     print(text, end="")
     if args.out:

@@ -20,6 +20,7 @@ TARGET_SERVE_P99_MS = 20.0
 TARGET_RSS_MB = 80.0
 TARGET_PEER_THROUGHPUT = 0.9  # serve's updates/s ÷ the echo-bot peer's, measured in one run
 TARGET_PEER_CPU = 1.15  # serve's CPU per update ÷ the echo-bot peer's
+TARGET_BEHIND_HEAVY = 3.0  # 20 users' reply time right behind a heavy message ÷ alone
 
 
 @dataclass(slots=True)

@@ -61,6 +61,8 @@ class ServeResult:
     cpu_busy: float  # CPU seconds per wall second of the serving process while sustained
     peer_rounds: list[float]
     peer_cpu_ms_per_update: float
+    light_ms: float = 0.0  # median update→reply of 20 users sending at once
+    behind_heavy_ms: float = 0.0  # the same, when a heavy message arrived just before them
 
     @property
     def peer_updates_per_s(self) -> float:
@@ -178,12 +180,38 @@ def one_by_one(api: FakeBotAPI, questions: Sequence[str], first_chat: int) -> Ti
     return timing(samples)
 
 
+LIGHT_USERS = 20
+
+
+def together(api: FakeBotAPI, questions: Sequence[str], first_chat: int, heavy: str | None = None) -> float:
+    """Median update→reply ms of LIGHT_USERS users sending at once, after `heavy` from one more user."""
+    if heavy is not None:
+        api.push(first_chat - 1, heavy)
+    chats = range(first_chat, first_chat + LIGHT_USERS)
+    pushed = {chat: api.push(chat, questions[i % len(questions)]) for i, chat in enumerate(chats)}
+    if not api.wait(lambda: all(c in api.first_reply for c in chats), REPLY_TIMEOUT_S):
+        raise ServeError(f"no reply to some of {LIGHT_USERS} users in {REPLY_TIMEOUT_S} s")
+    return statistics.median(api.first_reply[c] - pushed[c] for c in chats) / 1e6
+
+
+def behind_heavy(api: FakeBotAPI, questions: Sequence[str], heavy: str, first_chat: int,
+                 rounds: int = 5) -> tuple[float, float]:
+    """(median ms without, with a heavy message ahead of them), alternating rounds, medians of rounds."""
+    light, loaded = [], []
+    for r in range(rounds):
+        base = first_chat + r * 100
+        light.append(together(api, questions, base))
+        loaded.append(together(api, questions, base + 50, heavy))
+    return statistics.median(light), statistics.median(loaded)
+
+
 def cycle(questions: Sequence[str], n: int) -> list[str]:
     """n questions, cycling through the given ones."""
     return [questions[i % len(questions)] for i in range(n)]
 
 
-def run(questions: Sequence[str], n: int, rounds: int, n_burst: int, n_paced: int, log: Path) -> ServeResult:
+def run(questions: Sequence[str], n: int, rounds: int, n_burst: int, n_paced: int, log: Path,
+        heavy: str = "") -> ServeResult:
     """Start a fake API each for serve and the echo-bot peer, measure, stop all."""
     paced_qs = cycle(questions, n_paced)
     api, peer_api = FakeBotAPI(token=TOKEN).start(), FakeBotAPI(token=TOKEN).start()
@@ -212,6 +240,7 @@ def run(questions: Sequence[str], n: int, rounds: int, n_burst: int, n_paced: in
         cpu_ms = 1000 * statistics.median(cpu[proc.pid]) / n
         peer_cpu_ms = 1000 * statistics.median(cpu[peer.pid]) / n
         latency = one_by_one(api, paced_qs, 30_000_000)
+        light_ms, heavy_ms = behind_heavy(api, questions, heavy, 50_000_000) if heavy else (0.0, 0.0)
         burst_rate = burst(api, cycle(questions, n_burst), 40_000_000)
         peak = rss_mb(proc.pid)
     finally:
@@ -220,7 +249,7 @@ def run(questions: Sequence[str], n: int, rounds: int, n_burst: int, n_paced: in
         api.stop()
         peer_api.stop()
     return ServeResult(n, rates, n_burst, burst_rate, latency, peak, warm, cpu_ms, sum(cpu[proc.pid]) / busy_wall,
-                       peer_rates, peer_cpu_ms)
+                       peer_rates, peer_cpu_ms, light_ms, heavy_ms)
 
 
 def serve_available() -> str | None:

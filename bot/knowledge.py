@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote_plus
@@ -68,7 +69,7 @@ class Reference:
     @property
     def pubmed_url(self) -> str:
         """A PubMed search for the title (no identifier is given in the source)."""
-        return "https://pubmed.ncbi.nlm.nih.gov/?term=" + quote_plus(self.title)
+        return _pubmed_url(self.title)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +118,21 @@ def drug_tables(terms: tuple[Term, ...] | list[Term]) -> tuple[dict[str, str], d
     return codes, names
 
 
+@lru_cache(maxsize=64)
+def _pubmed_url(title: str) -> str:
+    return "https://pubmed.ncbi.nlm.nih.gov/?term=" + quote_plus(title)
+
+
 def knowledge_dir() -> Path:
     """The knowledge files: `$DMPM_BOT_KNOWLEDGE`, inside the installed package, or at the repository top."""
     if override := os.environ.get(KNOWLEDGE_ENV):
         return Path(override).expanduser()
+    return _shipped_knowledge_dir()
+
+
+@lru_cache(maxsize=1)
+def _shipped_knowledge_dir() -> Path:
+    """Inside the installed package, or at the repository top (looked up once: it cannot move)."""
     packaged = Path(__file__).resolve().parent / "knowledge"
     if (packaged / "source.md").is_file():
         return packaged

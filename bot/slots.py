@@ -170,11 +170,17 @@ def _is_phrase(words: list[str]) -> bool:
 def _fuzzy(phrase: str, lexicon: Lexicon, size: int) -> Term | None:
     if len(phrase) < FUZZY_MIN_LENGTH or size > 2 or any(c.isdigit() for c in phrase):
         return None
-    if phrase not in lexicon.fuzzy_cache:  # the same words recur across messages
-        if len(lexicon.fuzzy_cache) >= FUZZY_CACHE_SIZE:
-            lexicon.fuzzy_cache.clear()
-        lexicon.fuzzy_cache[phrase] = _fuzzy_uncached(phrase, lexicon, size)
-    return lexicon.fuzzy_cache[phrase]
+    cache = lexicon.fuzzy_cache  # the same words recur across messages
+    if phrase in cache:
+        try:
+            return cache[phrase]
+        except KeyError:  # another core thread cleared the cache just now
+            pass
+    term = _fuzzy_uncached(phrase, lexicon, size)
+    if len(cache) >= FUZZY_CACHE_SIZE:
+        cache.clear()
+    cache[phrase] = term
+    return term  # never read back: safe while several threads share the cache
 
 
 def _fuzzy_uncached(phrase: str, lexicon: Lexicon, size: int) -> Term | None:
@@ -365,6 +371,8 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
     """
     status: dict[str, str] = {}
     drug_tokens = {i for m in mentions if _target_type(m) == "drug" for i in range(m.first, m.last + 1)}
+    all_failed = lists_said_all_failed(tokens, drug_tokens)
+    sentence_start = sentence_starts(tokens)
     for i, m in enumerate(mentions):
         if _target_type(m) != "drug":
             continue
@@ -383,7 +391,7 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
             mode = "mentioned"  # "failed rituximab, IVIG?": IVIG is asked about
         if mode == "mentioned" and (_failed_parenthesis(tokens, m.first) or _counted_course(tokens, m)):
             mode = "failed"
-        if _neither_nor_worked(tokens, m) or _list_says_all_failed(tokens, m, drug_tokens):
+        if _neither_nor_worked(tokens, m, sentence_start) or all_failed[m.last + 1]:
             mode = "failed"
         status[m.term.concept] = _merge(status.get(m.term.concept), mode)
     return status
@@ -451,30 +459,39 @@ _ALL_FAILED_RE = re.compile(r"^(?:(?:none|neither)\s+(?:of\s+them\s+)?(?:held|wo
 _SENTENCE_END = frozenset({".", ";", "!", "?"})
 
 
-def _list_says_all_failed(tokens: list[Token], mention: Mention, drug_tokens: set[int]) -> bool:
-    """"pred, MTX, then rituximab, then IVIG x6 - all inadequate", or "... infusions. None held her.".
+def lists_said_all_failed(tokens: list[Token], drug_tokens: set[int]) -> list[bool]:
+    """says[j]: the list that goes on from token j ends in "all failed" ("pred, MTX, then rituximab, then
+    IVIG x6 - all inadequate", or "... infusions. None held her.").
 
-    Only the list the drug belongs to: "Humira after RTX/IVIG/MMF all failed" does not fail Humira.
+    Only the list a drug belongs to: "Humira after RTX/IVIG/MMF all failed" does not fail Humira.
+    Read once, right to left, so a message of many drugs costs one pass, not one per drug.
     """
-    ends = 0
-    for j in range(mention.last + 1, len(tokens)):
+    n = len(tokens)
+    says = [[False, False] for _ in range(n + 1)]  # [j][sentence ends already passed]
+    for j in range(n - 1, -1, -1):
         low = tokens[j].low
-        phrase = " ".join(t.low for t in tokens[j:j + 5])
-        if _ALL_FAILED_RE.match(phrase):
-            return True
-        if low in _SENTENCE_END:
-            ends += 1
-            if ends > 1 or low == "?":
-                return False
-        elif not (j in drug_tokens or low in _LIST_WORDS or low in {"-", HYPHEN, ":"} or _is_dose_word(low)):
-            return False
-    return False
+        if _ALL_FAILED_RE.match(" ".join(t.low for t in tokens[j:j + 5])):
+            says[j] = [True, True]
+        elif low in _SENTENCE_END:
+            says[j] = [low != "?" and says[j + 1][1], False]
+        elif j in drug_tokens or low in _LIST_WORDS or low in {"-", HYPHEN, ":"} or _is_dose_word(low):
+            says[j] = says[j + 1][:]
+    return [first for first, _ in says]
 
 
-def _neither_nor_worked(tokens: list[Token], mention: Mention) -> bool:
+def sentence_starts(tokens: list[Token]) -> list[int]:
+    """starts[i]: the first token of the sentence token i is in."""
+    starts, start = [], 0
+    for i, t in enumerate(tokens):
+        starts.append(start)
+        if t.low in _SENTENCE_END:
+            start = i + 1
+    return starts
+
+
+def _neither_nor_worked(tokens: list[Token], mention: Mention, sentence_start: list[int]) -> bool:
     """"neither the rituximab nor the IVIG worked"."""
-    start = max((i for i in range(mention.first) if tokens[i].low in _SENTENCE_END), default=-1)
-    if "neither" not in {t.low for t in tokens[start + 1:mention.first]}:
+    if "neither" not in {t.low for t in tokens[sentence_start[mention.first]:mention.first]}:
         return False
     for t in tokens[mention.last + 1:]:
         if t.low in _SENTENCE_END:
@@ -491,7 +508,8 @@ def _merge(old: str | None, new: str) -> str:
 
 # --- numbers ------------------------------------------------------------------
 
-_NUM = r"(\d+(?:[.,]\d+)?)"
+# A number starts at the start of a digit run, so no pattern retries inside one (4,096 digits stay linear).
+_NUM = r"(?<![\d.,])(\d+(?:[.,]\d+)?)"
 _WEIGHT_RE = re.compile(
     rf"(?<![\w/.]){_NUM}\s*(kg|kgs|kilos?|kilograms?|lb|lbs|pounds?)\b(?!\s*/)", re.IGNORECASE)
 _WEIGHT_WORD_RE = re.compile(rf"\b(?:weighs|weighing|weight|wt)\s*(?:is|of|=|:)?\s*{_NUM}(?!\s*(?:mg|g)\b)",
@@ -578,6 +596,8 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     is on 5; "had 5 mg until she stopped" is off. Two different current doses are not guessed at.
     """
     doses = steroid_doses(text, tokens, mentions, situation)
+    if not doses:
+        return None, None
     times = [_dose_time(hits) for hits in context.apply(
         [t.low for t in tokens], [Target(d.first, d.end, "dose") for d in doses])]
     live = [d for d, time in zip(doses, times, strict=True) if time not in ("PAST", "STOPPED", "PLANNED")]
@@ -793,9 +813,9 @@ def digits_for_number_words(text: str) -> str:
 _SHORTHAND = tuple((re.compile(pattern, re.IGNORECASE), replacement) for pattern, replacement in (
     (r"\bs/p\b", "after"), (r"\bw/o\b", "without"), (r"\bw/(?=\s|\w)", "with "),
     (r"(?:->|→|=>)\s*(?:no|nope|nothing|none|failed|fail)\b", " failed"),
-    (r"\s*(?:->|→|=>)\s*", ", then "),
+    (r"(?<!\s)\s*(?:->|→|=>)\s*", ", then "),
     (r"\bstoped\b", "stopped"), (r"\bdiscontined\b", "discontinued"),
-    (r"(\d+(?:[.,]\d+)?)\s*-\s*(kg|kgs|lbs?)\b", r"\1 \2"),
+    (r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s*-\s*(kg|kgs|lbs?)\b", r"\1 \2"),
 ))
 
 
@@ -810,6 +830,9 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     """All slots from one message."""
     text = digits_for_number_words(normalise_shorthand(text))
     tokens = tokenize(text)
+    if len(tokens) >= MAX_TOKENS:  # read as far as the tokens go, to the end of that word ("1.7 m²"), no further
+        cut = text.find(" ", tokens[-1].end)
+        text = text if cut < 0 else text[:cut]
     mentions = find_mentions(tokens, lexicon)
     concepts = {m.term.concept for m in mentions}
     readings, found = read_context(tokens, mentions, lexicon)

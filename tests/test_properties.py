@@ -97,3 +97,11 @@ def test_long_and_hostile_messages_are_answered() -> None:
     for question in ["x" * 10_000, "flare " * 2_000, "\0" * 100, "😀" * 5000, "/ref " + "9" * 500, "/" * 50,
                      "\u202eflare on 5 mg pred", "<b>flare</b> on 5 mg pred & MTX", "/dose", "/drug", "/ref 0"]:
         check_reply(question, answer(question))
+
+
+def test_the_benchmarks_hostile_messages_get_well_formed_replies() -> None:
+    """bench/adversarial.py times these; here each must simply be answered, grounded, without an error."""
+    from bench.adversarial import CASES
+
+    for question in CASES.values():
+        check_reply(question, answer(question))

@@ -79,6 +79,7 @@ REFUSAL = (
 SLOW_DOWN = "You are sending messages faster than I can answer. Please wait a minute."
 APOLOGY = "Sorry, something went wrong while answering. Please try again."
 TEXT_ONLY = "I read text only. Send your question as a message; /help shows examples."
+CORE_THREADS = 1  # core calls at once; see Handlers.__init__
 INLINE_CACHE_SECONDS = 300
 INLINE_HITS = 8
 HTML = ParseMode.HTML
@@ -183,9 +184,10 @@ class Handlers:
         self.recent = RecentIds()
         self.chat_locks = KeyedLocks()
         # The core runs here, off the event loop, so a slow message delays no other chat's sends or
-        # the polling. One thread: the reader's caches are not made for concurrent writers. A single
-        # regex match still holds the GIL however long it runs: bounded once every pattern is linear.
-        self._core_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="core")
+        # the polling, and on several threads, so one heavy message does not queue the light ones
+        # behind it: the reader's work is bounded and linear (no regex retries inside a digit run),
+        # so the interpreter switches threads between its steps. Its caches tolerate concurrent use.
+        self._core_pool = ThreadPoolExecutor(max_workers=CORE_THREADS, thread_name_prefix="core")
 
     async def _core(self, function: Callable[..., object], *args: object) -> object:
         """`function(*args)` on the core's thread."""
