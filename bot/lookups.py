@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.decision import Decision
+from bot.decision import Decision, Option
 from bot.facts import focus_drug
 from bot.knowledge import Catalog, Passage, Reference
 from bot.slots import STEROID_CONCEPT, Slots
-from bot.table import Table
+from bot.table import ASK_PREDNISONE, Table
 
 INTENT_TOPIC = {"dose": "dosing", "mechanism": "mechanism", "caution": "caution", "cost": "cost",
                 "evidence": "evidence"}
@@ -75,6 +75,32 @@ def outside_topics(slots: Slots, scopes: Mapping[str, str]) -> tuple[str, ...]:
                 or (scope == "aspect" and (asked or not slots.asks or not situation))
                 or (scope == "comedication" and (asked or not (situation or covered_drug))))
     return tuple(t for t in slots.uncovered if puts_outside(t))
+
+
+def conflict_decision(slots: Slots, catalog: Catalog, table: Table) -> Decision | None:
+    """A question back when the message says a deciding fact both ways: never pick one (DESIGN.md)."""
+    if not slots.conflicts:
+        return None
+    conflict = slots.conflicts[0]
+    messages = table.messages
+    if conflict == STEROID_CONCEPT:
+        ask = next(r for r in table.rows if r.id == ASK_PREDNISONE)
+        return Decision(rule="conflict.prednisone", kind="clarify", title=messages["conflict_title"],
+                        question=messages["conflict_dose"], options=ask.options)
+    if conflict in catalog.drug_names:
+        name = catalog.drug_names[conflict]
+        others = tuple(d for d in slots.current if d != conflict), tuple(d for d in slots.stopped if d != conflict)
+        options = (Option(f"on {name}", (("current", (*others[0], conflict)), ("stopped", others[1]))),
+                   Option(f"not on {name}", (("current", others[0]), ("stopped", (*others[1], conflict)))))
+        return Decision(rule="conflict.drug", kind="clarify", title=messages["conflict_title"],
+                        question=messages["conflict_drug"].format(drug=name), options=options)
+    name = CONDITION_NAMES.get(conflict, conflict)
+    options = (Option(f"{name} present", ((conflict, True),)), Option(f"no {name}", ((conflict, False),)))
+    return Decision(rule=f"conflict.{conflict}", kind="clarify", title=messages["conflict_title"],
+                    question=messages["conflict_condition"].format(condition=name), options=options)
+
+
+CONDITION_NAMES = {"ild": "ILD", "rash": "a refractory rash"}
 
 
 def _asks_something_covered(slots: Slots) -> bool:

@@ -68,6 +68,8 @@ class Slots:
     drugs_asked: tuple[str, ...] = ()  # drugs a QUESTION cue reaches ("IVIG dose?", "what about MMF")
     asks: bool = False  # the message has a question word or mark
     side_failures_only: bool = False  # every failure stated is the ILD's or the rash's, not the muscle's
+    conflicts: tuple[str, ...] = ()  # facts read both ways: "prednisone" (two current doses), a drug both
+    # current and stopped ("methotrexate"), a condition both present and negated ("ild"): the bot asks
     intents: tuple[Intent, ...] = ()
     grades_asked: tuple[str, ...] = ()  # "2C" in "what does 2C mean"
     definition_of: tuple[str, ...] = ()  # recurrent / resistant
@@ -261,6 +263,15 @@ def _asked(readings: Readings, index: int) -> bool:
     return _reached(readings, index, "QUESTION") or _reached(readings, index, "ANAPHOR")
 
 
+def condition_conflicts(mentions: list[Mention], readings: Readings) -> list[str]:
+    """ILD said to be there and not there ("no ILD on HRCT ... worsening ILD"): the bot asks."""
+    said: dict[str, set[bool]] = {}
+    for i, m in enumerate(mentions):
+        if m.term.concept in NEGATED_CONDITIONS - {"rash"}:  # a rash's answer needs it refractory anyway
+            said.setdefault(m.term.concept, set()).add(_reached(readings, i, "NEGATED"))
+    return [c for c, both in said.items() if both == {True, False}]
+
+
 def present_conditions(mentions: list[Mention], readings: Readings) -> set[str]:
     """Condition concepts mentioned at least once without a negation ("no ILD", "lungs fine" are absent)."""
     return {m.term.concept for i, m in enumerate(mentions) if m.term.kind == "condition"
@@ -362,7 +373,8 @@ def _planned_not_failed(hits: tuple[Hit, ...]) -> bool:
     return bool(planned) and (not failed or min(planned) <= min(failed))
 
 
-def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readings) -> dict[str, str]:
+def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readings,
+                   conflicts: list[str] | None = None) -> dict[str, str]:
     """Each drug's status: current, failed, stopped or mentioned.
 
     The strongest status among the cues that reach a mention (knowledge/context.toml):
@@ -370,6 +382,8 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
     a failure stated over a bracketed or a counted list, "neither ... nor ... worked".
     """
     status: dict[str, str] = {}
+    seen: dict[str, set[str]] = {}  # every status each drug was given, to find "on MTX ... MTX stopped"
+    conflicts = [] if conflicts is None else conflicts
     drug_tokens = {i for m in mentions if _target_type(m) == "drug" for i in range(m.first, m.last + 1)}
     all_failed = lists_said_all_failed(tokens, drug_tokens)
     sentence_start = sentence_starts(tokens)
@@ -394,6 +408,9 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
         if _neither_nor_worked(tokens, m, sentence_start) or all_failed[m.last + 1]:
             mode = "failed"
         status[m.term.concept] = _merge(status.get(m.term.concept), mode)
+        seen.setdefault(m.term.concept, set()).add(mode)
+    conflicts.extend(c for c, modes in seen.items() if c != STEROID_CONCEPT and {"current", "stopped"} <= modes
+                     and "failed" not in modes)
     return status
 
 
@@ -589,11 +606,13 @@ class Dose:
 
 
 def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention], situation: str | None,
-                         context: ConText) -> tuple[float | Literal["off"] | None, float | None]:
+                         context: ConText, conflicts: list[str] | None = None
+                         ) -> tuple[float | Literal["off"] | None, float | None]:
     """(mg/day or "off", mg/kg/day) of prednisone now, from the doses written next to a steroid word.
 
     Each dose has a time from the cue rows (knowledge/context.toml): "was on 40 last year, now 5"
-    is on 5; "had 5 mg until she stopped" is off. Two different current doses are not guessed at.
+    is on 5; "had 5 mg until she stopped" is off. Two different current doses are not guessed at:
+    they go into `conflicts` as "prednisone" and the dose is left unknown, so the bot asks.
     """
     doses = steroid_doses(text, tokens, mentions, situation)
     if not doses:
@@ -605,6 +624,8 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     if not live:
         return ("off" if "STOPPED" in times else None), None
     if len({(d.value, d.per_kg) for d in current}) > 1:
+        if conflicts is not None:
+            conflicts.append(STEROID_CONCEPT)
         return None, None  # two current doses: ask rather than pick one
     dose = (current or live)[0]
     return (None, dose.value) if dose.per_kg else (dose.value, None)
@@ -844,9 +865,10 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
                                       if m.term.kind == "drug" and asks and _asked(readings, i)))
     side_only = failures_for_side_condition_only(text, tokens, mentions, readings)
     situation = _situation(concepts, text, side_only)
-    status = classify_drugs(tokens, mentions, readings)
+    conflicts: list[str] = []
+    status = classify_drugs(tokens, mentions, readings, conflicts)
     drugs_in_order = list(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "drug"))
-    prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, situation, lexicon.context)
+    prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, situation, lexicon.context, conflicts)
     if STEROID_CONCEPT in concepts and (floor := _CANNOT_TAPER_BELOW_RE.search(text)):
         prednisone = _number(floor.group(1))
     elif STEROID_CONCEPT in concepts and isinstance(prednisone, float) and (later := _TAPERED_TO_RE.search(text)):
@@ -907,6 +929,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         drugs_asked=drugs_asked,
         asks=asks,
         side_failures_only=side_only,
+        conflicts=tuple(dict.fromkeys([*conflicts, *condition_conflicts(mentions, readings)])),
         intents=intents,
         grades_asked=_grades_asked(text),
         definition_of=_definition_of(text),

@@ -20,6 +20,7 @@ from bot.decision import DoseSpec, Option
 from bot.knowledge import KnowledgeError, Passage, knowledge_dir
 
 RULES_FILE = "rules.toml"
+ASK_PREDNISONE = "recurrent.ask-prednisone"  # its buttons also resolve two conflicting doses
 Condition = Mapping[str, tuple[str, ...]]  # slot key -> the values on which it holds
 KINDS = ("answer", "clarify")
 
@@ -261,6 +262,11 @@ def _reference_problems(table: Table, passages: Mapping[str, Passage]) -> list[s
         problems.append("[messages] needs steroid_word, which rules with steroid_note use")
     if "ladder_order" not in table.messages:
         problems.append("[messages] needs ladder_order, which the options look-up shows")
+    for key in ("conflict_title", "conflict_dose", "conflict_drug", "conflict_condition"):
+        if key not in table.messages:
+            problems.append(f"[messages] needs {key}, which the question back on conflicting facts uses")
+    if not any(r.id == ASK_PREDNISONE for r in table.rows):
+        problems.append(f"rule {ASK_PREDNISONE!r} is missing: a conflict between two doses offers its buttons")
     for key in table.slot_keys.values():
         problems += [f"slot {key.name!r}: silent value {v!r} is not one of its values" for v in key.silent
                      if v not in key.values]
