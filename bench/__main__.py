@@ -31,6 +31,8 @@ from bench.report import (
     ratio,
 )
 
+GRAMMAR_SEED = 20261130
+
 
 @dataclass(frozen=True, slots=True)
 class Plan:
@@ -43,10 +45,11 @@ class Plan:
     serve_burst: int
     serve_paced: int
     adversarial_reps: int = 5
+    grammar_messages: int = 10_000
 
 
 QUICK = Plan(latency_reps=5, cold_runs=5, serve_sustained=300, serve_rounds=3, serve_burst=300,
-             serve_paced=100, adversarial_reps=3)
+             serve_paced=100, adversarial_reps=3, grammar_messages=2000)
 FULL = Plan(latency_reps=50, cold_runs=20, serve_sustained=1000, serve_rounds=5,
             serve_burst=3000, serve_paced=1000)
 
@@ -110,6 +113,27 @@ def section_cold_start(report: Report, plan: Plan) -> None:
                f"(median of {plan.cold_runs})", ms(ask), "≤ 200 ms", ask <= TARGET_COLD_START_MS)
     report.row("cold start", 'python -c "import rapidfuzz, sqlite3"', ms(base))
     report.row("cold start", "ask ÷ bare import", ratio(ask, base))
+
+
+def section_grammar(report: Report, plan: Plan) -> None:
+    """The reader on messages composed by the grammar (tests/grammar), with the seed printed."""
+    import random
+
+    from bot.core import answer
+    from tests.grammar import generate
+    from tests.grammar.score import score
+
+    cases = generate(random.Random(GRAMMAR_SEED), plan.grammar_messages)
+    result = score(cases, answer)
+    wrong = sum(f.severity == 3 for f in result.failures)
+    slots = [ok / total for ok, total in result.by_slot.values() if total]
+    report.row("grammar", f"rule accuracy, {result.n} composed messages (seed {GRAMMAR_SEED})",
+               f"{100 * result.rule_ok / result.n:.2f}%", "≥ 99%", result.rule_ok / result.n >= 0.99)
+    report.row("grammar", "wrong decision stated as an answer (severity 3)",
+               f"{wrong} ({100 * wrong / result.n:.2f}%)", "0", wrong == 0)
+    report.row("grammar", "slot accuracy, mean over the gold fields", f"{100 * sum(slots) / len(slots):.2f}%")
+    report.notes.append("Grammar: `python -m bench.grammar --n 10000 --seed "
+                        f"{GRAMMAR_SEED}` prints its confusions and worst failures.")
 
 
 def section_adversarial(report: Report, plan: Plan) -> None:
@@ -191,6 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.serve_only:
         index = section_accuracy(report, items, dense=not args.no_dense)
         section_holdout(report)
+        section_grammar(report, plan)
         section_latency(report, items, index, plan)
     if args.no_serve:
         report.notes.append("serve not measured: --no-serve.")
