@@ -79,6 +79,20 @@ TABLES: dict[str, dict[str, Any]] = {
                     "short": "Drugs: the name printed in lists",
                     "scope": "Uncovered topics: population, disease, aspect or descriptor (see lexicon.toml)"},
     },
+    "context_rules": {
+        "description": "The context cues (knowledge/context.toml): which words make a drug failed, stopped or "
+                       "current, a condition negated, a dose past, a topic asked about; read in row order.",
+        "columns": {"row": "Row in context.toml", "literal": "The phrase", "pattern": "Or a per-word pattern",
+                    "category": "What it says of its targets", "direction": "forward, backward, bidirectional, "
+                    "terminate or pseudo", "max_scope": "How far it reaches, in words",
+                    "allowed_types": "Targets it may modify", "terminated_by": "Cues and breaks that end its reach"},
+    },
+    "intents": {
+        "description": "What kind of question a message is (knowledge/intents.toml), with the phrasings the "
+                       "build checks each intent against.",
+        "columns": {"position": "Order of report", "name": "The intent", "read": "asked (only in the question) "
+                    "or message (anywhere)", "patterns": "Regular expressions", "examples": "Checked phrasings"},
+    },
     "repairs": {
         "description": "The explicit repairs of the source's PDF artefacts, applied before quoting.",
         "columns": {"id": "Repair id", "why": "Why", "find": "Text found", "replace": "Replacement",

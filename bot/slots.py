@@ -20,6 +20,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from bot.context import HYPHEN, ConText, Hit, Modifier, Rule, Target, reach_index, spans
+from bot.intents import IntentRule, Intents
 from bot.knowledge import Term
 
 LB_TO_KG = 0.45359237
@@ -104,17 +105,20 @@ class Lexicon:
     fuzzy_terms: tuple[Term, ...]
     max_words: int
     context: ConText  # the cues (knowledge/context.toml) that modify the terms found
+    intents: Intents  # what kind of question (knowledge/intents.toml)
     fuzzy_cache: dict[str, Term | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def from_terms(cls, terms: tuple[Term, ...] | list[Term], rules: tuple[Rule, ...] = ()) -> Lexicon:
+    def from_terms(cls, terms: tuple[Term, ...] | list[Term], rules: tuple[Rule, ...] = (),
+                   intents: tuple[IntentRule, ...] = ()) -> Lexicon:
         exact: dict[str, Term] = {}
         for t in terms:
             exact.setdefault(_norm(t.term), t)
         fuzzy = [(k, t) for k, t in exact.items() if len(k) >= FUZZY_MIN_LENGTH]
         return cls(exact=exact, fuzzy_keys=tuple(k for k, _ in fuzzy),
                    fuzzy_terms=tuple(t for _, t in fuzzy),
-                   max_words=max(len(k.split()) for k in exact), context=ConText(rules))
+                   max_words=max(len(k.split()) for k in exact), context=ConText(rules),
+                   intents=Intents.from_rules(intents))
 
 
 def _norm(text: str) -> str:
@@ -740,61 +744,8 @@ _LATER_VALUE_RE = re.compile(rf"\s*,?\s*(?:->|→|-+>|to|then|down\s+to|now)\s*{
 
 # --- intents ------------------------------------------------------------------
 
-_INTENT_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
-    (intent, re.compile(pattern, re.IGNORECASE)) for intent, pattern in (
-        ("legend", r"\b(?:what\s+(?:does|do|is|are)\s+(?:a\s+)?(?:grade\s+)?[12][abc]\b"
-                   r"|grade\s+[12][abc]\s+mean|grades?\s+mean|meaning\s+of\s+(?:the\s+)?grades?"
-                   r"|grading\s+system|grade\s+legend|grade\s+scale|what\s+(?:are|is)\s+(?:the\s+)?grades?\b"
-                   r"|[12][abc]\s+(?:mean|stand)|explain\s+(?:the\s+)?grad|\bgrade\s+system\b|\bgrading\b.*\bexplain"
-                   r"|\bgrade\s+[12]\s*(?:vs\.?|versus|or|and)\s*[12]\b|\bGRADE\b.*\bexplain|\bexplain.*\bGRADE\b"
-                   r"|\bwhat\s+(?:does|is)\s+(?:grade\s+)?[12]\s+mean|\bgrade\s+[abc]\s+mean)"),
-        ("grade", r"\bgrades?\b|\bgraded\b|\bgrading\b|how\s+strong|strength\s+of|level\s+of\s+evidence"
-                  r"|quality\s+of\s+evidence|\bGRADE\b"),
-        ("evidence", r"\bevidence\b|\bdata\b|\bstud(?:y|ies)\b|\btrials?\b|\befficacy\b|\beffective\b"
-                     r"|does\s+it\s+work|\bproof\b|\bsupport"),
-        ("dose", r"\bdos(?:e|es|ing|age)\b|how\s+much|\bregimens?\b|\bschedule\b|how\s+(?:to|do\s+i)\s+give"
-                 r"|\binfusion\b|\bmg\b|\bhow\s+often\b|\bprotocol\b|\bcalculate\b|\bfor\s+\d+(?:\.\d+)?\s*kg"),
-        ("mechanism", r"\bmechanism\b|\bmoa\b|how\s+does\s+(?:it|\w+)\s+work|\bworks?\s+by\b|\btargets?\b"
-                      r"|mode\s+of\s+action|\bwhich\s+cells\b|\bknocks?\s+out\b|\bdeplet|\bwhat\s+does\s+it\s+(?:do|target)"),
-        ("caution", r"\bside[\s-]?effects?\b|\badverse\b|\brisks?\b|\btoxicit|\bmonitor|\bcaution|\bsafe"
-                    r"|\binfections?\b|\bcytopeni|\bdanger|\bwarning"),
-        ("cost", r"\bcost|\bexpens|\bprice\b|\bpricey\b|\bafford|\bworth\s+it\b"),
-        ("reference", r"\breferences?\b|\brefs?\b|\bcitations?\b|\bcite[sd]?\b|\bpapers?\b|\bauthors?\b"
-                      r"|\bwho\s+wrote\b|\bpubmed\b|\bbibliography\b|\bsources\b|\bsource\s*\?\s*$"),
-        ("definition", r"\bdefin|\bwhat\s+(?:is|counts\s+as|does)\s+(?:a\s+)?(?:recurrent|resistant|refractory)"
-                       r"|\bwhat\s+counts\s+as\b|\bwhat\s+is\s+(?:a\s+)?(?:relapse|flare)\b"
-                       r"|\bwhen\s+(?:do|should|can|would)\s+(?:we|you|i)\s+(?:label|call|consider|class\w*|define|say)\b"
-                       r"|\bcriteria\s+for\b|\bwhat\s+makes\b|\bqualif(?:y|ies)\s+as\b|\bcounts?\s+as\b"
-                       r"|\bmeaning\s+of\s+(?:recurrent|resistant)|\b(?:recurrent|resistant)\s+means?\b"),
-        ("ladder", r"\bladder\b|\boptions\b|\balgorithm\b|\bsequence\b|\bstep\s*wise\b|\bstepwise\b"
-                   r"|\bwhat\s+next\b|\bnext\s+step|\bnext\s+line\b|\bthird[\s-]line\b|\border\s+of\b"
-                   r"|\bwhat\s+(?:else|now)\b|\bapproach\b|\bmanage(?:ment)?\b|\balternatives?\b"),
-        ("discontinuation", r"\bcan\b[^.?!]{0,40}\b(?:come\s+off|stop|discontinue|be\s+weaned\s+off)\b[^.?!]{0,30}"
-                            r"\b(?:all|every|for\s+good|completely|ever|treatment|medications?|meds|therapy)"
-                            r"|\bever\s+(?:stop|come\s+off)\b|\bstop\s+(?:all\s+)?treatment\s+(?:for\s+good|completely)"),
-        ("help", r"^\s*(?:help|hi|hello|hey|start|menu|\?+|what\s+can\s+you\s+do\??|what\s+do\s+you\s+(?:cover|know)"
-                 r"(?:\s+about)?\??)\s*$|\bhow\s+(?:do|can|should)\s+i\s+use\b|\bwhat\s+(?:can|do)\s+you\s+(?:do|cover)\b"
-                 r"|\bwhat\s+is\s+this\s+bot\b|\bwho\s+are\s+you\b"),
-        ("recommendation", r"\bshould\s+i\b|\bwhen\s+(?:to|should)\b|\brecommend|\bsuggest|\brole\s+of\b"
-                           r"|\bindicat|\bplace\s+of\b|\bwhen\s+is\b|\buse\s+of\b|\bconsider\b"),
-    ))
-
 _GRADE_TOKEN_RE = re.compile(r"\b([12])\s*([abcABC])\b")
 _LEGEND_PART_RE = re.compile(r"\bgrade\s+([12abcABC])\b(?:\s*(?:vs\.?|versus|or|and)\s*([12abcABC])\b)?", re.IGNORECASE)
-
-
-# Aspects of a drug or a situation: read only in what the message asks, because a vignette's
-# "mg", "infection" or "approach" say nothing about the question. Look-ups (references,
-# definitions, the legend, help) are read in the whole message: "the bibliography - anything
-# from 1993?" asks for references though its question mark reaches only "anything from 1993".
-ASPECT_INTENTS = frozenset({"dose", "evidence", "mechanism", "caution", "cost", "ladder", "recommendation"})
-
-
-def find_intents(text: str, asked: str | None = None) -> tuple[Intent, ...]:
-    """What kind of question it is, in a fixed order; aspects only from `asked` when it is given."""
-    asked = text if asked is None else asked
-    return tuple(intent for intent, pattern in _INTENT_PATTERNS
-                 if pattern.search(asked if intent in ASPECT_INTENTS else text))
 
 
 # --- the extractor --------------------------------------------------------------
@@ -901,7 +852,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     if "despite" in text.lower():
         current += tuple(d for d in failed if d not in current and situation == "flare")
     steroid_words = [tokens[m.first].low for m in mentions if m.term.concept == STEROID_CONCEPT]
-    intents = find_intents(text, question_text(text, tokens, found))
+    intents = lexicon.intents.find(text, question_text(text, tokens, found))
     return Slots(
         disease=_disease(concepts),
         situation=situation,

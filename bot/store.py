@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from bot.context import Rule
 from bot.datasette import write_datasette_metadata
+from bot.intents import IntentRule
 from bot.knowledge import (
     Corpus,
     KnowledgeError,
@@ -33,7 +34,7 @@ from bot.knowledge import (
 )
 from bot.table import Table, validate_knowledge
 
-SCHEMA_VERSION = "4"  # bump when the tables change, so old databases are rebuilt
+SCHEMA_VERSION = "5"  # bump when the tables change, so old databases are rebuilt
 DB_ENV = "DMPM_BOT_DB"
 MAX_QUERY_TERMS = 32
 
@@ -142,6 +143,9 @@ def _write(db, corpus: Corpus) -> None:
           "max_scope": r.max_scope, "allowed_types": json.dumps(r.allowed_types),
           "terminated_by": json.dumps(r.terminated_by)} for n, r in enumerate(corpus.context_rules, start=1)),
         pk="row", columns={"literal": str, "pattern": str, "category": str})
+    db["intents"].insert_all(
+        ({"position": n, "name": i.name, "read": i.read, "patterns": json.dumps(i.patterns),
+          "examples": json.dumps(i.examples)} for n, i in enumerate(corpus.intents, start=1)), pk="position")
     db["repairs"].insert_all(
         ({"id": r.id, "why": r.why, "find": r.find, "replace": r.replace, "count": r.count}
          for r in corpus.repairs), pk="id")
@@ -244,6 +248,13 @@ def load_context_rules(conn: sqlite3.Connection) -> tuple[Rule, ...]:
                  for r in conn.execute("SELECT * FROM context_rules ORDER BY row"))
 
 
+def load_intents(conn: sqlite3.Connection) -> tuple[IntentRule, ...]:
+    """The intents, in intents.toml's order."""
+    return tuple(IntentRule(name=r["name"], read=r["read"], patterns=tuple(json.loads(r["patterns"])),
+                            examples=tuple(json.loads(r["examples"])))
+                 for r in conn.execute("SELECT * FROM intents ORDER BY position"))
+
+
 _WORD_RE = re.compile(r"\w+")
 
 
@@ -284,5 +295,5 @@ def _references_for(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple
 
 
 __all__ = ["DatabasePathError", "Hit", "KnowledgeError", "build", "check_db_path", "default_db_path",
-           "ensure_built", "fts_query", "load_context_rules", "load_lexicon", "load_passages", "load_references",
-           "open_read_only", "search"]
+           "ensure_built", "fts_query", "load_context_rules", "load_intents", "load_lexicon", "load_passages",
+           "load_references", "open_read_only", "search"]
