@@ -69,7 +69,8 @@ def knowledge_base() -> KnowledgeBase:
                       topic_refs={k: tuple(v) for k, v in topic_refs.items()}, uncovered_names=uncovered,
                       uncovered_scopes=scopes,
                       drug_codes=drug_codes, drug_names=drug_names)
-    lexicon = Lexicon.from_terms(terms, store.load_context_rules(conn), store.load_intents(conn))
+    lexicon = Lexicon.from_terms(terms, store.load_context_rules(conn), store.load_intents(conn),
+                                 store.load_phrases(conn))
     return KnowledgeBase(catalog=catalog, lexicon=lexicon, conn=conn)
 
 

@@ -93,6 +93,11 @@ TABLES: dict[str, dict[str, Any]] = {
         "columns": {"position": "Order of report", "name": "The intent", "read": "asked (only in the question) "
                     "or message (anywhere)", "patterns": "Regular expressions", "examples": "Checked phrasings"},
     },
+    "phrases": {
+        "description": "Whole phrases the reader looks for that the context cues cannot say (knowledge/phrases.toml).",
+        "columns": {"name": "The phrase the reader asks for", "about": "What it means",
+                    "patterns": "Regular expressions", "examples": "Checked texts"},
+    },
     "repairs": {
         "description": "The explicit repairs of the source's PDF artefacts, applied before quoting.",
         "columns": {"id": "Repair id", "why": "Why", "find": "Text found", "replace": "Replacement",

@@ -1,4 +1,5 @@
-"""Intents as data: what kind of question a message is, from knowledge/intents.toml.
+"""Intents and phrases as data: what kind of question a message is (knowledge/intents.toml), and
+whole phrases the context cues cannot say (knowledge/phrases.toml).
 
 Each intent has patterns (regular expressions, case-insensitive) and examples the build checks
 against them, and says where it is read: "asked" intents (aspects of a drug or a situation: dose,
@@ -46,19 +47,8 @@ def _intent(name: str, entry: dict) -> IntentRule:
     read = entry.get("read")
     if read not in READS:
         raise fail(f"read must be one of {', '.join(READS)}, got {read!r}")
-    patterns, examples = entry.get("patterns"), entry.get("examples")
-    if not patterns or not all(isinstance(p, str) and p for p in patterns):
-        raise fail("needs a list of non-empty patterns")
-    if not examples or not all(isinstance(e, str) and e.strip() for e in examples):
-        raise fail("needs a list of examples (phrasings the patterns must read)")
-    try:
-        compiled = re.compile("|".join(patterns), re.IGNORECASE)
-    except re.error as e:
-        raise fail(f"a pattern is not a valid regular expression: {e}") from e
-    for example in examples:
-        if not compiled.search(example):
-            raise fail(f"example {example!r} is not read as this intent")
-    return IntentRule(name=name, read=read, patterns=tuple(patterns), examples=tuple(examples))
+    patterns, examples = _checked(f"intents.toml [intent.{name}]", entry)
+    return IntentRule(name=name, read=read, patterns=patterns, examples=examples)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +66,74 @@ class Intents:
         asked = text if asked is None else asked
         return tuple(name for name, read, pattern in self.compiled
                      if pattern.search(asked if read == "asked" else text))
+
+
+# --- phrases: whole phrases the context cues cannot say (knowledge/phrases.toml) -------------------
+
+PHRASE_FIELDS = frozenset({"about", "patterns", "examples"})
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseRule:
+    """One [phrase.NAME] of phrases.toml."""
+
+    name: str
+    about: str
+    patterns: tuple[str, ...]
+    examples: tuple[str, ...]
+
+
+def load_phrases(raw: dict) -> tuple[PhraseRule, ...]:
+    """The phrases; a malformed one raises KnowledgeError naming it."""
+    phrases = []
+    for name, entry in raw.get("phrase", {}).items():
+        if unknown := sorted(set(entry) - PHRASE_FIELDS):
+            raise KnowledgeError(f"phrases.toml [phrase.{name}]: unknown field {unknown[0]!r}")
+        patterns, examples = _checked(f"phrases.toml [phrase.{name}]", entry)
+        phrases.append(PhraseRule(name=name, about=str(entry.get("about", "")), patterns=patterns,
+                                  examples=examples))
+    missing = sorted(PHRASE_NAMES - {p.name for p in phrases})
+    if missing:
+        raise KnowledgeError(f"phrases.toml: the reader needs [phrase.{missing[0]}]")
+    return tuple(phrases)
+
+
+def _checked(where: str, entry: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(patterns, examples) when they compile and every example is read; else KnowledgeError."""
+    patterns, examples = entry.get("patterns"), entry.get("examples")
+    if not patterns or not all(isinstance(p, str) and p for p in patterns):
+        raise KnowledgeError(f"{where}: needs a list of non-empty patterns")
+    if not examples or not all(isinstance(e, str) and e.strip() for e in examples):
+        raise KnowledgeError(f"{where}: needs a list of examples (texts the patterns must read)")
+    try:
+        compiled = re.compile("|".join(patterns), re.IGNORECASE)
+    except re.error as e:
+        raise KnowledgeError(f"{where}: a pattern is not a valid regular expression: {e}") from e
+    for example in examples:
+        if not compiled.search(example):
+            raise KnowledgeError(f"{where}: example {example!r} is not read by its patterns")
+    return tuple(patterns), tuple(examples)
+
+
+# The phrases the reader asks for by name (bot/slots.py).
+PHRASE_NAMES = frozenset({"all_failed", "off_all", "everything_failed", "multiple_failed", "combination",
+                          "refractory_rash", "active_muscle", "flare", "resistant", "asks_what_flare_is"})
+
+
+@dataclass(frozen=True, slots=True)
+class Phrases:
+    """The phrases compiled once, by name."""
+
+    compiled: dict[str, re.Pattern[str]]
+
+    @classmethod
+    def from_rules(cls, rules: tuple[PhraseRule, ...]) -> Phrases:
+        return cls({r.name: re.compile("|".join(r.patterns), re.IGNORECASE) for r in rules})
+
+    def search(self, name: str, text: str) -> bool:
+        """Whether the phrase occurs in `text`."""
+        return self.compiled[name].search(text) is not None
+
+    def match(self, name: str, text: str) -> bool:
+        """Whether `text` starts with the phrase."""
+        return self.compiled[name].match(text) is not None

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 KNOWLEDGE_ENV = "DMPM_BOT_KNOWLEDGE"  # a directory to read instead of the shipped knowledge/
 KNOWLEDGE_FILES = ("source.md", "repairs.toml", "passages.toml", "topic_refs.toml", "lexicon.toml", "rules.toml",
-                   "context.toml", "intents.toml")
+                   "context.toml", "intents.toml", "phrases.toml")
 GRADE_RE = re.compile(r"^[12][ABC]$")
 DRUG_CODE_RE = re.compile(r"^[a-z0-9]{2}$")
 # When an uncovered concept puts a question outside the source (see lexicon.toml's header).
@@ -96,6 +96,7 @@ class Corpus:
     context_rules: tuple[Rule, ...]
     sources_hash: str
     intents: tuple = ()  # bot.intents.IntentRule rows of intents.toml (imported there, not here: a cycle)
+    phrases: tuple = ()  # bot.intents.PhraseRule rows of phrases.toml
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,11 +320,12 @@ def load_corpus(directory: Path | None = None, *, salt: str = "") -> Corpus:
     check_printed_grades_attached(repaired, passages)
     lexicon = load_lexicon(_read_toml(directory / "lexicon.toml"))
     from bot.context_rules import load_context_rules  # it imports KnowledgeError from here
-    from bot.intents import load_intents
+    from bot.intents import load_intents, load_phrases
 
     context_rules = load_context_rules(_read_toml(directory / "context.toml"))
     intents = load_intents(_read_toml(directory / "intents.toml"))
+    phrases = load_phrases(_read_toml(directory / "phrases.toml"))
     return Corpus(source=source, repaired=repaired, repairs=repairs, passages=passages,
                   references=references, topic_refs=topic_refs, lexicon=lexicon, context_rules=context_rules,
-                  intents=intents,
+                  intents=intents, phrases=phrases,
                   sources_hash=sources_hash(directory, salt=salt))

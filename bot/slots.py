@@ -20,7 +20,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from bot.context import HYPHEN, ConText, Hit, Modifier, Rule, Target, reach_index, spans
-from bot.intents import IntentRule, Intents
+from bot.intents import IntentRule, Intents, PhraseRule, Phrases
 from bot.knowledge import Term
 
 LB_TO_KG = 0.45359237
@@ -106,11 +106,12 @@ class Lexicon:
     max_words: int
     context: ConText  # the cues (knowledge/context.toml) that modify the terms found
     intents: Intents  # what kind of question (knowledge/intents.toml)
+    phrases: Phrases  # whole phrases the cues cannot say (knowledge/phrases.toml)
     fuzzy_cache: dict[str, Term | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_terms(cls, terms: tuple[Term, ...] | list[Term], rules: tuple[Rule, ...] = (),
-                   intents: tuple[IntentRule, ...] = ()) -> Lexicon:
+                   intents: tuple[IntentRule, ...] = (), phrases: tuple[PhraseRule, ...] = ()) -> Lexicon:
         exact: dict[str, Term] = {}
         for t in terms:
             exact.setdefault(_norm(t.term), t)
@@ -118,7 +119,7 @@ class Lexicon:
         return cls(exact=exact, fuzzy_keys=tuple(k for k, _ in fuzzy),
                    fuzzy_terms=tuple(t for _, t in fuzzy),
                    max_words=max(len(k.split()) for k in exact), context=ConText(rules),
-                   intents=Intents.from_rules(intents))
+                   intents=Intents.from_rules(intents), phrases=Phrases.from_rules(phrases))
 
 
 def _norm(text: str) -> str:
@@ -304,7 +305,7 @@ _ATTACHED_WORDS = 6  # how far after "ILD" a failure cue still speaks of it ("IL
 
 
 def failures_for_side_condition_only(text: str, tokens: list[Token], mentions: list[Mention],
-                                     readings: Readings) -> bool:
+                                     readings: Readings, phrases: Phrases) -> bool:
     """Every failure and resistance the message states is the ILD's or the rash's, none the muscle disease's.
 
     "ILD refractory to pred + MTX" says the lungs did not respond; "MTX didn't help. ILD not responding
@@ -315,7 +316,7 @@ def failures_for_side_condition_only(text: str, tokens: list[Token], mentions: l
              and not _reached(readings, i, "NEGATED")]
     # A rash counts only when called refractory (DESIGN.md): a rash merely named is not a side branch.
     sides = [m for m in sides if m.term.concept == "ild"
-             or _refractory_rash(text, tokens, [m], readings_of(m, mentions, readings))]
+             or _refractory_rash(text, tokens, [m], readings_of(m, mentions, readings), phrases)]
     if not sides:
         return False
     drug_at = {k for m in mentions if _target_type(m) == "drug" for k in range(m.first, m.last + 1)}
@@ -377,7 +378,7 @@ def _planned_not_failed(hits: tuple[Hit, ...]) -> bool:
     return bool(planned) and (not failed or min(planned) <= min(failed))
 
 
-def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readings,
+def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readings, phrases: Phrases,
                    conflicts: list[str] | None = None) -> dict[str, str]:
     """Each drug's status: current, failed, stopped or mentioned.
 
@@ -389,7 +390,7 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
     seen: dict[str, set[str]] = {}  # every status each drug was given, to find "on MTX ... MTX stopped"
     conflicts = [] if conflicts is None else conflicts
     drug_tokens = {i for m in mentions if _target_type(m) == "drug" for i in range(m.first, m.last + 1)}
-    all_failed = lists_said_all_failed(tokens, drug_tokens)
+    all_failed = lists_said_all_failed(tokens, drug_tokens, phrases)
     sentence_start = sentence_starts(tokens)
     for i, m in enumerate(mentions):
         if _target_type(m) != "drug":
@@ -472,15 +473,10 @@ def _is_dose_word(word: str) -> bool:
         r"|four|five|six|several|few|some", word))
 
 
-_ALL_FAILED_RE = re.compile(r"^(?:(?:none|neither)\s+(?:of\s+them\s+)?(?:held|worked|helped|controlled)"
-                            r"|nothing\s+(?:held|worked|helped))"
-                            r"|^(?:all|both|each|every one)\s+(?:of them\s+|were\s+|have\s+|has\s+|had\s+)?"
-                            r"(?:failed|inadequate|ineffective|unsuccessful|insufficient|useless|no good|"
-                            r"without (?:success|benefit|effect))")
 _SENTENCE_END = frozenset({".", ";", "!", "?"})
 
 
-def lists_said_all_failed(tokens: list[Token], drug_tokens: set[int]) -> list[bool]:
+def lists_said_all_failed(tokens: list[Token], drug_tokens: set[int], phrases: Phrases) -> list[bool]:
     """says[j]: the list that goes on from token j ends in "all failed" ("pred, MTX, then rituximab, then
     IVIG x6 - all inadequate", or "... infusions. None held her.").
 
@@ -491,7 +487,7 @@ def lists_said_all_failed(tokens: list[Token], drug_tokens: set[int]) -> list[bo
     says = [[False, False] for _ in range(n + 1)]  # [j][sentence ends already passed]
     for j in range(n - 1, -1, -1):
         low = tokens[j].low
-        if _ALL_FAILED_RE.match(" ".join(t.low for t in tokens[j:j + 5])):
+        if phrases.match("all_failed", " ".join(t.low for t in tokens[j:j + 5])):
             says[j] = [True, True]
         elif low in _SENTENCE_END:
             says[j] = [low != "?" and says[j + 1][1], False]
@@ -751,17 +747,6 @@ _LEGEND_PART_RE = re.compile(r"\bgrade\s+([12abcABC])\b(?:\s*(?:vs\.?|versus|or|
 # --- the extractor --------------------------------------------------------------
 
 # Off everything, said without a stop cue reaching a treatment word (those are knowledge/context.toml rows).
-_OFF_ALL_RE = re.compile(r"\buntreated\b|\bdrug[\s-]free\b|\b(?:nothing|no\s+meds?)\s+(?:at\s+all|now|currently)\b"
-                         r"|\bon\s+nothing\b|\bdrug\s+holiday\b", re.IGNORECASE)
-_EVERYTHING_FAILED_RE = re.compile(
-    r"\b(?:all\s+(?:else|other\s+(?:treatments?|options?|drugs?|agents?))|every(?:thing|\s+other\s+\w+))\s+"
-    r"(?:else\s+)?(?:has\s+|have\s+)?failed\b|\bfailed\s+(?:everything|all(?:\s+(?:other|options|treatments?|agents?))?)\b"
-    r"|\bnothing\s+(?:else\s+)?(?:has\s+)?work"
-    r"|\b(?:failed|tried)\s+(?:pretty\s+much|basically|virtually|almost|nearly|just\s+about)\s+(?:everything|all)\b",
-    re.IGNORECASE)
-_MULTIPLE_FAILED_RE = re.compile(
-    r"\bmultiple\s+(?:other\s+)?(?:treatments?|agents?|drugs?|lines?|therapies|options)\b"
-    r"|\bmany\s+(?:treatments?|agents?|drugs?|therapies)\b|\bmulti[\s-]?refractory\b", re.IGNORECASE)
 _DEFINITION_RE = re.compile(r"\b(recurrent|recurrence|resistant|refractory)\b", re.IGNORECASE)
 
 
@@ -814,10 +799,11 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     uncovered, uncovered_asked = uncovered_topics(mentions, readings, asks=asks)
     drugs_asked = tuple(dict.fromkeys(m.term.concept for i, m in enumerate(mentions)
                                       if m.term.kind == "drug" and asks and _asked(readings, i)))
-    side_only = failures_for_side_condition_only(text, tokens, mentions, readings)
-    situation = _situation(concepts, text, side_only)
+    phrases = lexicon.phrases
+    side_only = failures_for_side_condition_only(text, tokens, mentions, readings, phrases)
+    situation = _situation(concepts, text, phrases, side_only)
     conflicts: list[str] = []
-    status = classify_drugs(tokens, mentions, readings, conflicts)
+    status = classify_drugs(tokens, mentions, readings, phrases, conflicts)
     drugs_in_order = list(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "drug"))
     prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, situation, lexicon.context, conflicts)
     if STEROID_CONCEPT in concepts and (floor := _CANNOT_TAPER_BELOW_RE.search(text)):
@@ -835,7 +821,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         prednisone = per_kg * weight
     if prednisone == 0:
         prednisone, cmp = "off", None
-    off_all = status.get(ALL_TREATMENT) == "stopped" or bool(_OFF_ALL_RE.search(text))
+    off_all = status.get(ALL_TREATMENT) == "stopped" or phrases.search("off_all", text)
     if off_all and prednisone is None:
         prednisone = "off"
     failed = tuple(d for d in drugs_in_order if status.get(d) == "failed" and d != STEROID_CONCEPT)
@@ -843,7 +829,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     stopped = tuple(d for d in drugs_in_order if status.get(d) == "stopped" and d != STEROID_CONCEPT)
     if off_all:
         current = ()
-    if situation == "resistant" and not failed and _RESISTANT_PHRASE_RE.search(text):
+    if situation == "resistant" and not failed and phrases.search("resistant", text):
         failed, current = current, ()  # "on pred 20 + MTX for 6 months and never got control"
     if situation == "flare" and not off_all:
         # In a flare, an unqualified drug is the one the patient is on ("relapse pred 15 aza").
@@ -868,8 +854,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         sparing_current=status.get("sparing") == "current" and not off_all
         or status.get("sparing") == "mentioned" and situation == "flare" and not off_all,
         ild="ild" in present,
-        rash="rash" in present and _refractory_rash(text, tokens, mentions, readings),
-        muscle=bool(_MUSCLE_RE.search(text)),
+        rash="rash" in present and _refractory_rash(text, tokens, mentions, readings, phrases),
+        muscle=phrases.search("active_muscle", text),
         severity="severe" if "severe" in concepts else "mild" if "mild" in concepts else None,
         weight_kg=weight or None,
         weight_lb=weight_lb,
@@ -883,34 +869,28 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         conflicts=tuple(dict.fromkeys([*conflicts, *condition_conflicts(mentions, readings)])),
         intents=intents,
         grades_asked=_grades_asked(text),
-        definition_of=_definition_of(text),
-        everything_failed=bool(_EVERYTHING_FAILED_RE.search(text)),
-        multiple_failed=bool(_MULTIPLE_FAILED_RE.search(text)),
-        combination_asked=_combination_asked(text, drugs_in_order, failed),
+        definition_of=_definition_of(text, phrases),
+        everything_failed=phrases.search("everything_failed", text),
+        multiple_failed=phrases.search("multiple_failed", text),
+        combination_asked=_combination_asked(text, drugs_in_order, failed, phrases),
         **reference_request(text, intents),
     )
 
 
-_COMBINATION_RE = re.compile(r"\bcombin|\btogether\b|\bboth\b|\bdual\b|\bplus\b|\+|\band\b|\badd(?:ing)?\b"
-                             r"|\bbolt\b|\bon\s+top\b|\bas\s+well\b|\balso\b", re.IGNORECASE)
 _CONVENTIONAL = ("azathioprine", "methotrexate")
 
 
-def _combination_asked(text: str, drugs: list[str], failed: tuple[str, ...]) -> bool:
+def _combination_asked(text: str, drugs: list[str], failed: tuple[str, ...], phrases: Phrases) -> bool:
     """Azathioprine and methotrexate named together, neither failed, with a word that joins them."""
     named = all(d in drugs for d in _CONVENTIONAL)
-    return named and not any(d in failed for d in _CONVENTIONAL) and bool(_COMBINATION_RE.search(text))
+    return named and not any(d in failed for d in _CONVENTIONAL) and phrases.search("combination", text)
 
 
 _CLAUSE_END_RE = re.compile(r"[.;!?]|\b(?:but|however|although|though|whereas|yet)\b", re.IGNORECASE)
-_REFRACTORY_CUE_RE = re.compile(
-    r"\brefractor\w*|\bresistan\w*|\brecalcitrant\b|\bpersist\w*|\bunresponsive\b|\bdespite\b|\bstill\b"
-    r"|\bnot\s+(?:responding|settling|clearing|improving|better|going\s+away)\b|\bno\s+(?:response|improvement)\b"
-    r"|\bwon'?t\s+(?:settle|clear|go\s+away|budge)\b|\bas\s+bad\s+as\s+ever\b|\bworse\s+than\b"
-    r"|\bflorid\b|\bangry\b|\bfail(?:ed|ing)\b", re.IGNORECASE)
 
 
-def _refractory_rash(text: str, tokens: list[Token], mentions: list[Mention], readings: Readings) -> bool:
+def _refractory_rash(text: str, tokens: list[Token], mentions: list[Mention], readings: Readings,
+                     phrases: Phrases) -> bool:
     """A rash word, not negated, in a clause that calls it refractory ("rash still florid despite MTX")."""
     for i, m in enumerate(mentions):
         if m.term.concept != "rash" or any(h.category == "NEGATED" for h in readings.get(i, ())):
@@ -920,7 +900,7 @@ def _refractory_rash(text: str, tokens: list[Token], mentions: list[Mention], re
         start = starts[-1] if starts else 0
         end_match = _CLAUSE_END_RE.search(text, tokens[m.last].end)
         clause = text[start:end_match.start() if end_match else len(text)]
-        if _REFRACTORY_CUE_RE.search(clause):
+        if phrases.search("refractory_rash", clause):
             return True
     return False
 
@@ -949,30 +929,16 @@ def _grades_asked(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-_MUSCLE_RE = re.compile(r"(?<!not )\bweak(?:ness)?\b"
-                        r"|\bCK\b(?!\s+(?:is\s+|was\s+|now\s+)?(?:normal|normali[sz]ed|fine|ok|down))"
-                        r"|\bcreatine\s+kinase\b|\bproximal\b"
-                        r"|\bcan'?t\s+(?:climb|stand|lift|get\s+up)|\bdysphagia\b", re.IGNORECASE)
 _SIGN = (r"(?:rash|weakness|weak|symptoms?|disease|myositis|polymyositis|dermatomyositis|DM|PM|heliotrope|gottron\w*|CK"
          r"|it|she|he|hes|he's|she's)")
-_FLARE_PHRASE_RE = re.compile(
-    rf"\b{_SIGN}\s+(?:is\s+|are\s+|has\s+come\s+|came\s+|coming\s+|comes\s+|now\s+)?back\b|\bback\s+again\b"
-    rf"|\bback\s+with\b|\b(?:weak|weakness|flaring|active|worse|rash|symptoms?|CK\s+up)\s+again\b"
-    r"|\breturn(?:ed|ing)\b|\bre-?emerg\w*|\bre-?appear\w*|\bbreakthrough\b", re.IGNORECASE)
-_RESISTANT_PHRASE_RE = re.compile(
-    r"\bnever\s+(?:really\s+)?(?:got|achieved|reached|had)\s+(?:it\s+)?(?:under\s+)?(?:control|remission)"
-    r"|\bnever\s+(?:really\s+)?controlled|\b(?:not|poorly|un)[\s-]*controlled\b|\binadequate\s+response"
-    r"|\bpoor\s+response|\bnot\s+responding\b|\bslow\s+to\s+respond|\bno\s+response\b|\bpersistently\s+active"
-    r"|\bafter\s+\d+\s+(?:months?|mo|weeks?|wks?)\b[^.?!]*\bstill\b",
-    re.IGNORECASE)
 
 
-def _situation(concepts: set[str], text: str, side_only: bool = False) -> Situation | None:
+def _situation(concepts: set[str], text: str, phrases: Phrases, side_only: bool = False) -> Situation | None:
     """A flare, resistance, or neither. Resistance that is only the rash's or the ILD's ("flare on pred
     15, rash not responding", "ILD refractory to MTX") does not make the disease resistant."""
-    if "flare" not in concepts and _FLARE_PHRASE_RE.search(text):
+    if "flare" not in concepts and phrases.search("flare", text):
         concepts = concepts | {"flare"}
-    if "resistant" not in concepts and _RESISTANT_PHRASE_RE.search(text):
+    if "resistant" not in concepts and phrases.search("resistant", text):
         concepts = concepts | {"resistant"}
     if side_only and "resistant" in concepts:  # the resistance is the rash's or the lungs'
         concepts = concepts - {"resistant"}
@@ -1000,12 +966,10 @@ def _steroid_word(words: list[str]) -> str | None:
     return None
 
 
-_ASKS_WHAT_FLARE_IS_RE = re.compile(r"\b(?:what\s+counts\s+as|what\s+is|define|definition\s+of)\s+(?:an?\s+)?"
-                                   r"(?:relapse|flare)", re.IGNORECASE)
 
 
-def _definition_of(text: str) -> tuple[str, ...]:
-    found = ["recurrent"] if _ASKS_WHAT_FLARE_IS_RE.search(text) else []
+def _definition_of(text: str, phrases: Phrases) -> tuple[str, ...]:
+    found = ["recurrent"] if phrases.search("asks_what_flare_is", text) else []
     for word in _DEFINITION_RE.findall(text):
         w = word.lower()
         found.append("recurrent" if w.startswith("recurren") else "resistant")

@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 from bot.context import Rule
 from bot.datasette import write_datasette_metadata
-from bot.intents import IntentRule
+from bot.intents import IntentRule, PhraseRule
 from bot.knowledge import (
     Corpus,
     KnowledgeError,
@@ -34,7 +34,7 @@ from bot.knowledge import (
 )
 from bot.table import Table, validate_knowledge
 
-SCHEMA_VERSION = "5"  # bump when the tables change, so old databases are rebuilt
+SCHEMA_VERSION = "6"  # bump when the tables change, so old databases are rebuilt
 DB_ENV = "DMPM_BOT_DB"
 MAX_QUERY_TERMS = 32
 
@@ -146,6 +146,9 @@ def _write(db, corpus: Corpus) -> None:
     db["intents"].insert_all(
         ({"position": n, "name": i.name, "read": i.read, "patterns": json.dumps(i.patterns),
           "examples": json.dumps(i.examples)} for n, i in enumerate(corpus.intents, start=1)), pk="position")
+    db["phrases"].insert_all(
+        ({"name": r.name, "about": r.about, "patterns": json.dumps(r.patterns), "examples": json.dumps(r.examples)}
+         for r in corpus.phrases), pk="name")
     db["repairs"].insert_all(
         ({"id": r.id, "why": r.why, "find": r.find, "replace": r.replace, "count": r.count}
          for r in corpus.repairs), pk="id")
@@ -255,6 +258,13 @@ def load_intents(conn: sqlite3.Connection) -> tuple[IntentRule, ...]:
                  for r in conn.execute("SELECT * FROM intents ORDER BY position"))
 
 
+def load_phrases(conn: sqlite3.Connection) -> tuple[PhraseRule, ...]:
+    """The reader's whole phrases (phrases.toml)."""
+    return tuple(PhraseRule(name=r["name"], about=r["about"], patterns=tuple(json.loads(r["patterns"])),
+                            examples=tuple(json.loads(r["examples"])))
+                 for r in conn.execute("SELECT * FROM phrases ORDER BY rowid"))
+
+
 _WORD_RE = re.compile(r"\w+")
 
 
@@ -296,4 +306,4 @@ def _references_for(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple
 
 __all__ = ["DatabasePathError", "Hit", "KnowledgeError", "build", "check_db_path", "default_db_path",
            "ensure_built", "fts_query", "load_context_rules", "load_intents", "load_lexicon", "load_passages",
-           "load_references", "open_read_only", "search"]
+           "load_phrases", "load_references", "open_read_only", "search"]
