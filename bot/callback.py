@@ -18,7 +18,7 @@ from bot.slots import Slots
 INTENT_CODES = {
     "dose": "d", "grade": "g", "evidence": "e", "mechanism": "m", "caution": "c", "cost": "$",
     "reference": "r", "definition": "f", "legend": "l", "ladder": "L", "help": "h", "recommendation": "R",
-    "discontinuation": "D",
+    "discontinuation": "D", "taper": "T",
 }
 CODE_INTENTS = {v: k for k, v in INTENT_CODES.items()}
 _DRUG_LISTS = {"c": "current", "x": "failed", "n": "stopped", "m": "mentioned"}

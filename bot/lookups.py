@@ -38,6 +38,9 @@ def route_first(slots: Slots, catalog: Catalog, table: Table) -> Decision | None
         return out_of_scope(outside, about=about, passages=tuple(table.drug_passages[d][0] for d in about))
     if not covered - {"prednisone"} and slots.prednisone is None and _asks_definition(slots):
         return definition(slots.definition_of)
+    if "taper" in slots.intents and slots.prednisone is None and slots.situation != "resistant":
+        return Decision(rule="lookup.taper", title="Tapering, and how long to maintain",
+                        passages=table.passages_for["taper"])
     if "discontinuation" in slots.intents and slots.situation is None:
         return Decision(rule="lookup.discontinuation", title="Can treatment be stopped?",
                         passages=table.passages_for["discontinuation"])

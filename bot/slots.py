@@ -32,7 +32,7 @@ FUZZY_CACHE_SIZE = 50_000  # phrases; cleared when full, so memory stays bounded
 Situation = Literal["flare", "resistant"]
 Disease = Literal["DM", "PM"]
 Intent = Literal["dose", "grade", "evidence", "mechanism", "caution", "cost", "reference",
-                 "definition", "legend", "ladder", "help", "recommendation", "discontinuation"]
+                 "definition", "legend", "ladder", "help", "recommendation", "discontinuation", "taper"]
 
 STEROID_CONCEPT = "prednisone"
 SPARING_DRUGS = frozenset({"azathioprine", "methotrexate", "mycophenolate", "cyclosporine", "tacrolimus",
@@ -539,7 +539,8 @@ _MG_RE = re.compile(
     rf"{_NUM}\s*(mg|milligrams?)\b\s*(/\s*kg|per\s+kg)?"
     rf"(\s*(?:/\s*d(?:ay)?|per\s+day|a\s+day|daily|qd|od|once daily|/24h))?", re.IGNORECASE)
 _BARE_AFTER_DRUG_RE = re.compile(
-    rf"^\s*(?:at|of|=|:|now|currently|now\s+down\s+to|down\s+to)?\s*{_NUM}(?!\s*(?:kg|lb|m2|m²|%|g\b|mg/kg|months?|mo\b|weeks?|wks?|days?|years?|yrs?|"
+    rf"^\s*(?:at|of|=|:|now|currently|(?:now\s+)?(?:(?:tapered|weaned|reduced|cut|dropped|decreased|lowered)\s+)?"
+    rf"(?:down\s+)?to)?\s*{_NUM}(?!\s*(?:kg|lb|m2|m²|%|g\b|mg/kg|months?|mo\b|weeks?|wks?|days?|years?|yrs?|"
     rf"y\b|times|x\b|ago|h\b|hours?|doses?|courses?|cycles?))", re.IGNORECASE)
 
 

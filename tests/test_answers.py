@@ -332,6 +332,9 @@ CASES = [
     C("can patients ever stop all their medication?", "answer", "lookup.discontinuation",
       ("recurrent.discontinuation",)),
     C("what qualifies as resistant disease", "answer", "lookup.definition", ("def.resistant",)),
+    C("how fast should we taper once control is back?", "answer", "lookup.taper", ("recurrent.slow-taper",)),
+    C("how long do they stay on low-dose pred after a flare", "answer", "lookup.taper", ("recurrent.slow-taper",)),
+    C("flare on 5 mg pred, how fast to taper after?", "answer", "recurrent.below-10", ("recurrent.slow-taper",)),
     C("tacrolimus and Paxlovid interaction", "out_of_scope", "out-of-scope"),
     # --- no rule: the knowledge search, above its relevance floor --------------------------------
     C("plasmapheresis", "answer", "search", ("ivig.study-additional",), refs=(3, 4)),
