@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ from tg_support import (
     assert_no_token,
     assert_valid_replies,
     free_port,
+    wait_listening,
 )
 
 from bot import core
@@ -230,14 +230,6 @@ def _post(url, update, secret):
         return err.code
 
 
-def _listening(port):
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        assert time.monotonic() < deadline, "the webhook server never listened"
-        time.sleep(0.05)
 
 
 def test_webhook_mode_checks_the_secret(start_serve):
@@ -249,7 +241,7 @@ def test_webhook_mode_checks_the_secret(start_serve):
         serve.wait_ready("setWebhook")
         [hook] = api.wait_for("setWebhook", timeout=START_TIMEOUT)
         assert hook.params["url"] == url and hook.params["secret_token"] == "s3cret-Value_1"
-        _listening(port)
+        wait_listening(port)
         forged = {"update_id": 999, "message": {"message_id": 1, "date": 0, "text": "/help",
                   "chat": {"id": 66, "type": "private"},
                   "from": {"id": 66, "is_bot": False, "first_name": "F"}}}  # fmt: skip

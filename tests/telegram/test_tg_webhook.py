@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from tg_support import REPLY_TIMEOUT, START_TIMEOUT, TOKEN, free_port
+from tg_support import REPLY_TIMEOUT, START_TIMEOUT, TOKEN, free_port, wait_listening
 
 from bot import core
 from bot.telegram.render import render_html
@@ -36,19 +36,11 @@ def hook(start_serve):
         serve = start_serve(api, WEBHOOK_URL=f"http://127.0.0.1:{port}{PATH}", WEBHOOK_SECRET=SECRET,
                             WEBHOOK_PORT=str(port), WEBHOOK_IDLE_TIMEOUT=IDLE_TIMEOUT)
         serve.wait_ready("setWebhook")
-        _wait_listening(port)
+        wait_listening(port)
         yield api, serve, port
         assert serve.stop() == 0
 
 
-def _wait_listening(port: int) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        assert time.monotonic() < deadline, "the webhook server never listened"
-        time.sleep(0.05)
 
 
 def request(port: int, body: bytes, secret: str = SECRET, method: str = "POST", path: str = PATH,
@@ -179,7 +171,7 @@ def test_a_crowd_of_idle_connections_cannot_lock_telegram_out(start_serve):
         serve = start_serve(api, WEBHOOK_URL=f"http://127.0.0.1:{port}{PATH}", WEBHOOK_SECRET=SECRET,
                             WEBHOOK_PORT=str(port), WEBHOOK_IDLE_TIMEOUT="600")
         serve.wait_ready("setWebhook")
-        _wait_listening(port)
+        wait_listening(port)
         crowd = [socket.create_connection(("127.0.0.1", port), timeout=REPLY_TIMEOUT)
                  for _ in range(MAX_CONNECTIONS + 50)]
         try:

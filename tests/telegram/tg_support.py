@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -262,3 +263,14 @@ def assert_no_token(log: str) -> None:
     assert TOKEN not in log
     assert secret not in log
     assert secret[:12] not in log
+
+
+def wait_listening(port: int) -> None:
+    """Block until something accepts connections on 127.0.0.1:`port` (a safety bound, not a timing)."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        assert time.monotonic() < deadline, "the webhook server never listened"
+        time.sleep(0.05)
