@@ -304,6 +304,23 @@ _CLAUSE_TURNS = frozenset({".", ";", "!", "?", "but", "however", "although", "wh
 _ATTACHED_WORDS = 6  # how far after "ILD" a failure cue still speaks of it ("ILD is still refractory to")
 
 
+def flares_of_side_condition_only(tokens: list[Token], mentions: list[Mention], readings: Readings) -> bool:
+    """Every flare word stands right beside ILD or a rash, in its clause ("worsening ILD", "rash flaring")."""
+    sides = [m for i, m in enumerate(mentions) if m.term.concept in SIDE_CONDITIONS
+             and not _reached(readings, i, "NEGATED")]
+    flares = [m for m in mentions if m.term.concept == "flare"]
+
+    def beside(flare: Mention) -> bool:
+        return any((0 < side.first - flare.last <= 2 and _same_clause(tokens, flare.last, side.first))
+                   or (0 < flare.first - side.last <= 2 and _same_clause(tokens, side.last, flare.first))
+                   for side in sides)
+    return bool(sides and flares) and all(beside(f) for f in flares)
+
+
+def _same_clause(tokens: list[Token], start: int, end: int) -> bool:
+    return not any(tokens[k].low in _CLAUSE_TURNS or tokens[k].low == "," for k in range(start + 1, end))
+
+
 def failures_for_side_condition_only(text: str, tokens: list[Token], mentions: list[Mention],
                                      readings: Readings, phrases: Phrases) -> bool:
     """Every failure and resistance the message states is the ILD's or the rash's, none the muscle disease's.
@@ -802,6 +819,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
                                       if m.term.kind == "drug" and asks and _asked(readings, i)))
     phrases = lexicon.phrases
     side_only = failures_for_side_condition_only(text, tokens, mentions, readings, phrases)
+    if "flare" in concepts and flares_of_side_condition_only(tokens, mentions, readings):
+        concepts = concepts - {"flare"}  # "worsening ILD": the lungs are worse, not a flare of the disease
     situation = _situation(concepts, text, phrases, side_only)
     conflicts: list[str] = []
     status = classify_drugs(tokens, mentions, readings, phrases, conflicts)

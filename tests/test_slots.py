@@ -147,6 +147,12 @@ TABLE = [
     ("no ILD but refractory rash", {"ild": False, "rash": True}),
     ("rash resolved, weakness back", {"rash": False}),
     ("DM rash persisting, muscles fine", {"rash": True}),
+    # a status in brackets belongs to the drug, or the + joined list, right before it
+    ("azathioprine, methotrexate (failed), flare off pred", {"failed": ("methotrexate",)}),
+    ("MTX + RTX + IVIG (failed), still active", {"failed": ("methotrexate", "rituximab", "ivig")}),
+    # a flare word beside ILD is the lungs' ("worsening ILD"), not a flare of the disease
+    ("refractory DM after RTX, worsening ILD despite this", {"situation": "resistant", "ild": True}),
+    ("DM flare on pred 20, ILD worsening too", {"situation": "flare", "ild": True}),
     ("severe flare", {"severity": "severe"}),
     ("mild relapse", {"severity": "mild"}),
     ("IVIG for 72 kg", {"weight_kg": 72.0, "mentioned": ("ivig",)}),
