@@ -18,10 +18,10 @@ from tests.grammar.score import score
 
 GATE_SEED = 20261130
 GATE_MESSAGES = 2000
-# Measured on main when this gate was set: 96.7% of messages got every gold rule, and 0.6% a wrong
+# Measured on this sample when last raised: 97.4% of messages got every gold rule, and 0.35% a wrong
 # decision stated as an answer (severity 3). Raise these as the reader improves; never lower them.
-MIN_RULE_ACCURACY = 0.96
-MAX_WRONG_ANSWERS = 0.01
+MIN_RULE_ACCURACY = 0.97
+MAX_WRONG_ANSWERS = 0.005
 
 
 def test_the_reader_keeps_its_accuracy_on_a_fixed_grammar_sample() -> None:
