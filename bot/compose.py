@@ -153,6 +153,12 @@ def understood_line(slots: Slots, catalog: Catalog) -> str:
     return "Understood: " + " · ".join(parts) + "." if parts else ""
 
 
+def carried_line(slots: Slots, catalog: Catalog) -> str:
+    """"Carried over: DM · failed rituximab.": what a follow-up was read with, or ''."""
+    line = understood_line(slots, catalog)
+    return "Carried over: " + line.removeprefix("Understood: ") if line else ""
+
+
 def fmt(value: float, places: int = 1) -> str:
     """A number with at most `places` decimals, without trailing zeros."""
     text = f"{value:.{places}f}"

@@ -12,12 +12,13 @@ import logging
 import re
 import sqlite3
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from bot import callback, store
+from bot import callback, conversation, store
 from bot.compose import (
     answer_reply,
+    carried_line,
     compose,
     help_reply,
     out_of_scope_reply,
@@ -40,7 +41,8 @@ SEARCH_FLOOR = -3.5  # BM25 (lower is better): weaker hits are not an answer ("m
 SEARCH_SECOND_RATIO = 0.6  # a second passage is quoted only if it scores at least this share of the first
 SEARCH_QUOTES = 2
 
-__all__ = ["Hit", "answer", "answer_callback", "search", "format_hits", "knowledge_base"]
+__all__ = ["Hit", "answer", "answer_callback", "answer_in_context", "context_of_buttons", "search", "format_hits",
+           "knowledge_base"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,124 @@ def answer(text: str) -> Reply:
     except Exception:  # a bug must not take the bot down; log the type, never the text
         log.exception("failed to answer a message")
         return _error_reply()
+
+
+def answer_in_context(text: str, context: conversation.Context | None = None
+                      ) -> tuple[Reply, conversation.Context | None]:
+    """One message read against the chat's context: the reply and the context to keep (None: forget it).
+
+    A fragment ("dose for 70 kg?", "she's on 5 mg") is merged onto the context and the
+    reply says what was carried over; a complete question replaces the context; `/new`
+    and `/start` clear it; anything else is answered alone and leaves it as it was.
+    """
+    kb = knowledge_base()
+    text = (text or "")[:MAX_MESSAGE_CHARS].replace("\0", " ")
+    try:
+        command = _parse_command(text)
+        if command:
+            if command[0] in ("new", "start"):
+                return (_new_reply() if command[0] == "new" else help_reply()), None
+            return run_command(*command, kb=kb), context
+        if not text.strip():
+            return help_reply(), context
+        slots = extract(text, kb.lexicon)
+        if context is not None:
+            slots = conversation.typed_answer(text, slots, context.asked)
+        if context is None or not conversation.is_fragment(slots, context.asked):
+            reply, decision = _answer_slots(text, slots, kb)
+            if conversation.is_complete(slots) or (context is None and not conversation.is_empty(slots)):
+                return reply, _context_after(slots, decision, reply)
+            return reply, context
+        merged = conversation.merge(context.slots, slots)
+        if _asks_source_only(slots):
+            reply, decision = _source_reply(context.slots, kb), None
+        else:
+            reply, decision = _answer_slots(text, merged, kb)
+        carried = carried_line(conversation.carried_fields(context.slots), kb.catalog)
+        if carried:
+            reply = replace(reply, blocks=(Block("para", carried), *reply.blocks))
+        return reply, _context_after(merged, decision, reply)
+    except Exception:  # a bug must not take the bot down; log the type, never the text
+        log.exception("failed to answer a message")
+        return _error_reply(), context
+
+
+def _answer_slots(text: str, slots: Slots, kb: KnowledgeBase) -> tuple[Reply, Decision]:
+    decision = decide(slots, kb.catalog)
+    if decision.rule == "search":
+        return search_reply(text, slots, kb), decision
+    return compose(decision, slots, kb.catalog), decision
+
+
+def _asks_source_only(slots: Slots) -> bool:
+    """"source?", "refs?": the question is the previous answer's references, nothing else."""
+    return slots.intents == ("reference",) and conversation.is_empty(slots) and not (
+        slots.reference_numbers or slots.reference_words or slots.reference_years)
+
+
+def _source_reply(context: Slots, kb: KnowledgeBase) -> Reply:
+    """The references of the answer the context gives."""
+    decision = decide(context, kb.catalog)
+    passages = decision.passages or tuple(p for part in decision.parts for p in part.passages)
+    numbers = tuple(sorted({n for pid in passages for n in kb.catalog.passages[pid].references}))
+    if not numbers:
+        return Reply(kind="answer", rule="lookup.reference", slots=context.as_dict(), blocks=(
+            Block("heading", "References"), Block("note", "The source cites no reference for that answer."),))
+    return compose(Decision(rule="lookup.reference", title="References", references=numbers), context,
+                   kb.catalog)
+
+
+def _context_after(slots: Slots, decision: Decision | None, reply: Reply) -> conversation.Context | None:
+    """The context a reply leaves: its clinical slots and what it asked for, if anything."""
+    kept = conversation.kept(slots)
+    if kept == Slots():
+        return None
+    return conversation.Context(kept, _asked(decision, slots, reply))
+
+
+def _asked(decision: Decision | None, slots: Slots, reply: Reply | None) -> conversation.Asked | None:
+    """The detail the reply asks for: the clarification's slot, or a weight or BSA for a dose."""
+    if decision is None:
+        return None
+    if decision.kind == "clarify":
+        names = {name for o in decision.options for name, _ in o.changes}
+        if decision.options and names <= {"prednisone", "prednisone_cmp"}:
+            return "prednisone"
+        return "sparing" if decision.options else None
+    specs = decision.doses + tuple(d for part in decision.parts for d in part.doses)
+    if specs and not slots.weight_kg and not slots.bsa_m2:
+        return "weight" if any(s.per == "kg" for s in specs) else "bsa"
+    return None
+
+
+def context_of_buttons(datas: Collection[str]) -> conversation.Context | None:
+    """The context a bot message carries on its buttons, so a reply to it works on any replica.
+
+    An answer's "Why this answer?" data holds its slots; a clarification's choices hold
+    the slots they share, and differ in the detail asked. None when neither is there.
+    """
+    kb = knowledge_base()
+    decoded = [callback.decode_slots(d, kb.catalog.drug_codes) for d in datas]
+    for item in decoded:
+        if item is not None and item[0] == "w":
+            kept = conversation.kept(item[1])
+            if kept == Slots():
+                return None
+            return conversation.Context(kept, _asked(decide(kept, kb.catalog), kept, None))
+    slots = [d[1] for d in decoded if d is not None and d[0] == "q"]
+    if len(slots) < 2:
+        return None
+    common = {name: getattr(slots[0], name) for name in conversation.KEPT
+              if all(getattr(s, name) == getattr(slots[0], name) for s in slots)}
+    differs = {name for name in conversation.KEPT if name not in common}
+    asked: conversation.Asked = "prednisone" if differs <= {"prednisone", "prednisone_cmp"} else "sparing"
+    kept = conversation.kept(Slots(**common))
+    return conversation.Context(kept, asked) if kept != Slots() else None
+
+
+def _new_reply() -> Reply:
+    return Reply(kind="help", blocks=(Block("para", "New conversation: I have forgotten what we said. "
+                                                    "Ask your question."),))
 
 
 def answer_text(text: str, kb: KnowledgeBase) -> Reply:
@@ -188,6 +308,8 @@ def run_command(name: str, argument: str, *, kb: KnowledgeBase) -> Reply:
     catalog = kb.catalog
     if name in ("start", "help"):
         return help_reply()
+    if name == "new":
+        return _new_reply()
     if name in ("ref", "refs", "references"):
         return _reference_command(argument, kb)
     if name == "ladder":

@@ -106,6 +106,15 @@ def test_chat_offers_numbered_choices_and_takes_a_number() -> None:
     assert "we suggest the addition of either azathioprine or methotrexate" in run.stdout
 
 
+def test_chat_reads_follow_ups_in_context_and_new_forgets() -> None:
+    run = bot("chat", stdin="relapse on methotrexate\nshe's on 5 mg\n/new\ndose for 70 kg?\n\n")
+    replies = run.stdout.split("you> ")[2:]
+    assert replies[0].strip().startswith("Carried over: flare · on methotrexate.")
+    assert "For disease flares at < 10 mg/day of prednisone" in replies[0]
+    assert "forgotten" in replies[1]
+    assert "Carried over" not in replies[2] and "Outside the source" in replies[2]
+
+
 def test_search_prints_ids_sections_grades_references() -> None:
     run = bot("search", "IVIG", "second-line")
     assert "[ivig.second-line] Intravenous immune globulin · Grade 2B · references 3, 4" in run.stdout

@@ -51,6 +51,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.conversation import Context, ContextStore, MemoryContextStore
 from bot.reply import Reply
 from bot.telegram.config import Config
 from bot.telegram.guards import FloodControl, KeyedLocks, RecentIds
@@ -65,6 +66,8 @@ log = logging.getLogger(__name__)
 COMMANDS = (
     ("start", "What this bot covers"),
     ("help", "How to ask, with examples"),
+    ("new", "Forget this conversation and start afresh"),
+    ("ladder", "Resistant-disease options, in the source's order"),
     ("ref", "One reference: /ref 4"),
     ("refs", "All references"),
     ("grade", "Evidence grade: /grade ivig"),
@@ -102,13 +105,18 @@ class Core:
     answer: Callable[[str], Reply]
     answer_callback: Callable[[str], Reply]
     search: Callable[[str, int], Sequence[Hit]]
+    # Follow-ups: a message read against its chat's context, and the context a bot message's
+    # buttons carry. Without them every message is answered alone.
+    answer_in_context: Callable[[str, Context | None], tuple[Reply, Context | None]] | None = None
+    context_of_buttons: Callable[[Sequence[str]], Context | None] | None = None
 
     @classmethod
     def default(cls) -> Core:
         """The shared answering core, `bot.core`."""
         from bot import core
 
-        return cls(core.answer, core.answer_callback, core.search)
+        return cls(core.answer, core.answer_callback, core.search, core.answer_in_context,
+                   core.context_of_buttons)
 
 
 def command_text(text: str, username: str | None) -> str | None:
@@ -177,9 +185,10 @@ def is_for_bot(message: Message, bot: Bot) -> bool:
 class Handlers:
     """The handlers, with the configuration and per-process guards they share."""
 
-    def __init__(self, config: Config, core: Core) -> None:
+    def __init__(self, config: Config, core: Core, contexts: ContextStore | None = None) -> None:
         self.config = config
         self.core = core
+        self.contexts: ContextStore = contexts if contexts is not None else MemoryContextStore()
         self.flood = FloodControl(config.flood_limit, config.flood_window)
         self.recent = RecentIds()
         self.chat_locks = KeyedLocks()
@@ -266,6 +275,8 @@ class Handlers:
         is_action, data = parse_callback(query.data or "")
         reply: Reply = await self._core(self.core.answer_callback, data)  # type: ignore[assignment]
         self._log_reply(update, reply)
+        if update.effective_chat is not None:
+            await self._core(self._keep_context_of, update.effective_chat.id, reply)
         message = query.message if query.message and query.message.is_accessible else None
         if is_action and message is not None:
             await self._send(context.bot, message.chat.id, reply, self._quote_id(message))
@@ -348,9 +359,46 @@ class Handlers:
         self._log_text(update, text)
         message = update.effective_message
         async with self.chat_locks.hold(message.chat.id):
-            reply: Reply = await self._core(self.core.answer, text)  # type: ignore[assignment]
+            reply: Reply = await self._core(self._answer_in_context, message, context.bot.id, text)  # type: ignore[assignment]
             self._log_reply(update, reply)
             await self._send(context.bot, message.chat.id, reply, self._quote_id(message))
+
+    def _answer_in_context(self, message: Message, bot_id: int, text: str) -> Reply:
+        """The core's reply, read against the context (on the core's thread); the context kept or cleared.
+
+        A reply to one of the bot's messages is read against the context on that message's
+        buttons (any replica can); any other message against the chat's stored context.
+        """
+        if self.core.answer_in_context is None:
+            return self.core.answer(text)
+        key = message.chat.id
+        before = self._replied_context(message, bot_id)
+        if before is None:
+            before = self.contexts.get(key)
+        reply, after = self.core.answer_in_context(text, before)
+        if after is None:
+            self.contexts.expire(key)
+        else:
+            self.contexts.put(key, after)
+        return reply
+
+    def _keep_context_of(self, key: int, reply: Reply) -> None:
+        """After a button: the chat's context is what the reply's own buttons carry, if anything."""
+        if self.core.context_of_buttons is None:
+            return
+        carried = self.core.context_of_buttons([b.data for b in (*reply.actions, *reply.choices)])
+        if carried is not None:
+            self.contexts.put(key, carried)
+
+    def _replied_context(self, message: Message, bot_id: int) -> Context | None:
+        """The context carried on the buttons of the bot's message this one replies to, if any."""
+        replied = message.reply_to_message
+        if (self.core.context_of_buttons is None or replied is None or replied.from_user is None
+                or replied.from_user.id != bot_id or replied.reply_markup is None):
+            return None
+        datas = [parse_callback(b.callback_data)[1] for row in replied.reply_markup.inline_keyboard
+                 for b in row if isinstance(b.callback_data, str)]
+        return self.core.context_of_buttons(datas)
 
     async def _admit(self, update: Update, count: bool = True) -> bool:
         """Flood control (if `count`), then the allow-list; refuse politely, once."""

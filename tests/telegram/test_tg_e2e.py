@@ -279,3 +279,62 @@ def test_a_refused_token_exits_1_without_showing_it(start_serve):
         assert serve.proc.wait(START_TIMEOUT) == 1
         assert "Telegram refused TELEGRAM_BOT_TOKEN" in serve.stderr()
         assert "Traceback" not in serve.stderr()
+
+
+# --- follow-ups in context (issue 11) ---------------------------------------------------------
+
+
+def converse(bot, *messages, user=None):
+    """Send `messages` in order from one user, each after the previous reply; the replies' HTML."""
+    user = user if user is not None else next(_users)
+    replies, context = [], None
+    for text in messages:
+        expected, context = core.answer_in_context(text, context)
+        before = len([c for c in bot.api.calls("sendMessage") if to(user)(c)])
+        bot.api.message(text, user_id=user)
+        sent = bot.api.wait_for("sendMessage", before + len(render_html(expected)), REPLY_TIMEOUT, where=to(user))
+        replies.append(texts(sent[before:]))
+        assert replies[-1] == render_html(expected)
+    return user, replies
+
+
+@pytest.mark.parametrize(("messages", "carried", "says"), [
+    (("refractory DM, rituximab didn't work", "dose for 70 kg?"),
+     "Carried over: DM · resistant disease · failed rituximab.", "2 g/kg × 70 kg = 140 g"),
+    (("relapse on methotrexate", "she's on 5 mg of pred"),
+     "Carried over: flare · on methotrexate.", "For disease flares at &lt; 10 mg/day of prednisone"),
+    (("DM, failed rituximab", "and if IVIG fails too?"),
+     "Carried over: DM · failed rituximab.", "Resistant disease after rituximab and IVIG: mycophenolate mofetil"),
+])
+def test_a_follow_up_in_the_same_chat_is_read_in_context(bot, messages, carried, says):
+    _, replies = converse(bot, *messages)
+    last = replies[-1]
+    assert last[0].startswith(carried) and says in "".join(last)
+
+
+def test_another_chat_carries_nothing_and_new_forgets(bot):
+    converse(bot, "refractory DM, rituximab didn't work")
+    _, [[other]] = converse(bot, "dose for 70 kg?")  # a new user: nothing to carry
+    assert "Carried over" not in other and "140 g" not in other
+    user, _ = converse(bot, "refractory DM, rituximab didn't work")
+    _, [[new], [after]] = converse(bot, "/new", "dose for 70 kg?", user=user)
+    assert "forgotten" in new
+    assert "Carried over" not in after and "140 g" not in after
+
+
+def test_a_reply_to_a_bot_message_uses_the_context_on_its_buttons(bot):
+    user, _ = converse(bot, "DM, failed rituximab")
+    [answer] = [c for c in bot.api.calls("sendMessage") if to(user)(c) and c.params.get("reply_markup")]
+    converse(bot, "relapse on methotrexate", user=user)  # the chat's context is now the flare
+    bot.api.message("dose for 70 kg?", user_id=user, reply_to_message_id=bot.api.message_of(answer)["message_id"])
+    sent = bot.api.wait_for("sendMessage", 1, REPLY_TIMEOUT,
+                            where=lambda c: to(user)(c) and "70 kg" in c.params["text"])  # fmt: skip
+    assert sent[0].params["text"].startswith("Carried over: DM · failed rituximab.")
+    assert "140 g" in "".join(texts(sent))
+
+
+def test_a_typed_answer_to_the_bots_question_completes_it(bot):
+    _, [[question], answer] = converse(bot, "relapse on methotrexate", "she's on 5 mg")
+    assert "prednisone dose now" in question
+    assert answer[0].startswith("Carried over: flare · on methotrexate.")
+    assert "For disease flares at &lt; 10 mg/day of prednisone" in "".join(answer)
