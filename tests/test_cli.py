@@ -29,7 +29,8 @@ def test_ask_prints_the_quote_grade_and_section() -> None:
     assert "Grade 2C" in run.stdout and "Recurrent Disease" in run.stdout
     assert "we suggest slower tapering" in run.stdout
     assert "For disease flares at > 10 mg/day" not in run.stdout
-    assert "no substitute for clinical judgement" in run.stdout
+    assert "no substitute for clinical judgement" not in run.stdout  # said once, at /start and /help
+    assert "no substitute for clinical judgement" in bot("ask", "/start").stdout
 
 
 def test_ask_json_is_the_contract() -> None:

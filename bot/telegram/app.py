@@ -21,6 +21,7 @@ from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.compose import DISCLAIMER
 from bot.health import Heartbeat
 from bot.telegram.config import Config, ConfigError
 from bot.telegram.handlers import COMMANDS, Core, Handlers
@@ -86,6 +87,10 @@ def build_application(
     return app
 
 
+DESCRIPTION = ("Answers questions on recurrent and resistant dermatomyositis and polymyositis from one "
+               "review, quoting it word for word with its grades and references. " + DISCLAIMER)[:512]
+
+
 async def _close(handlers: Handlers) -> None:
     handlers.close()
 
@@ -101,6 +106,10 @@ async def _post_init(app: Application, handlers: Handlers) -> None:
         await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
     except TelegramError as err:
         log.warning("setMyCommands failed, skipped: %s: %s", type(err).__name__, err)
+    try:  # the disclaimer, said once: here and at /start, not under every answer
+        await app.bot.set_my_description(DESCRIPTION)
+    except TelegramError as err:
+        log.warning("setMyDescription failed, skipped: %s: %s", type(err).__name__, err)
 
 
 async def bootstrap(call: Callable[[], Awaitable[object]], what: str, retries: int = BOOTSTRAP_RETRIES) -> None:

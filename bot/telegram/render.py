@@ -55,20 +55,28 @@ def _tail(block: Block) -> str:
     return " · ".join(parts)
 
 
+EXPANDABLE_CHARS = 500  # a quote longer than this is an expandable blockquote (Bot API 7.4): a phone shows its start
+
+
 def _wrap(block: Block, text: str, last: bool) -> str:
     """One piece of a block's text with the block's markup around it."""
     body = esc(text)
+    tail = _tail(block) if last else ""
     if block.kind == "heading":
         body = f"<b>{body}</b>"
-    elif block.kind == "quote":
-        body = f"<blockquote>{body}</blockquote>"
+    elif block.kind == "quote":  # the quote and its grade, in one blockquote
+        inner = f"{body}\n{tail}" if tail else body
+        opening = "<blockquote expandable>" if len(block.text) > EXPANDABLE_CHARS else "<blockquote>"
+        return f"{opening}{inner}</blockquote>"
     elif block.kind == "formula":
         body = f"<code>{body}</code>"
     elif block.kind == "note":
         body = f"<i>{body}</i>"
     elif block.kind == "reference" and block.url and block.url.lower().startswith(_SAFE_SCHEMES):
         body = f'<a href="{esc(block.url)}">{body}</a>'
-    tail = _tail(block) if last else ""
+    elif block.kind == "links":
+        body += " · ".join(f'<a href="{esc(url)}">{esc(label)}</a>' if url.lower().startswith(_SAFE_SCHEMES)
+                           else esc(label) for label, url in block.links)
     return f"{body}\n{tail}" if tail else body
 
 

@@ -338,3 +338,32 @@ def test_a_typed_answer_to_the_bots_question_completes_it(bot):
     assert "prednisone dose now" in question
     assert answer[0].startswith("Carried over: flare · on methotrexate.")
     assert "For disease flares at &lt; 10 mg/day of prednisone" in "".join(answer)
+
+
+# --- replies that fit a screen (issue 11) -------------------------------------------------------
+
+TYPICAL = ("refractory DM, rituximab didn't work", "refractory DM after RTX, 70 kg", "flare on 5 mg pred with MTX",
+           "ILD refractory to steroids", "PM failed rituximab and IVIG", "flare off pred, on Imuran")
+PHONE_SCREEN = 1600  # visible characters
+
+
+@pytest.mark.parametrize("question", TYPICAL)
+def test_a_typical_answers_first_message_fits_a_screen_quote_in_a_blockquote(bot, question):
+    expected = core.answer(question)
+    _, sent = ask(bot, question, len(render_html(expected)))
+    first = sent[0].params["text"]
+    assert len(visible_text(first)) <= PHONE_SCREEN
+    assert "<blockquote" in first
+    assert all(f"Grade <b>{grade}</b></blockquote>" in first for grade in expected.grades)  # the grade inside
+    assert "no substitute for clinical judgement" not in "".join(texts(sent))
+    if expected.references:
+        assert "References: <a href=" in texts(sent)[-1]
+        buttons = [b["text"] for row in sent[-1].params["reply_markup"]["inline_keyboard"] for b in row]
+        assert "References" in buttons
+
+
+def test_the_disclaimer_is_said_at_start_and_in_the_description(bot):
+    [description] = bot.api.calls("setMyDescription")
+    assert "no substitute for clinical judgement" in description.params["description"]
+    _, [start] = ask(bot, "/start")
+    assert "no substitute for clinical judgement" in start.params["text"]
