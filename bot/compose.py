@@ -7,7 +7,7 @@ dose arithmetic with its formula, and the labelled grade legend.
 
 from __future__ import annotations
 
-from bot import callback
+from bot import callback, commands
 from bot.decision import Decision, DoseSpec, Part, apply_option
 from bot.knowledge import Catalog, Passage, Reference
 from bot.reply import ACTION_DATA_MAX_BYTES, Block, Choice, Reply
@@ -29,9 +29,7 @@ COVERAGE = (
 EXAMPLES = (
     "Try: “flare on 5 mg pred with MTX” · “refractory DM after RTX” · “IVIG for 72 kg” · "
     "“how strong is the MMF evidence” · /ref 2")
-COMMANDS = (
-    "Commands: /ref N or /ref WORDS · /refs · /grade DRUG or /grade all · /drug NAME · "
-    "/dose DRUG WEIGHT|BSA · /search TEXT · /ladder · /help")
+COMMANDS = commands.help_line()
 REFERENCES_ARE = ("These are the works the review cites, as it lists them; the bot has not read them "
                   "and quotes only the review.")
 LEGEND_LABEL = ("Grade legend (UpToDate's GRADE system, which the source's grades follow; "

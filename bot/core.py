@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from bot import callback, conversation, store
+from bot import callback, commands, conversation, store
 from bot.compose import (
     answer_reply,
     carried_line,
@@ -304,34 +304,55 @@ def _parse_command(text: str) -> tuple[str, str] | None:
 
 
 def run_command(name: str, argument: str, *, kb: KnowledgeBase) -> Reply:
-    """`/ref`, `/refs`, `/grade`, `/drug`, `/dose`, `/search`, `/ladder`, `/help`, `/start`."""
+    """A /command, dispatched through the registry (`bot.commands`) to its handler here."""
+    command = commands.by_name(name)
+    if command is None:
+        return Reply(kind="help", blocks=(Block("para", f"I don't know the command /{name}."),
+                                          *help_reply().blocks[1:]))
+    return _HANDLERS[command.name](argument, kb)
+
+
+def _grade_command(argument: str, kb: KnowledgeBase) -> Reply:
     catalog = kb.catalog
-    if name in ("start", "help"):
-        return help_reply()
-    if name == "new":
-        return _new_reply()
-    if name in ("ref", "refs", "references"):
-        return _reference_command(argument, kb)
-    if name == "ladder":
-        return compose(ladder(load_table()), Slots(), catalog)
-    if name == "search":
-        return _search_command(argument, kb)
+    if not argument or argument.lower() == "all":
+        return compose(grade_lookup(Slots(), catalog.passages, load_table()), Slots(), catalog)
     slots = extract(argument, kb.lexicon)
-    if name in ("grade", "grades"):
-        if not argument or argument.lower() == "all":
-            return compose(grade_lookup(Slots(), catalog.passages, load_table()), Slots(), catalog)
-        if not slots.mentioned and not slots.ild:
-            return answer_text(f"what does grade {argument} mean", kb)
-        return compose(grade_lookup(slots, catalog.passages, load_table()), slots, catalog)
-    if name in ("drug", "dose"):
+    if not slots.mentioned and not slots.ild:
+        return answer_text(f"what does grade {argument} mean", kb)
+    return compose(grade_lookup(slots, catalog.passages, load_table()), slots, catalog)
+
+
+def _drug_command(name: str) -> Callable[[str, KnowledgeBase], Reply]:
+    def run(argument: str, kb: KnowledgeBase) -> Reply:
+        slots = extract(argument, kb.lexicon)
         if not slots.mentioned:
             return _usage(name)
         slots = slots.with_(intents=("dose",) if name == "dose" else slots.intents)
-        return compose(drug_lookup(slots.mentioned[0], slots, catalog.passages, load_table()), slots, catalog)
-    if name in ("define", "definitions"):
-        return compose(definition(slots.definition_of or ("recurrent", "resistant")), slots, catalog)
-    return Reply(kind="help", blocks=(Block("para", f"I don't know the command /{name}."),
-                                      *help_reply().blocks[1:]))
+        return compose(drug_lookup(slots.mentioned[0], slots, kb.catalog.passages, load_table()), slots,
+                       kb.catalog)
+    return run
+
+
+def _define_command(argument: str, kb: KnowledgeBase) -> Reply:
+    slots = extract(argument, kb.lexicon)
+    return compose(definition(slots.definition_of or ("recurrent", "resistant")), slots, kb.catalog)
+
+
+_HANDLERS: dict[str, Callable[[str, KnowledgeBase], Reply]] = {
+    "start": lambda _arg, _kb: help_reply(),
+    "help": lambda _arg, _kb: help_reply(),
+    "new": lambda _arg, _kb: _new_reply(),
+    "ref": lambda arg, kb: _reference_command(arg, kb),
+    "refs": lambda arg, kb: _reference_command(arg, kb),
+    "grade": _grade_command,
+    "drug": _drug_command("drug"),
+    "dose": _drug_command("dose"),
+    "ladder": lambda _arg, kb: compose(ladder(load_table()), Slots(), kb.catalog),
+    "search": lambda arg, kb: _search_command(arg, kb),
+    "define": _define_command,
+}
+if set(_HANDLERS) != {c.name for c in commands.COMMANDS}:  # one registry: a command without a handler,
+    raise RuntimeError("bot.commands and the core's handlers disagree")  # or the reverse, cannot ship
 
 
 def _reference_command(argument: str, kb: KnowledgeBase) -> Reply:

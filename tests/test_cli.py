@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import commands, core
 from bot.rules import decision_table_mermaid, readme_block
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,7 +99,7 @@ def test_ask_without_a_question_says_how() -> None:
 def test_commands_work_as_in_telegram() -> None:
     assert "Mahler EA" in bot("ask", "/ref 2").stdout
     assert "Grade 2B" in bot("ask", "/grade ivig").stdout
-    assert "/ref N" in bot("ask", "/help").stdout
+    assert commands.help_line() in bot("ask", "/help").stdout and "/ref 4 or /ref Patwa 2012" in commands.help_line()
 
 
 def test_chat_offers_numbered_choices_and_takes_a_number() -> None:
@@ -133,6 +134,21 @@ def test_readme_embeds_the_current_flowchart_and_table() -> None:
     assert block, "README lacks the rules block"
     assert block.group(1) == readme_block(), "README is stale: paste `python -m bot rules --readme` into it"
     assert bot("rules", "--readme").stdout == readme_block()
+
+
+def test_readme_embeds_the_current_command_list() -> None:
+    """The README's command block is regenerated from bot/commands.py; any difference fails."""
+    block = re.search(r"<!-- commands:start -->\n(.*?)<!-- commands:end -->", README, re.DOTALL)
+    assert block, "README lacks the commands block"
+    assert block.group(1) == commands.readme_block(), "README is stale: paste `python -m bot commands --readme`"
+    assert bot("commands", "--readme").stdout == commands.readme_block()
+
+
+@pytest.mark.parametrize("command", commands.COMMANDS, ids=lambda c: c.name)
+def test_every_registered_command_is_dispatched_and_in_help(command) -> None:
+    reply = core.answer(command.usage.split(",")[0])
+    assert not reply.text.startswith("I don't know the command")
+    assert command.name == "start" or f"/{command.name}" in core.answer("/help").text
 
 
 def test_ci_runs_the_readme_test_command() -> None:

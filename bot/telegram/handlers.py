@@ -51,6 +51,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.commands import COMMANDS as REGISTRY
 from bot.conversation import Context, ContextStore, MemoryContextStore
 from bot.reply import Reply
 from bot.telegram.config import Config
@@ -63,18 +64,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-COMMANDS = (
-    ("start", "What this bot covers"),
-    ("help", "How to ask, with examples"),
-    ("new", "Forget this conversation and start afresh"),
-    ("ladder", "Resistant-disease options, in the source's order"),
-    ("ref", "One reference: /ref 4"),
-    ("refs", "All references"),
-    ("grade", "Evidence grade: /grade ivig"),
-    ("drug", "What the source says on a drug: /drug rituximab"),
-    ("dose", "A dose: /dose tacrolimus 70 kg"),
-    ("search", "Search the source: /search calcinosis"),
-)
+COMMANDS = tuple((c.name, c.summary) for c in REGISTRY)  # the menu (setMyCommands) and CommandHandler
+COMMAND_NAMES = tuple(name for c in REGISTRY for name in (c.name, *c.aliases))
 REFUSAL = (
     "Sorry, this bot is private. If you should have access, ask its administrator "
     "to add your Telegram user id: {user_id}."
@@ -214,7 +205,7 @@ class Handlers:
         """Add every handler and the error handler to `app`."""
         new_message = filters.UpdateType.MESSAGE  # not edits: one reply per message
         app.add_handler(TypeHandler(Update, self.drop_duplicate), group=-1)
-        app.add_handler(CommandHandler([name for name, _ in COMMANDS], self.on_command, filters=new_message))
+        app.add_handler(CommandHandler(list(COMMAND_NAMES), self.on_command, filters=new_message))
         app.add_handler(MessageHandler(filters.TEXT & new_message, self.on_text))
         app.add_handler(MessageHandler(filters.ChatType.PRIVATE & new_message & ~filters.TEXT, self.on_other))
         app.add_handler(CallbackQueryHandler(self.on_callback))
