@@ -157,3 +157,22 @@ def test_nothing_typed_is_kept() -> None:
     [(_, ctx)] = converse(text)
     assert ctx is not None
     assert "Jane" not in repr(ctx) and "1961" not in repr(ctx)
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("thanks", "You're welcome."),
+    ("Thank you so much!", "You're welcome."),
+    ("ok", "Good."),
+    ("ok thanks", "Good."),
+    ("hi, I'm a rheumatologist", "Hello."),
+    ("good morning", "Hello."),
+])
+def test_small_talk_gets_a_short_friendly_line_and_keeps_the_context(text: str, line: str) -> None:
+    (_, ctx), (reply, after) = converse("DM, failed rituximab", text)
+    assert reply.kind == "help" and reply.text.startswith(line) and len(reply.text) < 120
+    assert after == ctx
+
+
+@pytest.mark.parametrize("text", ["I'm on methotrexate", "ok, refractory DM after RTX", "thanks, and the IVIG dose?"])
+def test_what_looks_like_small_talk_but_says_something_clinical_is_answered(text: str) -> None:
+    assert core.answer(text).kind != "help"
