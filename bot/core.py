@@ -28,6 +28,7 @@ from bot.compose import (
 from bot.decision import Decision
 from bot.knowledge import Catalog, drug_tables
 from bot.lookups import definition, drug_lookup, grade_lookup, ladder
+from bot.plausible import refuse_implausible
 from bot.reply import CALLBACK_DATA_MAX_BYTES, Block, Reply
 from bot.rules import decide, why_text
 from bot.slots import Lexicon, Slots, extract
@@ -110,10 +111,12 @@ def answer_in_context(text: str, context: conversation.Context | None = None
         slots = extract(text, kb.lexicon)
         if chat := small_talk(text, slots):
             return chat, context
+        slots, refused = refuse_implausible(text, slots)
         if context is not None:
             slots = conversation.typed_answer(text, slots, context.asked)
-        if context is None or not conversation.is_fragment(slots, context.asked):
+        if context is None or not (conversation.is_fragment(slots, context.asked) or refused):
             reply, decision = _answer_slots(text, slots, kb)
+            reply = _with_refusals(reply, refused)
             if conversation.is_complete(slots) or (context is None and not conversation.is_empty(slots)):
                 return reply, _context_after(slots, decision, reply)
             return reply, context
@@ -125,7 +128,7 @@ def answer_in_context(text: str, context: conversation.Context | None = None
         carried = carried_line(conversation.carried_fields(context.slots), kb.catalog)
         if carried:
             reply = replace(reply, blocks=(Block("para", carried), *reply.blocks))
-        return reply, _context_after(merged, decision, reply)
+        return _with_refusals(reply, refused), _context_after(merged, decision, reply)
     except Exception:  # a bug must not take the bot down; log the type, never the text
         log.exception("failed to answer a message")
         return _error_reply(), context
@@ -245,10 +248,18 @@ def answer_text(text: str, kb: KnowledgeBase) -> Reply:
     slots = extract(text, kb.lexicon)
     if chat := small_talk(text, slots):
         return chat
+    slots, refused = refuse_implausible(text, slots)
     decision = decide(slots, kb.catalog)
     if decision.rule == "search":
-        return search_reply(text, slots, kb)
-    return compose(decision, slots, kb.catalog)
+        return _with_refusals(search_reply(text, slots, kb), refused)
+    return _with_refusals(compose(decision, slots, kb.catalog), refused)
+
+
+def _with_refusals(reply: Reply, refused: tuple[str, ...]) -> Reply:
+    """The reply with each refused number named first, with its reason."""
+    if not refused:
+        return reply
+    return replace(reply, blocks=(*(Block("note", note) for note in refused), *reply.blocks))
 
 
 def search_reply(text: str, slots: Slots, kb: KnowledgeBase) -> Reply:
