@@ -27,7 +27,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", "How to ask, with examples", "/help"),
     Command("new", "Forget this conversation and start afresh", "/new"),
     Command("ref", "A reference by number, author, year, journal or drug",
-            "/ref 4, /ref Patwa 2012, /ref rituximab", aliases=("references",)),
+            "/ref 4, /ref noss, /ref 2007, /ref neurology", aliases=("references",)),
     Command("refs", "All references the review cites", "/refs"),
     Command("grade", "Evidence grades: one drug's or all", "/grade ivig, /grade all", aliases=("grades",)),
     Command("drug", "What the source says on a drug", "/drug rituximab"),

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from bot import callback, commands, conversation, store
 from bot.compose import (
+    SOURCE_NAME,
     answer_reply,
     carried_line,
     compose,
@@ -27,7 +28,16 @@ from bot.compose import (
 )
 from bot.decision import Decision
 from bot.knowledge import Catalog, drug_tables
-from bot.lookups import definition, drug_lookup, grade_lookup, ladder
+from bot.lookups import (
+    REVIEW_AFFILIATION,
+    REVIEW_AUTHOR,
+    asks_about_review,
+    definition,
+    drug_lookup,
+    grade_lookup,
+    ladder,
+    match_references,
+)
 from bot.plausible import refuse_implausible
 from bot.reply import CALLBACK_DATA_MAX_BYTES, Block, Reply
 from bot.rules import decide, why_text
@@ -250,9 +260,29 @@ def answer_text(text: str, kb: KnowledgeBase) -> Reply:
         return chat
     slots, refused = refuse_implausible(text, slots)
     decision = decide(slots, kb.catalog)
+    if decision.rule in ("search", "out-of-scope") and (named := _names_a_reference(text, kb)):
+        return named
     if decision.rule == "search":
         return _with_refusals(search_reply(text, slots, kb), refused)
     return _with_refusals(compose(decision, slots, kb.catalog), refused)
+
+
+def _names_a_reference(text: str, kb: KnowledgeBase) -> Reply | None:
+    """Free text that names the review's author, or a cited work's author or journal, with nothing else matched."""
+    if asks_about_review(text):
+        return review_reply()
+    numbers = match_references(text, kb.catalog.references, strict=True)
+    if not numbers:
+        return None
+    return compose(Decision(rule="lookup.reference", title="References", references=numbers), Slots(), kb.catalog)
+
+
+def review_reply() -> Reply:
+    """Who wrote the review the bot answers from."""
+    return Reply(kind="answer", rule="lookup.reference", blocks=(
+        Block("heading", "The review"),
+        Block("para", f"{SOURCE_NAME}, by {REVIEW_AUTHOR}: {REVIEW_AFFILIATION}."),
+        Block("note", "Every answer quotes this review; /refs lists the works it cites."),))
 
 
 def _with_refusals(reply: Reply, refused: tuple[str, ...]) -> Reply:
@@ -402,12 +432,22 @@ if set(_HANDLERS) != {c.name for c in commands.COMMANDS}:  # one registry: a com
 def _reference_command(argument: str, kb: KnowledgeBase) -> Reply:
     if not argument:
         numbers = tuple(sorted(kb.catalog.references))
-    elif argument.isdigit():
+    elif argument.isdigit() and len(argument) <= 3:  # a year is four digits
         if int(argument) not in kb.catalog.references:
             return Reply(kind="answer", rule="lookup.reference", blocks=(
                 Block("heading", "References"),
                 Block("note", f"There is no reference {argument}: the source lists 13, numbered 1 to 13."),))
         numbers = (int(argument),)
+    elif asks_about_review(argument):
+        return review_reply()
+    elif not extract(argument, kb.lexicon).mentioned and (found := match_references(argument, kb.catalog.references)):
+        numbers = found
+    elif argument.isdigit():
+        years = sorted({r.year for r in kb.catalog.references.values()})
+        return Reply(kind="answer", rule="lookup.reference", blocks=(
+            Block("heading", "References"),
+            Block("note", f"None of the works the source cites is from {argument}: they date from "
+                          f"{years[0]} to {years[-1]}."),))
     else:
         return answer_text(f"references {argument}", kb)
     return compose(Decision(rule="lookup.reference", title="References", references=numbers), Slots(),
