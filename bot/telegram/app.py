@@ -24,7 +24,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.compose import DISCLAIMER
 from bot.health import Heartbeat
 from bot.telegram.config import Config, ConfigError
-from bot.telegram.handlers import COMMANDS, Core, Handlers
+from bot.telegram.handlers import COMMANDS, DEFAULTS, Core, Handlers
 from bot.telegram.logsafety import configure_logging
 from bot.telegram.polling import Poller
 from bot.telegram.transport import RetryingRequest
@@ -72,6 +72,7 @@ def build_application(
     builder = (
         Application.builder()
         .token(config.token)
+        .defaults(DEFAULTS)
         .base_url(config.base_url)
         .request(request or RetryingRequest(connection_pool_size=CONNECTION_POOL, **timeouts))
         .get_updates_request(updates_request or HTTPXRequest(connection_pool_size=1, **timeouts))

@@ -44,6 +44,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    Defaults,
     InlineQueryHandler,
     MessageHandler,
     TypeHandler,
@@ -78,6 +79,9 @@ INLINE_CACHE_SECONDS = 300
 INLINE_HITS = 8
 HTML = ParseMode.HTML
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+# Every Bot method call gets HTML and no link preview from these Defaults (set on the Application);
+# the one raw call, sendMessage through do_api_request, bypasses Defaults and sets both itself.
+DEFAULTS = Defaults(parse_mode=HTML, link_preview_options=NO_PREVIEW)
 NO_PREVIEW_JSON = {"is_disabled": True}
 # Replies go out through Bot.do_api_request("sendMessage"), which warns that send_message exists;
 # it is used on purpose (the answer is not parsed into a Message), so that one warning is silenced.
@@ -245,7 +249,7 @@ class Handlers:
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A sticker, photo, voice note... in a private chat: say we read text."""
         if await self._admit(update):
-            await context.bot.send_message(update.effective_chat.id, esc(TEXT_ONLY), parse_mode=HTML)
+            await context.bot.send_message(update.effective_chat.id, esc(TEXT_ONLY))
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button: a choice edits the question into the answer; an action sends a new message."""
@@ -276,8 +280,6 @@ class Handlers:
         try:
             await query.edit_message_text(
                 chunks[0],
-                parse_mode=HTML,
-                link_preview_options=NO_PREVIEW,
                 reply_markup=markup(rows) if len(chunks) == 1 else None,
             )
         except BadRequest as err:
@@ -305,7 +307,7 @@ class Handlers:
                 title=item.title,
                 description=item.description,
                 input_message_content=InputTextMessageContent(
-                    item.html, parse_mode=HTML, link_preview_options=NO_PREVIEW
+                    item.html  # HTML, no link preview: the Application's Defaults (bot.telegram.app)
                 ),
                 reply_markup=markup(item.buttons),
             )
@@ -337,7 +339,7 @@ class Handlers:
             return  # a timed-out send may have arrived; the others would fail again
         try:
             if update.effective_chat is not None:
-                await context.bot.send_message(update.effective_chat.id, esc(APOLOGY), parse_mode=HTML)
+                await context.bot.send_message(update.effective_chat.id, esc(APOLOGY))
             elif update.callback_query is not None:
                 await update.callback_query.answer(APOLOGY, show_alert=True)
         except TelegramError as err:
@@ -420,7 +422,7 @@ class Handlers:
             button = InlineQueryResultsButton(text=text[:64], start_parameter="private")
             await update.inline_query.answer([], cache_time=0, is_personal=True, button=button)
         elif update.effective_chat:
-            await update.get_bot().send_message(update.effective_chat.id, esc(text), parse_mode=HTML)
+            await update.get_bot().send_message(update.effective_chat.id, esc(text))
 
     @staticmethod
     def _quote_id(message: Message) -> int | None:

@@ -120,6 +120,8 @@ def test_a_button_round_trip_edits_the_question_into_the_answer(bot):
     [edit] = bot.api.wait_for("editMessageText", 1, REPLY_TIMEOUT, where=to(user))
     assert edit.params["message_id"] == message["message_id"]
     assert edit.params["text"] == render_html(core.answer_callback(data))[0]
+    assert edit.params["parse_mode"] == "HTML"  # from the Application's Defaults, not per call
+    assert edit.params["link_preview_options"] == {"is_disabled": True}
     bot.api.wait_for("answerCallbackQuery", 1, REPLY_TIMEOUT,
                      where=lambda c: c.params.get("callback_query_id"))  # fmt: skip
 
