@@ -30,6 +30,7 @@ EXAMPLES = (
     "Try: “flare on 5 mg pred with MTX” · “refractory DM after RTX” · “IVIG for 72 kg” · "
     "“how strong is the MMF evidence” · /ref 2")
 COMMANDS = commands.help_line()
+LINKED_REFERENCES = 6  # a compact references line links each label up to this many
 REFERENCES_ARE = ("These are the works the review cites, as it lists them; the bot has not read them "
                   "and quotes only the review.")
 LEGEND_LABEL = ("Grade legend (UpToDate's GRADE system, which the source's grades follow; "
@@ -91,7 +92,7 @@ def answer_reply(decision: Decision, slots: Slots, catalog: Catalog) -> Reply:
 
 def short_reference(ref: Reference) -> str:
     """'[3] Patwa 2012': the number, the first author's surname (or the group) and the year."""
-    first = ref.authors.split(",")[0].strip() or ref.text.split(".")[0]
+    first = ref.authors.split(",")[0].strip().rstrip(".") or ref.text.split(".")[0]
     surname = first.rsplit(" ", 1)[0] if first.rsplit(" ", 1)[-1].isupper() and " " in first else first
     return f"[{ref.number}] {surname} {ref.year}"
 
@@ -102,7 +103,10 @@ def compact_reference_blocks(numbers: list[int] | tuple[int, ...], catalog: Cata
     if not numbers:
         what = "these passages" if quoted > 1 else "this passage"
         return [Block("note", f"The source cites no reference for {what}.")]
-    links = tuple((short_reference(catalog.references[n]), catalog.references[n].pubmed_url) for n in numbers)
+    # Beyond a few, the labels go without their (long) PubMed links, so a long list stays one message;
+    # the References button gives every one in full, with its link.
+    links = tuple((short_reference(catalog.references[n]),
+                   catalog.references[n].pubmed_url if len(numbers) <= LINKED_REFERENCES else "") for n in numbers)
     return [Block("links", "References: ", links=links)]
 
 

@@ -369,3 +369,14 @@ def test_the_disclaimer_is_said_at_start_and_in_the_description(bot):
     assert "no substitute for clinical judgement" in description.params["description"]
     _, [start] = ask(bot, "/start")
     assert "no substitute for clinical judgement" in start.params["text"]
+
+
+@pytest.mark.parametrize("command", ["/ladder", "/grade all"])
+def test_the_ladder_and_the_graded_list_fold_into_one_message(bot, command):
+    expected = core.answer(command)
+    _, [sent] = ask(bot, command)
+    message = sent.params["text"]
+    quotes = sum(b.kind == "quote" for b in expected.blocks)
+    assert quotes >= 5 and message.count("<blockquote expandable>") == quotes
+    assert "References: [" in visible_text(message) and "Efthimiou 2006" in visible_text(message)
+    assert [b["text"] for row in sent.params["reply_markup"]["inline_keyboard"] for b in row][0] == "References"
