@@ -271,7 +271,9 @@ class Handlers:
         reply: Reply = await self._core(self.core.answer_callback, data)  # type: ignore[assignment]
         self._log_reply(update, reply)
         if update.effective_chat is not None:
-            await self._core(self._keep_context_of, update.effective_chat.id, reply)
+            chat = update.effective_chat
+            key = self.context_key(chat.id, chat.type, query.from_user.id if query.from_user else None)
+            await self._core(self._keep_context_of, key, reply)
         message = query.message if query.message and query.message.is_accessible else None
         if is_action and message is not None:
             await self._send(context.bot, message.chat.id, reply, self._quote_id(message))
@@ -364,7 +366,7 @@ class Handlers:
         """
         if self.core.answer_in_context is None:
             return self.core.answer(text)
-        key = message.chat.id
+        key = self.context_key(message.chat.id, message.chat.type, message.from_user.id if message.from_user else None)
         before = self._replied_context(message, bot_id)
         if before is None:
             before = self.contexts.get(key)
@@ -375,7 +377,12 @@ class Handlers:
             self.contexts.put(key, after)
         return reply
 
-    def _keep_context_of(self, key: int, reply: Reply) -> None:
+    @staticmethod
+    def context_key(chat_id: int, chat_type: str, user_id: int | None) -> int | tuple[int, int | None]:
+        """Whose follow-up context: the chat's in a private chat; each member's own in a group."""
+        return chat_id if chat_type == ChatType.PRIVATE else (chat_id, user_id)
+
+    def _keep_context_of(self, key: int | tuple[int, int | None], reply: Reply) -> None:
         """After a button: the chat's context is what the reply's own buttons carry, if anything."""
         if self.core.context_of_buttons is None:
             return

@@ -380,3 +380,22 @@ def test_the_ladder_and_the_graded_list_fold_into_one_message(bot, command):
     assert quotes >= 5 and message.count("<blockquote expandable>") == quotes
     assert "References: [" in visible_text(message) and "Efthimiou 2006" in visible_text(message)
     assert [b["text"] for row in sent.params["reply_markup"]["inline_keyboard"] for b in row][0] == "References"
+
+
+def test_in_a_group_each_member_has_their_own_context_and_ladder_works(bot):
+    group, alice, bob = -4242, next(_users), next(_users)
+    to_group = to(group)
+
+    def say(text, user):
+        before = len(bot.api.calls("sendMessage"))
+        bot.api.message(text, user_id=user, chat_id=group, chat_type="group")
+        bot.api.wait(lambda: len(bot.api.calls("sendMessage")) > before, REPLY_TIMEOUT)
+        return [c.params["text"] for c in bot.api.wait_for("sendMessage", 1, REPLY_TIMEOUT, where=to_group)][-1]
+
+    say("@dmpm_test_bot refractory DM, rituximab didn't work", alice)
+    for_bob = say("@dmpm_test_bot dose for 70 kg?", bob)
+    assert "Carried over" not in for_bob
+    for_alice = say("@dmpm_test_bot dose for 70 kg?", alice)
+    assert for_alice.startswith("Carried over: DM · resistant disease · failed rituximab.")
+    ladder = say("/ladder@dmpm_test_bot", bob)
+    assert ladder == render_html(core.answer("/ladder"))[0]
