@@ -162,14 +162,22 @@ _BARE_MG_RE = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d+)?)\s*(?:mg)?\b(?!\s*(?:kg
 _NO_STEROID_RE = re.compile(r"\b(?:none|off|no|zero|nothing|stopped)\b", re.IGNORECASE)
 
 
-def typed_answer(text: str, slots: Slots, asked: Asked | None) -> Slots:
-    """`slots` completed by what a typed answer to the bot's question says ("she's on 5 mg").
+_BARE_NUMBER_RE = re.compile(r"\s*(\d{1,4}(?:\.\d{1,2})?)\s*[.!]?\s*")
 
-    Only for the prednisone question: the reader needs the drug's name to know whose
-    dose a bare "5 mg" is, and here the bot's own question names it. A weight, a BSA
-    or a sparing drug the reader finds by itself.
+
+def typed_answer(text: str, slots: Slots, asked: Asked | None) -> Slots:
+    """`slots` completed by what a typed answer to the bot's question says ("she's on 5 mg", "64").
+
+    The reader needs a drug's name to know whose dose a bare "5 mg" is, and a unit to
+    know a bare "64" is a weight; here the bot's own question supplies them. A weight
+    or BSA with its unit, or a sparing drug, the reader finds by itself.
     """
-    if asked != "prednisone" or slots.prednisone is not None or slots.weight_kg or slots.bsa_m2:
+    if slots.prednisone is not None or slots.weight_kg or slots.bsa_m2:
+        return slots
+    if asked in ("weight", "bsa") and (bare := _BARE_NUMBER_RE.fullmatch(text)):
+        value = float(bare.group(1))
+        return slots.with_(weight_kg=value) if asked == "weight" else slots.with_(bsa_m2=value)
+    if asked != "prednisone":
         return slots
     numbers = _BARE_MG_RE.findall(text)
     if len(numbers) == 1:

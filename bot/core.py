@@ -121,9 +121,9 @@ def answer_in_context(text: str, context: conversation.Context | None = None
         slots = extract(text, kb.lexicon)
         if chat := small_talk(text, slots):
             return chat, context
-        slots, refused = refuse_implausible(text, slots)
         if context is not None:
             slots = conversation.typed_answer(text, slots, context.asked)
+        slots, refused = refuse_implausible(text, slots)
         if context is None or not (conversation.is_fragment(slots, context.asked) or refused):
             reply, decision = _answer_slots(text, slots, kb)
             reply = _with_refusals(reply, refused)

@@ -176,3 +176,26 @@ def test_small_talk_gets_a_short_friendly_line_and_keeps_the_context(text: str, 
 @pytest.mark.parametrize("text", ["I'm on methotrexate", "ok, refractory DM after RTX", "thanks, and the IVIG dose?"])
 def test_what_looks_like_small_talk_but_says_something_clinical_is_answered(text: str) -> None:
     assert core.answer(text).kind != "help"
+
+
+@pytest.mark.parametrize(("asked", "text", "weight", "bsa"), [
+    ("weight", "64", 64.0, None),
+    ("weight", "64.5.", 64.5, None),
+    ("bsa", "1.8", None, 1.8),
+    ("prednisone", "64", None, None),  # the prednisone question takes it as mg, not kg
+    ("weight", "about 64 I think", None, None),  # only a bare number is read without its unit
+    (None, "64", None, None),
+])
+def test_a_bare_number_answers_the_weight_or_bsa_the_bot_asked_for(asked, text: str, weight, bsa) -> None:
+    slots = conversation.typed_answer(text, Slots(), asked)
+    assert (slots.weight_kg, slots.bsa_m2) == (weight, bsa)
+
+
+def test_a_bare_weight_after_the_bot_asked_is_dosed_and_an_implausible_one_refused() -> None:
+    _, context = core.answer_in_context("DM, failed rituximab")
+    assert context is not None and context.asked == "weight"
+    dosed, _ = core.answer_in_context("64", context)
+    assert "2 g/kg × 64 kg = 128 g" in dosed.text
+    refused, after = core.answer_in_context("640", context)
+    assert "the weight of 640 kg" in refused.text and "× 640" not in refused.text
+    assert after is not None and after.asked == "weight"
