@@ -145,7 +145,10 @@ def answer_in_context(text: str, context: conversation.Context | None = None
 
 
 def _answer_slots(text: str, slots: Slots, kb: KnowledgeBase) -> tuple[Reply, Decision]:
+    """The rules' reply for these slots; a named reference or the search when no rule applies."""
     decision = decide(slots, kb.catalog)
+    if decision.rule in ("search", "out-of-scope") and (named := _names_a_reference(text, kb)):
+        return named, decision
     if decision.rule == "search":
         return search_reply(text, slots, kb), decision
     return compose(decision, slots, kb.catalog), decision
@@ -259,12 +262,7 @@ def answer_text(text: str, kb: KnowledgeBase) -> Reply:
     if chat := small_talk(text, slots):
         return chat
     slots, refused = refuse_implausible(text, slots)
-    decision = decide(slots, kb.catalog)
-    if decision.rule in ("search", "out-of-scope") and (named := _names_a_reference(text, kb)):
-        return named
-    if decision.rule == "search":
-        return _with_refusals(search_reply(text, slots, kb), refused)
-    return _with_refusals(compose(decision, slots, kb.catalog), refused)
+    return _with_refusals(_answer_slots(text, slots, kb)[0], refused)
 
 
 def _names_a_reference(text: str, kb: KnowledgeBase) -> Reply | None:

@@ -27,9 +27,10 @@ from bot import core
     ("the Noss paper", (1,)),
 ])
 def test_a_reference_is_found_however_it_is_named(question: str, numbers: tuple[int, ...]) -> None:
-    reply = core.answer(question)
-    assert (reply.rule, reply.references) == ("lookup.reference", numbers)
-    assert "the bot has not read them" in reply.text  # said once, where references are listed
+    _, context = core.answer_in_context("IVIG for 1,000 kg")  # and in a conversation as on its own
+    for reply in (core.answer(question), core.answer_in_context(question, context)[0]):
+        assert (reply.rule, reply.references) == ("lookup.reference", numbers)
+        assert "the bot has not read them" in reply.text  # said once, where references are listed
 
 
 @pytest.mark.parametrize("question", ["/ref alhefny", "who is Alhefny?", "Ain Shams"])
