@@ -46,9 +46,10 @@ def refuse_implausible(text: str, slots: Slots) -> tuple[Slots, tuple[str, ...]]
                      "so no dose is computed from it. Please check it and send it again.")
         slots = slots.with_(weight_kg=None, weight_lb=None)
     for m in _BSA_ANY_RE.finditer(text):
-        value = _number(m.group(1) or m.group(2))
+        typed = m.group(1) or m.group(2)
+        value = _number(typed)
         if not BSA_M2[0] <= value <= BSA_M2[1]:
-            notes.append(f"I did not use the body surface area of {_fmt(value)} m²: it is outside the plausible "
+            notes.append(f"I did not use the body surface area of {typed} m²: it is outside the plausible "
                          f"adult range ({BSA_M2[0]}–{BSA_M2[1]} m²), so no dose is computed from it. "
                          "Please check it and send it again.")
             slots = slots.with_(bsa_m2=None)
