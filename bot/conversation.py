@@ -7,11 +7,12 @@ per chat, for `IDLE_SECONDS` of idle time. A shared store (Redis, a database) ca
 implement the same three methods.
 
 Merge rules (`is_complete`, `is_fragment`, `merge`):
-- a message that names a situation (flare, resistant disease), the disease, ILD or
-  a refractory rash is a new, complete question: it replaces the context;
-- a message with only details (a weight, a BSA, a prednisone dose, a drug that
-  failed or is taken, a question about a dose or the source) is a fragment: its
-  slots are laid over the context's;
+- a message that names a situation (flare, resistant disease), ILD, a refractory
+  rash, or the disease with facts of its own (a drug's status, a prednisone dose)
+  is a new, complete question: it replaces the context;
+- a message with only details (the disease alone, a weight, a BSA, a prednisone
+  dose, a drug that failed or is taken, a question about a dose or the source) is
+  a fragment: its slots are laid over the context's;
 - anything else (a definition, a grade, small talk) is answered alone and leaves
   the context as it was.
 """
@@ -39,7 +40,7 @@ KEPT = ("disease", "situation", "prednisone", "prednisone_cmp", "steroid_word", 
         "current", "failed", "stopped", "off_all", "sparing_unknown_negated", "sparing_current", "ild",
         "rash", "muscle", "severity", "weight_kg", "weight_lb", "bsa_m2", "mentioned",
         "everything_failed", "multiple_failed", "side_failures_only")
-_DETAILS = ("weight_kg", "weight_lb", "bsa_m2", "prednisone", "current", "failed", "stopped",
+_DETAILS = ("disease", "weight_kg", "weight_lb", "bsa_m2", "prednisone", "current", "failed", "stopped",
             "sparing_current", "sparing_unknown_negated", "off_all", "everything_failed", "drugs_asked")
 _FRAGMENT_INTENTS = frozenset({"dose", "reference", "evidence", "grade", "caution", "mechanism",
                                "recommendation", "discontinuation"})
@@ -113,8 +114,12 @@ def is_empty(slots: Slots) -> bool:
 
 
 def is_complete(slots: Slots) -> bool:
-    """A new question of its own: it names a situation, the disease, ILD or a refractory rash."""
-    return bool(slots.situation or slots.disease or slots.ild or slots.rash)
+    """A new question of its own: a situation, ILD or a refractory rash, or the disease with its own facts.
+
+    The disease alone ("and in PM?") is a detail: it is laid over the context.
+    """
+    facts = slots.failed or slots.current or slots.stopped or slots.prednisone is not None or slots.off_all
+    return bool(slots.situation or slots.ild or slots.rash or (slots.disease and facts))
 
 
 def is_fragment(slots: Slots, asked: Asked | None = None) -> bool:
@@ -144,6 +149,8 @@ def merge(context: Slots, new: Slots) -> Slots:
     changes.update(failed=failed, stopped=stopped, current=current,
                    mentioned=_union(context.mentioned, new.mentioned),
                    drugs_asked=tuple(d for d in new.drugs_asked if d not in new.failed))
+    if new.disease:
+        changes["disease"] = new.disease
     if new.prednisone is not None:
         changes.update(prednisone=new.prednisone, prednisone_cmp=new.prednisone_cmp,
                        steroid_word=new.steroid_word or context.steroid_word)
@@ -187,9 +194,18 @@ def typed_answer(text: str, slots: Slots, asked: Asked | None) -> Slots:
     return slots
 
 
-def carried_fields(context: Slots) -> Slots:
-    """The context's facts as they are named in "Carried over: ..."."""
-    return kept(context).with_(mentioned=())
+def carried_fields(context: Slots, new: Slots | None = None) -> Slots:
+    """The context's facts that a follow-up kept, as named in "Carried over: ...": not those it replaced."""
+    carried = kept(context).with_(mentioned=())
+    if new is None:
+        return carried
+    if new.disease:
+        carried = carried.with_(disease=None)
+    if new.prednisone is not None:
+        carried = carried.with_(prednisone=None, prednisone_cmp=None)
+    if new.weight_kg or new.bsa_m2:
+        carried = carried.with_(weight_kg=None, weight_lb=None, bsa_m2=None)
+    return carried.with_(current=tuple(d for d in carried.current if d not in new.failed + new.stopped))
 
 
 def slot_names() -> tuple[str, ...]:

@@ -135,7 +135,7 @@ def answer_in_context(text: str, context: conversation.Context | None = None
             reply, decision = _source_reply(context.slots, kb), None
         else:
             reply, decision = _answer_slots(text, merged, kb)
-        carried = carried_line(conversation.carried_fields(context.slots), kb.catalog)
+        carried = carried_line(conversation.carried_fields(context.slots, slots), kb.catalog)
         if carried:
             reply = replace(reply, blocks=(Block("para", carried), *reply.blocks))
         return _with_refusals(reply, refused), _context_after(merged, decision, reply)
