@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from bot.core import answer, answer_callback
+from bot.conversation import Context, MemoryContextStore
+from bot.core import answer_callback, answer_in_context, context_of_buttons
 from bot.reply import Choice, Reply
 
 PROMPT = "you> "
@@ -15,6 +16,7 @@ def run_chat(stdin: TextIO, stdout: TextIO) -> int:
     """Read questions until end of input; print each reply, offering any choices by number."""
     stdout.write(WELCOME + "\n")
     pending: tuple[Choice, ...] = ()
+    contexts = MemoryContextStore()  # one conversation: follow-ups as in Telegram, /new clears
     while True:
         stdout.write(PROMPT)
         stdout.flush()
@@ -22,7 +24,11 @@ def run_chat(stdin: TextIO, stdout: TextIO) -> int:
         if not line or not line.strip():
             stdout.write("\n")
             return 0
-        reply = _reply_for(line.strip(), pending)
+        reply, context = _reply_for(line.strip(), pending, contexts.get(0))
+        if context is None:
+            contexts.expire(0)
+        else:
+            contexts.put(0, context)
         stdout.write("\n" + reply.text + "\n")
         pending = reply.choices
         for number, choice in enumerate(pending, start=1):
@@ -30,8 +36,9 @@ def run_chat(stdin: TextIO, stdout: TextIO) -> int:
         stdout.write("\n")
 
 
-def _reply_for(line: str, pending: tuple[Choice, ...]) -> Reply:
-    """A number picks a pending choice; anything else is a new question."""
+def _reply_for(line: str, pending: tuple[Choice, ...], context: Context | None) -> tuple[Reply, Context | None]:
+    """A number picks a pending choice; anything else is read against the context."""
     if pending and line.isdigit() and 1 <= int(line) <= len(pending):
-        return answer_callback(pending[int(line) - 1].data)
-    return answer(line)
+        reply = answer_callback(pending[int(line) - 1].data)
+        return reply, context_of_buttons([c.data for c in (*reply.actions, *reply.choices)]) or context
+    return answer_in_context(line, context)

@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     rules.add_argument("--mermaid", action="store_true", help="print it as a Mermaid flowchart")
     rules.add_argument("--readme", action="store_true", help="print the README's rules block (flowchart and table)")
 
+    cmds = sub.add_parser("commands", help="print the commands (the same in the CLI and in Telegram)")
+    cmds.add_argument("--readme", action="store_true", help="print the README's command block")
+
     export = sub.add_parser("export", help="export the recommendations for clinical informatics")
     export.add_argument("--fhir", action="store_true", required=True,
                         help="a FHIR R5 Bundle with one PlanDefinition per recommendation (JSON)")
@@ -62,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for `python -m bot` and the `dmpm-bot` script."""
     parser = _parser()
     args = parser.parse_args(argv)
-    handlers = {"ask": _ask, "chat": _chat, "rules": _rules, "export": _export, "build": _build,
+    handlers = {"ask": _ask, "chat": _chat, "rules": _rules, "commands": _commands, "export": _export, "build": _build,
                 "search": _search, "serve": _serve, "health": _health}
     if args.command is None:
         parser.print_help()
@@ -148,6 +151,16 @@ def _rules(args: argparse.Namespace) -> int:
         print(readme_block(), end="")
     else:
         print(decision_table_mermaid() if args.mermaid else decision_table_markdown())
+    return 0
+
+
+def _commands(args: argparse.Namespace) -> int:
+    from bot.commands import COMMANDS, readme_block
+
+    if args.readme:
+        print(readme_block(), end="")
+    else:
+        print("\n".join(f"/{c.name:<8} {c.summary}. {c.usage}" for c in COMMANDS))
     return 0
 
 

@@ -7,7 +7,7 @@ dose arithmetic with its formula, and the labelled grade legend.
 
 from __future__ import annotations
 
-from bot import callback
+from bot import callback, commands
 from bot.decision import Decision, DoseSpec, Part, apply_option
 from bot.knowledge import Catalog, Passage, Reference
 from bot.reply import ACTION_DATA_MAX_BYTES, Block, Choice, Reply
@@ -29,9 +29,10 @@ COVERAGE = (
 EXAMPLES = (
     "Try: “flare on 5 mg pred with MTX” · “refractory DM after RTX” · “IVIG for 72 kg” · "
     "“how strong is the MMF evidence” · /ref 2")
-COMMANDS = (
-    "Commands: /ref N or /ref WORDS · /refs · /grade DRUG or /grade all · /drug NAME · "
-    "/dose DRUG WEIGHT|BSA · /search TEXT · /ladder · /help")
+COMMANDS = commands.help_line()
+LINKED_REFERENCES = 6  # a compact references line links each label up to this many
+REFERENCES_ARE = ("These are the works the review cites, as it lists them; the bot has not read them "
+                  "and quotes only the review.")
 LEGEND_LABEL = ("Grade legend (UpToDate's GRADE system, which the source's grades follow; "
                 "this legend is not part of the source):")
 LEGEND = {
@@ -62,9 +63,13 @@ def compose(decision: Decision, slots: Slots, catalog: Catalog) -> Reply:
 
 
 def answer_reply(decision: Decision, slots: Slots, catalog: Catalog) -> Reply:
-    """Quotes with grades and sections, computed doses, references, the disclaimer."""
+    """A reply that fits a phone screen: the bottom line (title and grade), what was understood,
+    the verbatim quotes with their grades, the doses, then compact references (the full list is
+    behind the References button). The disclaimer is said once, at /start and /help."""
     passages = [catalog.passages[pid] for pid in dict.fromkeys(decision.passages)]
-    blocks: list[Block] = [Block("heading", decision.title)]
+    grades = grades_of(passages)
+    title = decision.title + (f" · Grade {', '.join(grades)}" if grades and not decision.parts else "")
+    blocks: list[Block] = [Block("heading", title)]
     if understood := understood_line(slots, catalog):
         blocks.append(Block("para", understood))
     if slots.uncovered:
@@ -78,12 +83,31 @@ def answer_reply(decision: Decision, slots: Slots, catalog: Catalog) -> Reply:
         blocks += [Block("quote", p.text, source=p.section, grade=p.grade) for p in passages]
         blocks += dose_blocks(decision.doses, slots)
     numbers = sorted({n for p in passages for n in p.references})
-    blocks += reference_blocks(numbers, catalog, quoted=len(passages))
-    blocks.append(Block("note", DISCLAIMER))
-    return Reply(kind="answer", blocks=tuple(blocks), grades=grades_of(passages),
+    blocks += compact_reference_blocks(numbers, catalog, quoted=len(passages))
+    return Reply(kind="answer", blocks=tuple(blocks), grades=grades,
                  references=tuple(numbers), passages=tuple(p.id for p in passages),
                  slots=slots.as_dict(), rule=decision.rule, rules=decision.rule_ids,
                  actions=answer_actions(numbers, slots, decision.rule, catalog))
+
+
+def short_reference(ref: Reference) -> str:
+    """'[3] Patwa 2012': the number, the first author's surname (or the group) and the year."""
+    first = ref.authors.split(",")[0].strip().rstrip(".") or ref.text.split(".")[0]
+    surname = first.rsplit(" ", 1)[0] if first.rsplit(" ", 1)[-1].isupper() and " " in first else first
+    return f"[{ref.number}] {surname} {ref.year}"
+
+
+def compact_reference_blocks(numbers: list[int] | tuple[int, ...], catalog: Catalog,
+                             quoted: int = 1) -> list[Block]:
+    """One line of short references, each a link; or a line saying there are none."""
+    if not numbers:
+        what = "these passages" if quoted > 1 else "this passage"
+        return [Block("note", f"The source cites no reference for {what}.")]
+    # Beyond a few, the labels go without their (long) PubMed links, so a long list stays one message;
+    # the References button gives every one in full, with its link.
+    links = tuple((short_reference(catalog.references[n]),
+                   catalog.references[n].pubmed_url if len(numbers) <= LINKED_REFERENCES else "") for n in numbers)
+    return [Block("links", "References: ", links=links)]
 
 
 def part_blocks(parts: tuple[Part, ...], slots: Slots, catalog: Catalog) -> list[Block]:
@@ -151,6 +175,12 @@ def understood_line(slots: Slots, catalog: Catalog) -> str:
     if slots.severity:
         parts.append(slots.severity)
     return "Understood: " + " · ".join(parts) + "." if parts else ""
+
+
+def carried_line(slots: Slots, catalog: Catalog) -> str:
+    """"Carried over: DM · failed rituximab.": what a follow-up was read with, or ''."""
+    line = understood_line(slots, catalog)
+    return "Carried over: " + line.removeprefix("Understood: ") if line else ""
 
 
 def fmt(value: float, places: int = 1) -> str:
@@ -227,7 +257,7 @@ def out_of_scope_reply(slots: Slots, decision: Decision, catalog: Catalog) -> Re
         blocks.append(Block("para", f"What it does say about {drugs}, for what it is worth here:"))
         blocks += [Block("quote", p.text, source=p.section, grade=p.grade) for p in passages]
         numbers = sorted({n for p in passages for n in p.references})
-        blocks += reference_blocks(numbers, catalog, quoted=len(passages))
+        blocks += compact_reference_blocks(numbers, catalog, quoted=len(passages))
     else:
         blocks += [Block("para", COVERAGE), Block("para", EXAMPLES)]
     return Reply(kind="out_of_scope", blocks=tuple(blocks), grades=grades_of(passages), references=tuple(numbers),
@@ -259,7 +289,7 @@ def reference_reply(decision: Decision, slots: Slots, catalog: Catalog) -> Reply
         blocks = [Block("heading", "References"), *[Block("note", n) for n in decision.notes]]
         return Reply(kind="answer", blocks=tuple(blocks), slots=slots.as_dict(), rule=decision.rule)
     numbers = decision.references or tuple(sorted(catalog.references))
-    blocks = [Block("heading", "References (numbered as in the source)")]
+    blocks = [Block("heading", "References (numbered as in the source)"), Block("note", REFERENCES_ARE)]
     for n in numbers:
         blocks.append(reference_block(catalog.references[n]))
         topics = sorted(t for t, refs in catalog.topic_refs.items() if n in refs)

@@ -11,13 +11,15 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from bot import callback, store
+from bot import callback, commands, conversation, store
 from bot.compose import (
+    SOURCE_NAME,
     answer_reply,
+    carried_line,
     compose,
     help_reply,
     out_of_scope_reply,
@@ -26,7 +28,17 @@ from bot.compose import (
 )
 from bot.decision import Decision
 from bot.knowledge import Catalog, drug_tables
-from bot.lookups import definition, drug_lookup, grade_lookup, ladder
+from bot.lookups import (
+    REVIEW_AFFILIATION,
+    REVIEW_AUTHOR,
+    asks_about_review,
+    definition,
+    drug_lookup,
+    grade_lookup,
+    ladder,
+    match_references,
+)
+from bot.plausible import refuse_implausible
 from bot.reply import CALLBACK_DATA_MAX_BYTES, Block, Reply
 from bot.rules import decide, why_text
 from bot.slots import Lexicon, Slots, extract
@@ -40,7 +52,8 @@ SEARCH_FLOOR = -3.5  # BM25 (lower is better): weaker hits are not an answer ("m
 SEARCH_SECOND_RATIO = 0.6  # a second passage is quoted only if it scores at least this share of the first
 SEARCH_QUOTES = 2
 
-__all__ = ["Hit", "answer", "answer_callback", "search", "format_hits", "knowledge_base"]
+__all__ = ["Hit", "answer", "answer_callback", "answer_in_context", "context_of_buttons", "search", "format_hits",
+           "knowledge_base"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,15 +101,194 @@ def answer(text: str) -> Reply:
         return _error_reply()
 
 
+def answer_in_context(text: str, context: conversation.Context | None = None
+                      ) -> tuple[Reply, conversation.Context | None]:
+    """One message read against the chat's context: the reply and the context to keep (None: forget it).
+
+    A fragment ("dose for 70 kg?", "she's on 5 mg") is merged onto the context and the
+    reply says what was carried over; a complete question replaces the context; `/new`
+    and `/start` clear it; anything else is answered alone and leaves it as it was.
+    """
+    kb = knowledge_base()
+    text = (text or "")[:MAX_MESSAGE_CHARS].replace("\0", " ")
+    try:
+        command = _parse_command(text)
+        if command:
+            if command[0] in ("new", "start"):
+                return (_new_reply() if command[0] == "new" else help_reply()), None
+            return run_command(*command, kb=kb), context
+        if not text.strip():
+            return help_reply(), context
+        slots = extract(text, kb.lexicon)
+        if chat := small_talk(text, slots):
+            return chat, context
+        if context is not None:
+            slots = conversation.typed_answer(text, slots, context.asked)
+        slots, refused = refuse_implausible(text, slots)
+        if context is None or not (conversation.is_fragment(slots, context.asked) or refused):
+            reply, decision = _answer_slots(text, slots, kb)
+            reply = _with_refusals(reply, refused)
+            if conversation.is_complete(slots) or (context is None and not conversation.is_empty(slots)):
+                return reply, _context_after(slots, decision, reply)
+            return reply, context
+        merged = conversation.merge(context.slots, slots)
+        if _asks_source_only(slots):
+            reply, decision = _source_reply(context.slots, kb), None
+        else:
+            reply, decision = _answer_slots(text, merged, kb)
+        carried = carried_line(conversation.carried_fields(context.slots, slots), kb.catalog)
+        if carried:
+            reply = replace(reply, blocks=(Block("para", carried), *reply.blocks))
+        return _with_refusals(reply, refused), _context_after(merged, decision, reply)
+    except Exception:  # a bug must not take the bot down; log the type, never the text
+        log.exception("failed to answer a message")
+        return _error_reply(), context
+
+
+def _answer_slots(text: str, slots: Slots, kb: KnowledgeBase) -> tuple[Reply, Decision]:
+    """The rules' reply for these slots; a named reference or the search when no rule applies."""
+    decision = decide(slots, kb.catalog)
+    if decision.rule in ("search", "out-of-scope") and (named := _names_a_reference(text, kb)):
+        return named, decision
+    if decision.rule == "search":
+        return search_reply(text, slots, kb), decision
+    return compose(decision, slots, kb.catalog), decision
+
+
+def _asks_source_only(slots: Slots) -> bool:
+    """"source?", "refs?": the question is the previous answer's references, nothing else."""
+    return slots.intents == ("reference",) and conversation.is_empty(slots) and not (
+        slots.reference_numbers or slots.reference_words or slots.reference_years)
+
+
+def _source_reply(context: Slots, kb: KnowledgeBase) -> Reply:
+    """The references of the answer the context gives."""
+    decision = decide(context, kb.catalog)
+    passages = decision.passages or tuple(p for part in decision.parts for p in part.passages)
+    numbers = tuple(sorted({n for pid in passages for n in kb.catalog.passages[pid].references}))
+    if not numbers:
+        return Reply(kind="answer", rule="lookup.reference", slots=context.as_dict(), blocks=(
+            Block("heading", "References"), Block("note", "The source cites no reference for that answer."),))
+    return compose(Decision(rule="lookup.reference", title="References", references=numbers), context,
+                   kb.catalog)
+
+
+def _context_after(slots: Slots, decision: Decision | None, reply: Reply) -> conversation.Context | None:
+    """The context a reply leaves: its clinical slots and what it asked for, if anything."""
+    kept = conversation.kept(slots)
+    if kept == Slots():
+        return None
+    return conversation.Context(kept, _asked(decision, slots, reply))
+
+
+def _asked(decision: Decision | None, slots: Slots, reply: Reply | None) -> conversation.Asked | None:
+    """The detail the reply asks for: the clarification's slot, or a weight or BSA for a dose."""
+    if decision is None:
+        return None
+    if decision.kind == "clarify":
+        names = {name for o in decision.options for name, _ in o.changes}
+        if decision.options and names <= {"prednisone", "prednisone_cmp"}:
+            return "prednisone"
+        return "sparing" if decision.options else None
+    specs = decision.doses + tuple(d for part in decision.parts for d in part.doses)
+    if specs and not slots.weight_kg and not slots.bsa_m2:
+        return "weight" if any(s.per == "kg" for s in specs) else "bsa"
+    return None
+
+
+def context_of_buttons(datas: Collection[str]) -> conversation.Context | None:
+    """The context a bot message carries on its buttons, so a reply to it works on any replica.
+
+    An answer's "Why this answer?" data holds its slots; a clarification's choices hold
+    the slots they share, and differ in the detail asked. None when neither is there.
+    """
+    kb = knowledge_base()
+    decoded = [callback.decode_slots(d, kb.catalog.drug_codes) for d in datas]
+    for item in decoded:
+        if item is not None and item[0] == "w":
+            kept = conversation.kept(item[1])
+            if kept == Slots():
+                return None
+            return conversation.Context(kept, _asked(decide(kept, kb.catalog), kept, None))
+    slots = [d[1] for d in decoded if d is not None and d[0] == "q"]
+    if len(slots) < 2:
+        return None
+    common = {name: getattr(slots[0], name) for name in conversation.KEPT
+              if all(getattr(s, name) == getattr(slots[0], name) for s in slots)}
+    differs = {name for name in conversation.KEPT if name not in common}
+    asked: conversation.Asked = "prednisone" if differs <= {"prednisone", "prednisone_cmp"} else "sparing"
+    kept = conversation.kept(Slots(**common))
+    return conversation.Context(kept, asked) if kept != Slots() else None
+
+
+def _new_reply() -> Reply:
+    return Reply(kind="help", blocks=(Block("para", "New conversation: I have forgotten what we said. "
+                                                    "Ask your question."),))
+
+
+_GREETING = r"(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening|day))(?:\s+there)?"
+_THANKS = (r"(?:thanks?(?:\s+you)?(?:\s+(?:so\s+much|very\s+much|a\s+lot))?|thx|ty|cheers|many\s+thanks|ok(?:ay)?|"
+           r"got\s+it|understood|great|perfect|cool|nice|fine|alright|bye|goodbye|see\s+you)")
+_INTRO = r"(?:i'?m|i\s+am)\s+(?:a|an|dr\.?)\s+[a-z]+(?:\s+[a-z]+)?"
+_SMALL_TALK_RE = re.compile(
+    rf"(?:{_GREETING}|{_THANKS})(?:[\s,.!]+(?:{_GREETING}|{_THANKS}|{_INTRO}))*[\s,.!:)]*"
+    r"|" + rf"{_INTRO}[\s,.!]*", re.IGNORECASE)
+SMALL_TALK_MAX_CHARS = 80
+
+
+def small_talk(text: str, slots: Slots) -> Reply | None:
+    """A short friendly line for "thanks", "ok", "hi, I'm a rheumatologist"; None for anything else.
+
+    Only a short message made of greetings, thanks and an introduction, in which the reader
+    found nothing clinical and no question.
+    """
+    text = text.strip()
+    if (len(text) > SMALL_TALK_MAX_CHARS or not conversation.is_empty(slots) or slots.intents
+            or slots.uncovered or not _SMALL_TALK_RE.fullmatch(text)):
+        return None
+    if re.match(_GREETING, text, re.IGNORECASE) or re.match(_INTRO, text, re.IGNORECASE):
+        line = "Hello. Ask me about a flare or resistant DM/PM, e.g. “refractory DM after RTX”; /help shows more."
+    elif re.match(r"(?:thank|thx|ty\b|cheers|many)", text, re.IGNORECASE):
+        line = "You're welcome. Ask another question whenever you like; /new starts afresh."
+    else:
+        line = "Good. Ask another question whenever you like; /new starts afresh."
+    return Reply(kind="help", blocks=(Block("para", line),))
+
+
 def answer_text(text: str, kb: KnowledgeBase) -> Reply:
     """Free text: slots, rules, compose; the knowledge search when no rule applies."""
     if not text.strip():
         return help_reply()
     slots = extract(text, kb.lexicon)
-    decision = decide(slots, kb.catalog)
-    if decision.rule == "search":
-        return search_reply(text, slots, kb)
-    return compose(decision, slots, kb.catalog)
+    if chat := small_talk(text, slots):
+        return chat
+    slots, refused = refuse_implausible(text, slots)
+    return _with_refusals(_answer_slots(text, slots, kb)[0], refused)
+
+
+def _names_a_reference(text: str, kb: KnowledgeBase) -> Reply | None:
+    """Free text that names the review's author, or a cited work's author or journal, with nothing else matched."""
+    if asks_about_review(text):
+        return review_reply()
+    numbers = match_references(text, kb.catalog.references, strict=True)
+    if not numbers:
+        return None
+    return compose(Decision(rule="lookup.reference", title="References", references=numbers), Slots(), kb.catalog)
+
+
+def review_reply() -> Reply:
+    """Who wrote the review the bot answers from."""
+    return Reply(kind="answer", rule="lookup.reference", blocks=(
+        Block("heading", "The review"),
+        Block("para", f"{SOURCE_NAME}, by {REVIEW_AUTHOR}: {REVIEW_AFFILIATION}."),
+        Block("note", "Every answer quotes this review; /refs lists the works it cites."),))
+
+
+def _with_refusals(reply: Reply, refused: tuple[str, ...]) -> Reply:
+    """The reply with each refused number named first, with its reason."""
+    if not refused:
+        return reply
+    return replace(reply, blocks=(*(Block("note", note) for note in refused), *reply.blocks))
 
 
 def search_reply(text: str, slots: Slots, kb: KnowledgeBase) -> Reply:
@@ -185,43 +377,76 @@ def _parse_command(text: str) -> tuple[str, str] | None:
 
 
 def run_command(name: str, argument: str, *, kb: KnowledgeBase) -> Reply:
-    """`/ref`, `/refs`, `/grade`, `/drug`, `/dose`, `/search`, `/ladder`, `/help`, `/start`."""
+    """A /command, dispatched through the registry (`bot.commands`) to its handler here."""
+    command = commands.by_name(name)
+    if command is None:
+        return Reply(kind="help", blocks=(Block("para", f"I don't know the command /{name}."),
+                                          *help_reply().blocks[1:]))
+    return _HANDLERS[command.name](argument, kb)
+
+
+def _grade_command(argument: str, kb: KnowledgeBase) -> Reply:
     catalog = kb.catalog
-    if name in ("start", "help"):
-        return help_reply()
-    if name in ("ref", "refs", "references"):
-        return _reference_command(argument, kb)
-    if name == "ladder":
-        return compose(ladder(load_table()), Slots(), catalog)
-    if name == "search":
-        return _search_command(argument, kb)
+    if not argument or argument.lower() == "all":
+        return compose(grade_lookup(Slots(), catalog.passages, load_table()), Slots(), catalog)
     slots = extract(argument, kb.lexicon)
-    if name in ("grade", "grades"):
-        if not argument or argument.lower() == "all":
-            return compose(grade_lookup(Slots(), catalog.passages, load_table()), Slots(), catalog)
-        if not slots.mentioned and not slots.ild:
-            return answer_text(f"what does grade {argument} mean", kb)
-        return compose(grade_lookup(slots, catalog.passages, load_table()), slots, catalog)
-    if name in ("drug", "dose"):
+    if not slots.mentioned and not slots.ild:
+        return answer_text(f"what does grade {argument} mean", kb)
+    return compose(grade_lookup(slots, catalog.passages, load_table()), slots, catalog)
+
+
+def _drug_command(name: str) -> Callable[[str, KnowledgeBase], Reply]:
+    def run(argument: str, kb: KnowledgeBase) -> Reply:
+        slots = extract(argument, kb.lexicon)
         if not slots.mentioned:
             return _usage(name)
         slots = slots.with_(intents=("dose",) if name == "dose" else slots.intents)
-        return compose(drug_lookup(slots.mentioned[0], slots, catalog.passages, load_table()), slots, catalog)
-    if name in ("define", "definitions"):
-        return compose(definition(slots.definition_of or ("recurrent", "resistant")), slots, catalog)
-    return Reply(kind="help", blocks=(Block("para", f"I don't know the command /{name}."),
-                                      *help_reply().blocks[1:]))
+        return compose(drug_lookup(slots.mentioned[0], slots, kb.catalog.passages, load_table()), slots,
+                       kb.catalog)
+    return run
+
+
+def _define_command(argument: str, kb: KnowledgeBase) -> Reply:
+    slots = extract(argument, kb.lexicon)
+    return compose(definition(slots.definition_of or ("recurrent", "resistant")), slots, kb.catalog)
+
+
+_HANDLERS: dict[str, Callable[[str, KnowledgeBase], Reply]] = {
+    "start": lambda _arg, _kb: help_reply(),
+    "help": lambda _arg, _kb: help_reply(),
+    "new": lambda _arg, _kb: _new_reply(),
+    "ref": lambda arg, kb: _reference_command(arg, kb),
+    "refs": lambda arg, kb: _reference_command(arg, kb),
+    "grade": _grade_command,
+    "drug": _drug_command("drug"),
+    "dose": _drug_command("dose"),
+    "ladder": lambda _arg, kb: compose(ladder(load_table()), Slots(), kb.catalog),
+    "search": lambda arg, kb: _search_command(arg, kb),
+    "define": _define_command,
+}
+if set(_HANDLERS) != {c.name for c in commands.COMMANDS}:  # one registry: a command without a handler,
+    raise RuntimeError("bot.commands and the core's handlers disagree")  # or the reverse, cannot ship
 
 
 def _reference_command(argument: str, kb: KnowledgeBase) -> Reply:
     if not argument:
         numbers = tuple(sorted(kb.catalog.references))
-    elif argument.isdigit():
+    elif argument.isdigit() and len(argument) <= 3:  # a year is four digits
         if int(argument) not in kb.catalog.references:
             return Reply(kind="answer", rule="lookup.reference", blocks=(
                 Block("heading", "References"),
                 Block("note", f"There is no reference {argument}: the source lists 13, numbered 1 to 13."),))
         numbers = (int(argument),)
+    elif asks_about_review(argument):
+        return review_reply()
+    elif not extract(argument, kb.lexicon).mentioned and (found := match_references(argument, kb.catalog.references)):
+        numbers = found
+    elif argument.isdigit():
+        years = sorted({r.year for r in kb.catalog.references.values()})
+        return Reply(kind="answer", rule="lookup.reference", blocks=(
+            Block("heading", "References"),
+            Block("note", f"None of the works the source cites is from {argument}: they date from "
+                          f"{years[0]} to {years[-1]}."),))
     else:
         return answer_text(f"references {argument}", kb)
     return compose(Decision(rule="lookup.reference", title="References", references=numbers), Slots(),

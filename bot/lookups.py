@@ -7,6 +7,7 @@ knowledge/rules.toml. Pure: no I/O.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from bot.decision import Decision, Option
@@ -271,3 +272,79 @@ def find_reference_numbers(slots: Slots, catalog: Catalog) -> tuple[int, ...] | 
 def _author_matches(word: str, reference: Reference) -> bool:
     surnames = [a.strip().split(" ")[0] for a in reference.authors.rstrip(".").split(",")]
     return word.lower() in {s.lower() for s in surnames if s and s != "et"} and len(word) > 2
+
+
+# --- references by author, year, journal or title word (for /ref WORDS and free text) ----------
+
+REVIEW_AUTHOR = "Abdel-Azeim M. Alhefny"
+REVIEW_AFFILIATION = "Prof. of Internal Medicine, Rheumatology & Immunology, Ain Shams University; Egypt"
+_REVIEW_WORDS = frozenset({"alhefny", "ain", "shams"})
+_REF_STOP = frozenset({"the", "a", "an", "of", "in", "on", "by", "and", "et", "al", "paper", "papers", "study",
+                       "studies", "article", "trial", "ref", "refs", "reference", "references", "source", "sources",
+                       "citation", "cited", "journal", "what", "which", "who", "is", "was", "from", "about", "for",
+                       "with", "me", "show", "give", "list", "find", "does", "say", "says", "please"})
+_WORD_RE = re.compile(r"[a-z]+|\d{4}")
+
+
+def _norm_words(text: str) -> list[str]:
+    return _WORD_RE.findall(text.lower())
+
+
+def _surnames(ref: Reference) -> set[str]:
+    names = [a.strip().rstrip(".") for a in ref.authors.split(",")]
+    if ref.authors.lower().startswith("muscle study group"):
+        return set()  # a group, matched as a phrase (see _phrases)
+    surnames = {n.split()[0].lower() for n in names if n and n != "et al" and n.split()}
+    return {part for name in surnames for part in _norm_words(name)}  # "Hausner-Sypek": hausner, sypek
+
+
+def _phrases(ref: Reference) -> list[list[str]]:
+    """Phrases that name the reference outright: its journal, or a group author."""
+    phrases = [_journal_words(ref)]
+    if ref.authors.lower().startswith("muscle study group"):
+        phrases.append(["muscle", "study", "group"])
+    return phrases
+
+
+def _journal_words(ref: Reference) -> list[str]:
+    return _norm_words(re.sub(r"\(.*?\)", "", ref.journal))
+
+
+def _contains(words: list[str], phrase: list[str]) -> bool:
+    n = len(phrase)
+    return n > 0 and any(words[i:i + n] == phrase for i in range(len(words) - n + 1))
+
+
+def asks_about_review(text: str) -> bool:
+    """The message names the review's own author or affiliation ("Alhefny", "Ain Shams")."""
+    return bool(_REVIEW_WORDS & set(_norm_words(text)))
+
+
+def match_references(text: str, references: Mapping[int, Reference], strict: bool = False) -> tuple[int, ...]:
+    """References a query names: by first or any author (any case), year, journal, or title words.
+
+    An author or a journal outranks title words; a year narrows. `strict` (free text)
+    accepts only an author or a journal, so ordinary words never turn a question into a look-up.
+    """
+    words = _norm_words(text)
+    years = {int(w) for w in words if w.isdigit()}
+    words = [w for w in words if not w.isdigit()]
+    content = [w for w in words if w not in _REF_STOP and len(w) >= 3]
+    scored: list[tuple[int, int]] = []
+    for n, ref in sorted(references.items()):
+        if years and ref.year not in years:
+            continue
+        phrases = [p for p in _phrases(ref) if _contains(words, p)]
+        strong = len(set(content) & _surnames(ref)) + 2 * len(phrases)
+        named = {w for p in phrases for w in p}  # a journal's words are not title words too
+        title = len((set(content) - named) & {w for w in _norm_words(ref.title) if len(w) >= 5})
+        if strict and not strong:
+            continue
+        score = strong * 10 + title
+        if content and not score:
+            continue
+        scored.append((score, n))
+    if not scored or (strict and not content):
+        return ()
+    best = max(score for score, _ in scored)
+    return tuple(n for score, n in scored if score == best)

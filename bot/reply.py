@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Kind = Literal["answer", "clarify", "out_of_scope", "help", "error"]
-BlockKind = Literal["heading", "para", "quote", "formula", "reference", "note"]
+BlockKind = Literal["heading", "para", "quote", "formula", "reference", "note", "links"]
 
 CALLBACK_DATA_MAX_BYTES = 64  # Telegram's limit for InlineKeyboardButton.callback_data
 ACTION_DATA_MAX_BYTES = 63  # an action leaves one byte for the front end to mark it as one
@@ -23,6 +23,7 @@ class Block:
 
     `quote` blocks are verbatim source text; `source` names where it stands
     (section) and `grade` its evidence grade. `reference` blocks carry a `url`.
+    `links` blocks are a line of short labels, each with its url (`links`), led by `text`.
     """
 
     kind: BlockKind
@@ -30,6 +31,7 @@ class Block:
     source: str | None = None
     grade: str | None = None
     url: str | None = None
+    links: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,8 @@ def render_block_plain(block: Block) -> str:
         return "\n".join(lines)
     if block.kind == "reference":
         return f"{block.text}\n   {block.url}" if block.url else block.text
+    if block.kind == "links":
+        return block.text + " · ".join(label for label, _ in block.links)
     return block.text
 
 

@@ -562,6 +562,9 @@ _BARE_AFTER_DRUG_RE = re.compile(
 
 
 def _number(text: str) -> float:
+    """'1,000' is one thousand (three digits after the comma); '1,5' is one and a half."""
+    if len(text) > 4 and text[-4] == "," and text[:-4].isdigit() and len(text[:-4]) <= 3:
+        return float(text.replace(",", ""))
     return float(text.replace(",", "."))
 
 

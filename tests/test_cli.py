@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import commands, core
 from bot.rules import decision_table_mermaid, readme_block
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +30,8 @@ def test_ask_prints_the_quote_grade_and_section() -> None:
     assert "Grade 2C" in run.stdout and "Recurrent Disease" in run.stdout
     assert "we suggest slower tapering" in run.stdout
     assert "For disease flares at > 10 mg/day" not in run.stdout
-    assert "no substitute for clinical judgement" in run.stdout
+    assert "no substitute for clinical judgement" not in run.stdout  # said once, at /start and /help
+    assert "no substitute for clinical judgement" in bot("ask", "/start").stdout
 
 
 def test_ask_json_is_the_contract() -> None:
@@ -97,13 +99,22 @@ def test_ask_without_a_question_says_how() -> None:
 def test_commands_work_as_in_telegram() -> None:
     assert "Mahler EA" in bot("ask", "/ref 2").stdout
     assert "Grade 2B" in bot("ask", "/grade ivig").stdout
-    assert "/ref N" in bot("ask", "/help").stdout
+    assert commands.help_line() in bot("ask", "/help").stdout and "/ref 4 or /ref noss" in commands.help_line()
 
 
 def test_chat_offers_numbered_choices_and_takes_a_number() -> None:
     run = bot("chat", stdin="relapse on azathioprine\n1\n\n")
     assert "  1. > 10 mg/day" in run.stdout
     assert "we suggest the addition of either azathioprine or methotrexate" in run.stdout
+
+
+def test_chat_reads_follow_ups_in_context_and_new_forgets() -> None:
+    run = bot("chat", stdin="relapse on methotrexate\nshe's on 5 mg\n/new\ndose for 70 kg?\n\n")
+    replies = run.stdout.split("you> ")[2:]
+    assert replies[0].strip().startswith("Carried over: flare · on methotrexate.")
+    assert "For disease flares at < 10 mg/day of prednisone" in replies[0]
+    assert "forgotten" in replies[1]
+    assert "Carried over" not in replies[2] and "Outside the source" in replies[2]
 
 
 def test_search_prints_ids_sections_grades_references() -> None:
@@ -123,6 +134,21 @@ def test_readme_embeds_the_current_flowchart_and_table() -> None:
     assert block, "README lacks the rules block"
     assert block.group(1) == readme_block(), "README is stale: paste `python -m bot rules --readme` into it"
     assert bot("rules", "--readme").stdout == readme_block()
+
+
+def test_readme_embeds_the_current_command_list() -> None:
+    """The README's command block is regenerated from bot/commands.py; any difference fails."""
+    block = re.search(r"<!-- commands:start -->\n(.*?)<!-- commands:end -->", README, re.DOTALL)
+    assert block, "README lacks the commands block"
+    assert block.group(1) == commands.readme_block(), "README is stale: paste `python -m bot commands --readme`"
+    assert bot("commands", "--readme").stdout == commands.readme_block()
+
+
+@pytest.mark.parametrize("command", commands.COMMANDS, ids=lambda c: c.name)
+def test_every_registered_command_is_dispatched_and_in_help(command) -> None:
+    reply = core.answer(command.usage.split(",")[0])
+    assert not reply.text.startswith("I don't know the command")
+    assert command.name == "start" or f"/{command.name}" in core.answer("/help").text
 
 
 def test_ci_runs_the_readme_test_command() -> None:

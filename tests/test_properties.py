@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from bot.compose import COMMANDS, EXAMPLES, fmt
 from bot.core import answer, knowledge_base
 from bot.knowledge import load_corpus
+from bot.plausible import range_numbers
 from bot.reply import Reply
 from bot.telegram.render import render_html
 from bot.telegram.tghtml import MESSAGE_LIMIT, utf16_len
@@ -33,6 +34,8 @@ anything = st.one_of(st.text(max_size=300), clinical, st.text(alphabet="()\"*:^-
 def allowed_numbers(question: str, reply: Reply) -> set[str]:
     """Numbers a reply may print: the source's, the user's (as typed or as understood)."""
     allowed = SOURCE_NUMBERS | set(NUMBER_RE.findall(question))
+    if "outside the plausible adult range" in reply.text:  # the bot's own stated limits, not clinical content
+        allowed |= range_numbers()
     for key in ("prednisone", "weight_kg", "weight_lb", "bsa_m2", "prednisone_mg_per_kg"):
         value = reply.slots.get(key)
         if isinstance(value, float | int):

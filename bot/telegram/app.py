@@ -21,9 +21,10 @@ from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.compose import DISCLAIMER
 from bot.health import Heartbeat
 from bot.telegram.config import Config, ConfigError
-from bot.telegram.handlers import COMMANDS, Core, Handlers
+from bot.telegram.handlers import COMMANDS, DEFAULTS, Core, Handlers
 from bot.telegram.logsafety import configure_logging
 from bot.telegram.polling import Poller
 from bot.telegram.transport import RetryingRequest
@@ -71,6 +72,7 @@ def build_application(
     builder = (
         Application.builder()
         .token(config.token)
+        .defaults(DEFAULTS)
         .base_url(config.base_url)
         .request(request or RetryingRequest(connection_pool_size=CONNECTION_POOL, **timeouts))
         .get_updates_request(updates_request or HTTPXRequest(connection_pool_size=1, **timeouts))
@@ -84,6 +86,10 @@ def build_application(
     app = builder.build()
     handlers.register(app)
     return app
+
+
+DESCRIPTION = ("Answers questions on recurrent and resistant dermatomyositis and polymyositis from one "
+               "review, quoting it word for word with its grades and references. " + DISCLAIMER)[:512]
 
 
 async def _close(handlers: Handlers) -> None:
@@ -101,6 +107,10 @@ async def _post_init(app: Application, handlers: Handlers) -> None:
         await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
     except TelegramError as err:
         log.warning("setMyCommands failed, skipped: %s: %s", type(err).__name__, err)
+    try:  # the disclaimer, said once: here and at /start, not under every answer
+        await app.bot.set_my_description(DESCRIPTION)
+    except TelegramError as err:
+        log.warning("setMyDescription failed, skipped: %s: %s", type(err).__name__, err)
 
 
 async def bootstrap(call: Callable[[], Awaitable[object]], what: str, retries: int = BOOTSTRAP_RETRIES) -> None:

@@ -44,6 +44,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    Defaults,
     InlineQueryHandler,
     MessageHandler,
     TypeHandler,
@@ -51,6 +52,8 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.commands import COMMANDS as REGISTRY
+from bot.conversation import Context, ContextStore, MemoryContextStore
 from bot.reply import Reply
 from bot.telegram.config import Config
 from bot.telegram.guards import FloodControl, KeyedLocks, RecentIds
@@ -62,16 +65,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-COMMANDS = (
-    ("start", "What this bot covers"),
-    ("help", "How to ask, with examples"),
-    ("ref", "One reference: /ref 4"),
-    ("refs", "All references"),
-    ("grade", "Evidence grade: /grade ivig"),
-    ("drug", "What the source says on a drug: /drug rituximab"),
-    ("dose", "A dose: /dose tacrolimus 70 kg"),
-    ("search", "Search the source: /search calcinosis"),
-)
+COMMANDS = tuple((c.name, c.summary) for c in REGISTRY)  # the menu (setMyCommands) and CommandHandler
+COMMAND_NAMES = tuple(name for c in REGISTRY for name in (c.name, *c.aliases))
 REFUSAL = (
     "Sorry, this bot is private. If you should have access, ask its administrator "
     "to add your Telegram user id: {user_id}."
@@ -84,6 +79,9 @@ INLINE_CACHE_SECONDS = 300
 INLINE_HITS = 8
 HTML = ParseMode.HTML
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+# Every Bot method call gets HTML and no link preview from these Defaults (set on the Application);
+# the one raw call, sendMessage through do_api_request, bypasses Defaults and sets both itself.
+DEFAULTS = Defaults(parse_mode=HTML, link_preview_options=NO_PREVIEW)
 NO_PREVIEW_JSON = {"is_disabled": True}
 # Replies go out through Bot.do_api_request("sendMessage"), which warns that send_message exists;
 # it is used on purpose (the answer is not parsed into a Message), so that one warning is silenced.
@@ -102,13 +100,18 @@ class Core:
     answer: Callable[[str], Reply]
     answer_callback: Callable[[str], Reply]
     search: Callable[[str, int], Sequence[Hit]]
+    # Follow-ups: a message read against its chat's context, and the context a bot message's
+    # buttons carry. Without them every message is answered alone.
+    answer_in_context: Callable[[str, Context | None], tuple[Reply, Context | None]] | None = None
+    context_of_buttons: Callable[[Sequence[str]], Context | None] | None = None
 
     @classmethod
     def default(cls) -> Core:
         """The shared answering core, `bot.core`."""
         from bot import core
 
-        return cls(core.answer, core.answer_callback, core.search)
+        return cls(core.answer, core.answer_callback, core.search, core.answer_in_context,
+                   core.context_of_buttons)
 
 
 def command_text(text: str, username: str | None) -> str | None:
@@ -177,9 +180,10 @@ def is_for_bot(message: Message, bot: Bot) -> bool:
 class Handlers:
     """The handlers, with the configuration and per-process guards they share."""
 
-    def __init__(self, config: Config, core: Core) -> None:
+    def __init__(self, config: Config, core: Core, contexts: ContextStore | None = None) -> None:
         self.config = config
         self.core = core
+        self.contexts: ContextStore = contexts if contexts is not None else MemoryContextStore()
         self.flood = FloodControl(config.flood_limit, config.flood_window)
         self.recent = RecentIds()
         self.chat_locks = KeyedLocks()
@@ -205,7 +209,7 @@ class Handlers:
         """Add every handler and the error handler to `app`."""
         new_message = filters.UpdateType.MESSAGE  # not edits: one reply per message
         app.add_handler(TypeHandler(Update, self.drop_duplicate), group=-1)
-        app.add_handler(CommandHandler([name for name, _ in COMMANDS], self.on_command, filters=new_message))
+        app.add_handler(CommandHandler(list(COMMAND_NAMES), self.on_command, filters=new_message))
         app.add_handler(MessageHandler(filters.TEXT & new_message, self.on_text))
         app.add_handler(MessageHandler(filters.ChatType.PRIVATE & new_message & ~filters.TEXT, self.on_other))
         app.add_handler(CallbackQueryHandler(self.on_callback))
@@ -245,7 +249,7 @@ class Handlers:
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A sticker, photo, voice note... in a private chat: say we read text."""
         if await self._admit(update):
-            await context.bot.send_message(update.effective_chat.id, esc(TEXT_ONLY), parse_mode=HTML)
+            await context.bot.send_message(update.effective_chat.id, esc(TEXT_ONLY))
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button: a choice edits the question into the answer; an action sends a new message."""
@@ -266,6 +270,10 @@ class Handlers:
         is_action, data = parse_callback(query.data or "")
         reply: Reply = await self._core(self.core.answer_callback, data)  # type: ignore[assignment]
         self._log_reply(update, reply)
+        if update.effective_chat is not None:
+            chat = update.effective_chat
+            key = self.context_key(chat.id, chat.type, query.from_user.id if query.from_user else None)
+            await self._core(self._keep_context_of, key, reply)
         message = query.message if query.message and query.message.is_accessible else None
         if is_action and message is not None:
             await self._send(context.bot, message.chat.id, reply, self._quote_id(message))
@@ -274,8 +282,6 @@ class Handlers:
         try:
             await query.edit_message_text(
                 chunks[0],
-                parse_mode=HTML,
-                link_preview_options=NO_PREVIEW,
                 reply_markup=markup(rows) if len(chunks) == 1 else None,
             )
         except BadRequest as err:
@@ -303,7 +309,7 @@ class Handlers:
                 title=item.title,
                 description=item.description,
                 input_message_content=InputTextMessageContent(
-                    item.html, parse_mode=HTML, link_preview_options=NO_PREVIEW
+                    item.html  # HTML, no link preview: the Application's Defaults (bot.telegram.app)
                 ),
                 reply_markup=markup(item.buttons),
             )
@@ -335,7 +341,7 @@ class Handlers:
             return  # a timed-out send may have arrived; the others would fail again
         try:
             if update.effective_chat is not None:
-                await context.bot.send_message(update.effective_chat.id, esc(APOLOGY), parse_mode=HTML)
+                await context.bot.send_message(update.effective_chat.id, esc(APOLOGY))
             elif update.callback_query is not None:
                 await update.callback_query.answer(APOLOGY, show_alert=True)
         except TelegramError as err:
@@ -348,9 +354,51 @@ class Handlers:
         self._log_text(update, text)
         message = update.effective_message
         async with self.chat_locks.hold(message.chat.id):
-            reply: Reply = await self._core(self.core.answer, text)  # type: ignore[assignment]
+            reply: Reply = await self._core(self._answer_in_context, message, context.bot.id, text)  # type: ignore[assignment]
             self._log_reply(update, reply)
             await self._send(context.bot, message.chat.id, reply, self._quote_id(message))
+
+    def _answer_in_context(self, message: Message, bot_id: int, text: str) -> Reply:
+        """The core's reply, read against the context (on the core's thread); the context kept or cleared.
+
+        A reply to one of the bot's messages is read against the context on that message's
+        buttons (any replica can); any other message against the chat's stored context.
+        """
+        if self.core.answer_in_context is None:
+            return self.core.answer(text)
+        key = self.context_key(message.chat.id, message.chat.type, message.from_user.id if message.from_user else None)
+        before = self._replied_context(message, bot_id)
+        if before is None:
+            before = self.contexts.get(key)
+        reply, after = self.core.answer_in_context(text, before)
+        if after is None:
+            self.contexts.expire(key)
+        else:
+            self.contexts.put(key, after)
+        return reply
+
+    @staticmethod
+    def context_key(chat_id: int, chat_type: str, user_id: int | None) -> int | tuple[int, int | None]:
+        """Whose follow-up context: the chat's in a private chat; each member's own in a group."""
+        return chat_id if chat_type == ChatType.PRIVATE else (chat_id, user_id)
+
+    def _keep_context_of(self, key: int | tuple[int, int | None], reply: Reply) -> None:
+        """After a button: the chat's context is what the reply's own buttons carry, if anything."""
+        if self.core.context_of_buttons is None:
+            return
+        carried = self.core.context_of_buttons([b.data for b in (*reply.actions, *reply.choices)])
+        if carried is not None:
+            self.contexts.put(key, carried)
+
+    def _replied_context(self, message: Message, bot_id: int) -> Context | None:
+        """The context carried on the buttons of the bot's message this one replies to, if any."""
+        replied = message.reply_to_message
+        if (self.core.context_of_buttons is None or replied is None or replied.from_user is None
+                or replied.from_user.id != bot_id or replied.reply_markup is None):
+            return None
+        datas = [parse_callback(b.callback_data)[1] for row in replied.reply_markup.inline_keyboard
+                 for b in row if isinstance(b.callback_data, str)]
+        return self.core.context_of_buttons(datas)
 
     async def _admit(self, update: Update, count: bool = True) -> bool:
         """Flood control (if `count`), then the allow-list; refuse politely, once."""
@@ -381,7 +429,7 @@ class Handlers:
             button = InlineQueryResultsButton(text=text[:64], start_parameter="private")
             await update.inline_query.answer([], cache_time=0, is_personal=True, button=button)
         elif update.effective_chat:
-            await update.get_bot().send_message(update.effective_chat.id, esc(text), parse_mode=HTML)
+            await update.get_bot().send_message(update.effective_chat.id, esc(text))
 
     @staticmethod
     def _quote_id(message: Message) -> int | None:

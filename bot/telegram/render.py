@@ -55,20 +55,29 @@ def _tail(block: Block) -> str:
     return " · ".join(parts)
 
 
-def _wrap(block: Block, text: str, last: bool) -> str:
-    """One piece of a block's text with the block's markup around it."""
+EXPANDABLE_CHARS = 500  # a quote longer than this is an expandable blockquote (Bot API 7.4): a phone shows its start
+FOLD_QUOTES = 5  # a reply quoting this many passages or more (the ladder, all grades) folds every quote
+
+
+def _wrap(block: Block, text: str, last: bool, fold: bool = False) -> str:
+    """One piece of a block's text with the block's markup around it; `fold`: every quote expandable."""
     body = esc(text)
+    tail = _tail(block) if last else ""
     if block.kind == "heading":
         body = f"<b>{body}</b>"
-    elif block.kind == "quote":
-        body = f"<blockquote>{body}</blockquote>"
+    elif block.kind == "quote":  # the quote and its grade, in one blockquote
+        inner = f"{body}\n{tail}" if tail else body
+        opening = "<blockquote expandable>" if fold or len(block.text) > EXPANDABLE_CHARS else "<blockquote>"
+        return f"{opening}{inner}</blockquote>"
     elif block.kind == "formula":
         body = f"<code>{body}</code>"
     elif block.kind == "note":
         body = f"<i>{body}</i>"
     elif block.kind == "reference" and block.url and block.url.lower().startswith(_SAFE_SCHEMES):
         body = f'<a href="{esc(block.url)}">{body}</a>'
-    tail = _tail(block) if last else ""
+    elif block.kind == "links":
+        body += " · ".join(f'<a href="{esc(url)}">{esc(label)}</a>' if url.lower().startswith(_SAFE_SCHEMES)
+                           else esc(label) for label, url in block.links)
     return f"{body}\n{tail}" if tail else body
 
 
@@ -118,14 +127,14 @@ def split_text(text: str, fits: Callable[[str], bool], seps: Sequence[str] = _SE
     return [p for p in pieces if p.strip()] or pieces[:1]
 
 
-def block_fragments(block: Block, limit: int = MESSAGE_LIMIT) -> list[str]:
+def block_fragments(block: Block, limit: int = MESSAGE_LIMIT, fold: bool = False) -> list[str]:
     """A block as one or more well-formed HTML fragments, each within `limit`."""
-    whole = _wrap(block, block.text, last=True)
+    whole = _wrap(block, block.text, last=True, fold=fold)
     if _fits(whole, limit):
         return [whole]
     # Reserve room for the tail on every piece, so the last one fits with it.
-    pieces = split_text(block.text, lambda t: _fits(_wrap(block, t, last=True), limit))
-    return [_wrap(block, p, last=i == len(pieces) - 1) for i, p in enumerate(pieces)]
+    pieces = split_text(block.text, lambda t: _fits(_wrap(block, t, last=True, fold=fold), limit))
+    return [_wrap(block, p, last=i == len(pieces) - 1, fold=fold) for i, p in enumerate(pieces)]
 
 
 def pack(fragments: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]:
@@ -147,7 +156,8 @@ def pack(fragments: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]:
 
 def render_html(reply: Reply, limit: int = MESSAGE_LIMIT) -> list[str]:
     """The reply as Telegram-HTML messages, in order. Raises ValueError if it is empty."""
-    fragments = [f for block in reply.blocks if block.text.strip() for f in block_fragments(block, limit)]
+    fold = sum(b.kind == "quote" for b in reply.blocks) >= FOLD_QUOTES
+    fragments = [f for block in reply.blocks if block.text.strip() for f in block_fragments(block, limit, fold)]
     if not fragments:
         raise ValueError("the reply has no text to send")
     return pack(fragments, limit)

@@ -503,6 +503,11 @@ class FakeBotAPI:
                 raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
         return True
 
+    def _m_setMyDescription(self, params: Json, call: Call) -> bool:
+        if len(params.get("description", "")) > 512:
+            raise ApiError(400, "Bad Request: BOT_DESCRIPTION_INVALID")
+        return True
+
     def _m_setWebhook(self, params: Json, call: Call) -> bool:
         with self._cond:
             self.webhook = {"url": params.get("url"), "secret_token": params.get("secret_token")}

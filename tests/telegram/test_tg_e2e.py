@@ -120,6 +120,8 @@ def test_a_button_round_trip_edits_the_question_into_the_answer(bot):
     [edit] = bot.api.wait_for("editMessageText", 1, REPLY_TIMEOUT, where=to(user))
     assert edit.params["message_id"] == message["message_id"]
     assert edit.params["text"] == render_html(core.answer_callback(data))[0]
+    assert edit.params["parse_mode"] == "HTML"  # from the Application's Defaults, not per call
+    assert edit.params["link_preview_options"] == {"is_disabled": True}
     bot.api.wait_for("answerCallbackQuery", 1, REPLY_TIMEOUT,
                      where=lambda c: c.params.get("callback_query_id"))  # fmt: skip
 
@@ -271,3 +273,121 @@ def test_a_refused_token_exits_1_without_showing_it(start_serve):
         assert serve.proc.wait(START_TIMEOUT) == 1
         assert "Telegram refused TELEGRAM_BOT_TOKEN" in serve.stderr()
         assert "Traceback" not in serve.stderr()
+
+
+# --- follow-ups in context (issue 11) ---------------------------------------------------------
+
+
+def converse(bot, *messages, user=None):
+    """Send `messages` in order from one user, each after the previous reply; the replies' HTML."""
+    user = user if user is not None else next(_users)
+    replies, context = [], None
+    for text in messages:
+        expected, context = core.answer_in_context(text, context)
+        before = len([c for c in bot.api.calls("sendMessage") if to(user)(c)])
+        bot.api.message(text, user_id=user)
+        sent = bot.api.wait_for("sendMessage", before + len(render_html(expected)), REPLY_TIMEOUT, where=to(user))
+        replies.append(texts(sent[before:]))
+        assert replies[-1] == render_html(expected)
+    return user, replies
+
+
+@pytest.mark.parametrize(("messages", "carried", "says"), [
+    (("refractory DM, rituximab didn't work", "dose for 70 kg?"),
+     "Carried over: DM · resistant disease · failed rituximab.", "2 g/kg × 70 kg = 140 g"),
+    (("relapse on methotrexate", "she's on 5 mg of pred"),
+     "Carried over: flare · on methotrexate.", "For disease flares at &lt; 10 mg/day of prednisone"),
+    (("DM, failed rituximab", "and if IVIG fails too?"),
+     "Carried over: DM · failed rituximab.", "Resistant disease after rituximab and IVIG: mycophenolate mofetil"),
+])
+def test_a_follow_up_in_the_same_chat_is_read_in_context(bot, messages, carried, says):
+    _, replies = converse(bot, *messages)
+    last = replies[-1]
+    assert last[0].startswith(carried) and says in "".join(last)
+
+
+def test_another_chat_carries_nothing_and_new_forgets(bot):
+    converse(bot, "refractory DM, rituximab didn't work")
+    _, [[other]] = converse(bot, "dose for 70 kg?")  # a new user: nothing to carry
+    assert "Carried over" not in other and "140 g" not in other
+    user, _ = converse(bot, "refractory DM, rituximab didn't work")
+    _, [[new], [after]] = converse(bot, "/new", "dose for 70 kg?", user=user)
+    assert "forgotten" in new
+    assert "Carried over" not in after and "140 g" not in after
+
+
+def test_a_reply_to_a_bot_message_uses_the_context_on_its_buttons(bot):
+    user, _ = converse(bot, "DM, failed rituximab")
+    [answer] = [c for c in bot.api.calls("sendMessage") if to(user)(c) and c.params.get("reply_markup")]
+    converse(bot, "relapse on methotrexate", user=user)  # the chat's context is now the flare
+    bot.api.message("dose for 70 kg?", user_id=user, reply_to_message_id=bot.api.message_of(answer)["message_id"])
+    sent = bot.api.wait_for("sendMessage", 1, REPLY_TIMEOUT,
+                            where=lambda c: to(user)(c) and "70 kg" in c.params["text"])  # fmt: skip
+    assert sent[0].params["text"].startswith("Carried over: DM · failed rituximab.")
+    assert "140 g" in "".join(texts(sent))
+
+
+def test_a_typed_answer_to_the_bots_question_completes_it(bot):
+    _, [[question], answer] = converse(bot, "relapse on methotrexate", "she's on 5 mg")
+    assert "prednisone dose now" in question
+    assert answer[0].startswith("Carried over: flare · on methotrexate.")
+    assert "For disease flares at &lt; 10 mg/day of prednisone" in "".join(answer)
+
+
+# --- replies that fit a screen (issue 11) -------------------------------------------------------
+
+TYPICAL = ("refractory DM, rituximab didn't work", "refractory DM after RTX, 70 kg", "flare on 5 mg pred with MTX",
+           "ILD refractory to steroids", "PM failed rituximab and IVIG", "flare off pred, on Imuran")
+PHONE_SCREEN = 1600  # visible characters
+
+
+@pytest.mark.parametrize("question", TYPICAL)
+def test_a_typical_answers_first_message_fits_a_screen_quote_in_a_blockquote(bot, question):
+    expected = core.answer(question)
+    _, sent = ask(bot, question, len(render_html(expected)))
+    first = sent[0].params["text"]
+    assert len(visible_text(first)) <= PHONE_SCREEN
+    assert "<blockquote" in first
+    assert all(f"Grade <b>{grade}</b></blockquote>" in first for grade in expected.grades)  # the grade inside
+    assert "no substitute for clinical judgement" not in "".join(texts(sent))
+    if expected.references:
+        assert "References: <a href=" in texts(sent)[-1]
+        buttons = [b["text"] for row in sent[-1].params["reply_markup"]["inline_keyboard"] for b in row]
+        assert "References" in buttons
+
+
+def test_the_disclaimer_is_said_at_start_and_in_the_description(bot):
+    [description] = bot.api.calls("setMyDescription")
+    assert "no substitute for clinical judgement" in description.params["description"]
+    _, [start] = ask(bot, "/start")
+    assert "no substitute for clinical judgement" in start.params["text"]
+
+
+@pytest.mark.parametrize("command", ["/ladder", "/grade all"])
+def test_the_ladder_and_the_graded_list_fold_into_one_message(bot, command):
+    expected = core.answer(command)
+    _, [sent] = ask(bot, command)
+    message = sent.params["text"]
+    quotes = sum(b.kind == "quote" for b in expected.blocks)
+    assert quotes >= 5 and message.count("<blockquote expandable>") == quotes
+    assert "References: [" in visible_text(message) and "Efthimiou 2006" in visible_text(message)
+    assert [b["text"] for row in sent.params["reply_markup"]["inline_keyboard"] for b in row][0] == "References"
+
+
+def test_in_a_group_each_member_has_their_own_context_and_ladder_works(bot):
+    group, alice, bob = -4242, next(_users), next(_users)
+    to_group = to(group)
+
+    def say(text, user):
+        before = len(bot.api.calls("sendMessage"))
+        bot.api.message(text, user_id=user, chat_id=group, chat_type="group")
+        bot.api.wait(lambda: len(bot.api.calls("sendMessage")) > before, REPLY_TIMEOUT)
+        return [c.params["text"] for c in bot.api.wait_for("sendMessage", 1, REPLY_TIMEOUT, where=to_group)][-1]
+
+    say("@dmpm_test_bot refractory DM, rituximab didn't work", alice)
+    for_bob = say("@dmpm_test_bot dose for 70 kg?", bob)
+    assert "Carried over" not in for_bob
+    for_alice = say("@dmpm_test_bot dose for 70 kg?", alice)
+    assert for_alice.startswith("Carried over: DM · resistant disease · failed rituximab.")
+    ladder = say("/ladder@dmpm_test_bot", bob)
+    assert ladder == render_html(core.answer("/ladder"))[0]

@@ -30,7 +30,17 @@ def squash(text: str) -> str:
 def test_quote_in_blockquote_grade_in_bold_source_in_italics():
     reply = Reply("answer", (Block("quote", "Use rituximab.", source="Resistant Disease", grade="2B"),))
     [message] = render_html(reply)
-    assert message == ("<blockquote>Use rituximab.</blockquote>\n<i>— Resistant Disease</i> · Grade <b>2B</b>")
+    assert message == ("<blockquote>Use rituximab.\n<i>— Resistant Disease</i> · Grade <b>2B</b></blockquote>")
+
+
+def test_a_long_quote_is_an_expandable_blockquote_and_links_are_links():
+    reply = Reply("answer", (Block("quote", "x " * 300, grade="2B"),
+                             Block("links", "References: ", links=(("[3] Patwa 2012", "https://a.example/3"),
+                                                                   ("[4] Cherin 2002", "javascript:x")))))
+    [message] = render_html(reply)
+    assert message.startswith("<blockquote expandable>") and check_message(message) == []
+    assert message.endswith('References: <a href="https://a.example/3">[3] Patwa 2012</a> · [4] Cherin 2002')
+    assert reply.text.endswith("References: [3] Patwa 2012 · [4] Cherin 2002")
 
 
 def test_each_block_kind_has_its_markup():
@@ -94,8 +104,8 @@ def test_one_huge_quote_splits_at_paragraphs_each_part_well_formed():
     assert len(messages) > 2
     for message in messages:
         assert check_message(message) == []
-        assert message.startswith("<blockquote>Paragraph ")
-    assert messages[-1].endswith("Grade <b>1C</b>")
+        assert message.startswith("<blockquote expandable>Paragraph ")
+    assert messages[-1].endswith("Grade <b>1C</b></blockquote>")
     assert sum(m.count("Grade") for m in messages) == 1
 
 
@@ -176,7 +186,7 @@ def test_inline_items_answer_first_then_passages_not_already_quoted():
     items = inline_items(answer, hits)
     assert [i.id for i in items] == ["answer", "p:p2"]
     assert items[0].title == "Answer · grade 2C"
-    assert "<blockquote>Then IVIG.</blockquote>" in items[1].html
+    assert "<blockquote>Then IVIG.\n<i>— Resistant</i> · Grade <b>2B</b></blockquote>" in items[1].html
     assert "References 3, 4" in visible_text(items[1].html)
     assert all(check_message(i.html) == [] for i in items)
 

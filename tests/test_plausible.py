@@ -1,0 +1,46 @@
+"""Numbers the bot refuses: named with the reason, never computed, never dropped silently."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import core
+
+
+@pytest.mark.parametrize(("question", "named", "never"), [
+    ("IVIG for 500 kg", "the weight of 500 kg", "× 500"),
+    ("IVIG for 1,000 kg", "the weight of 1,000 kg", "× 1 kg"),
+    ("IVIG for 20 kg", "the weight of 20 kg", "× 20"),
+    ("IVIG for 20 lb", "the weight of 20 lb", "× 9.1"),
+    ("IVIG for 800 lb", "the weight of 800 lb", "× 362"),
+    ("rituximab 5 m2", "the body surface area of 5 m²", "× 5 m²"),
+    ("rituximab BSA 0.2", "the body surface area of 0.2 m²", "× 0.2"),
+])
+def test_an_implausible_weight_or_bsa_is_named_and_refused(question: str, named: str, never: str) -> None:
+    reply = core.answer(question)
+    assert reply.blocks[0].kind == "note" and named in reply.blocks[0].text
+    assert "outside the plausible adult range" in reply.blocks[0].text
+    assert never not in reply.text
+    assert "weight_kg" not in reply.slots and "bsa_m2" not in reply.slots
+
+
+@pytest.mark.parametrize(("question", "formula"), [
+    ("IVIG for 70 kg", "2 g/kg × 70 kg = 140 g"),
+    ("IVIG for 154 lb", "× 69.9 kg"),
+    ("rituximab 1,8 m2", "× 1.8 m²"),
+    ("rituximab 1.8 m2", "× 1.8 m²"),
+])
+def test_a_plausible_number_is_computed(question: str, formula: str) -> None:
+    reply = core.answer(question)
+    assert formula in reply.text and "plausible" not in reply.text
+
+
+def test_1000_with_a_thousands_comma_is_one_thousand() -> None:
+    assert core.answer("flare on pred 1,000 mg").slots["prednisone"] == 1000.0
+
+
+def test_a_refused_weight_in_a_follow_up_is_named_and_not_kept() -> None:
+    _, context = core.answer_in_context("DM, failed rituximab")
+    reply, after = core.answer_in_context("she weighs 500 kg", context)
+    assert "the weight of 500 kg" in reply.text and "× 500" not in reply.text
+    assert after is not None and after.slots.weight_kg is None
