@@ -107,6 +107,7 @@ class Lexicon:
     context: ConText  # the cues (knowledge/context.toml) that modify the terms found
     intents: Intents  # what kind of question (knowledge/intents.toml)
     phrases: Phrases  # whole phrases the cues cannot say (knowledge/phrases.toml)
+    long_starts: frozenset[str] = frozenset()  # first words of the terms of three words or more
     fuzzy_cache: dict[str, Term | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -119,7 +120,8 @@ class Lexicon:
         return cls(exact=exact, fuzzy_keys=tuple(k for k, _ in fuzzy),
                    fuzzy_terms=tuple(t for _, t in fuzzy),
                    max_words=max(len(k.split()) for k in exact), context=ConText(rules),
-                   intents=Intents.from_rules(intents), phrases=Phrases.from_rules(phrases))
+                   intents=Intents.from_rules(intents), phrases=Phrases.from_rules(phrases),
+                   long_starts=frozenset(k.split(" ", 1)[0] for k in exact if k.count(" ") >= 2))
 
 
 def _norm(text: str) -> str:
@@ -152,14 +154,18 @@ class Mention:
 def find_mentions(tokens: list[Token], lexicon: Lexicon) -> list[Mention]:
     """Lexicon terms in the text, longest first, non-overlapping."""
     words = [t.low for t in tokens]
+    normed = [_norm(w) for w in words]  # _norm of a phrase is its words' _norm joined: done once per word
     taken = [False] * len(tokens)
     found: list[Mention] = []
     for size in range(min(lexicon.max_words, 4), 0, -1):
         for i in range(len(tokens) - size + 1):
+            key = " ".join(n for n in normed[i:i + size] if n)
+            if size > 2 and key.count(" ") >= 2 and key.split(" ", 1)[0] not in lexicon.long_starts:
+                continue  # no term of 3+ words starts with this word, and those are matched exactly
             if any(taken[i:i + size]) or not _is_phrase(words[i:i + size]):
                 continue
             phrase = " ".join(words[i:i + size])
-            term = lexicon.exact.get(_norm(phrase)) or _fuzzy(phrase, lexicon, size)
+            term = lexicon.exact.get(key) or _fuzzy(phrase, lexicon, size)
             if term is None or not _case_ok(term, tokens[i:i + size]):
                 continue
             found.append(Mention(term, i, i + size - 1))
