@@ -241,3 +241,11 @@ def test_check_db_path_accepts_a_file_or_a_path_to_create(tmp_path: Path) -> Non
 
     (tmp_path / "a.db").write_bytes(b"")
     assert [check_db_path(tmp_path / name) for name in ("a.db", "new.db")] == [tmp_path / "a.db", tmp_path / "new.db"]
+
+
+def test_run_from_a_checkout_before_installing_says_what_to_do() -> None:
+    """Without the dependencies (-S: no site-packages), one line and exit 2, not a traceback."""
+    run = subprocess.run([sys.executable, "-S", "-m", "bot", "ask", "flare on 5 mg pred with MTX"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 2, run.stderr
+    assert "is not installed" in run.stderr and "pip install ." in run.stderr and "Traceback" not in run.stderr
