@@ -21,7 +21,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 from bot.context import Rule
-from bot.datasette import write_datasette_metadata
 from bot.intents import IntentRule, PhraseRule
 from bot.knowledge import (
     Corpus,
@@ -92,6 +91,7 @@ def build(db_path: Path | None = None, directory: Path | None = None) -> Path:
     """Validate the knowledge and (re)build the database at `db_path`. Returns the path."""
     import sqlite_utils  # only the build needs it
 
+    from bot.datasette import write_datasette_metadata  # likewise: `ask` never writes metadata
     from bot.knowledge import load_corpus
 
     db_path = check_db_path(db_path or default_db_path())
