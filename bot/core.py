@@ -43,7 +43,7 @@ from bot.reply import CALLBACK_DATA_MAX_BYTES, Block, Reply
 from bot.rules import decide, why_text
 from bot.slots import Lexicon, Slots, extract
 from bot.store import Hit
-from bot.table import load_table
+from bot.table import Table
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,7 @@ class KnowledgeBase:
 
     catalog: Catalog
     lexicon: Lexicon
+    table: Table  # the decision table (knowledge/rules.toml, as the build stored it)
     conn: sqlite3.Connection
 
 
@@ -84,7 +85,7 @@ def knowledge_base() -> KnowledgeBase:
                       drug_codes=drug_codes, drug_names=drug_names)
     lexicon = Lexicon.from_terms(terms, store.load_context_rules(conn), store.load_intents(conn),
                                  store.load_phrases(conn))
-    return KnowledgeBase(catalog=catalog, lexicon=lexicon, conn=conn)
+    return KnowledgeBase(catalog=catalog, lexicon=lexicon, table=store.load_table(conn), conn=conn)
 
 
 def answer(text: str) -> Reply:
@@ -147,7 +148,7 @@ def answer_in_context(text: str, context: conversation.Context | None = None
 
 def _answer_slots(text: str, slots: Slots, kb: KnowledgeBase) -> tuple[Reply, Decision]:
     """The rules' reply for these slots; a named reference or the search when no rule applies."""
-    decision = decide(slots, kb.catalog)
+    decision = decide(slots, kb.catalog, kb.table)
     if decision.rule in ("search", "out-of-scope") and (named := _names_a_reference(text, kb)):
         return named, decision
     if decision.rule == "search":
@@ -163,7 +164,7 @@ def _asks_source_only(slots: Slots) -> bool:
 
 def _source_reply(context: Slots, kb: KnowledgeBase) -> Reply:
     """The references of the answer the context gives."""
-    decision = decide(context, kb.catalog)
+    decision = decide(context, kb.catalog, kb.table)
     passages = decision.passages or tuple(p for part in decision.parts for p in part.passages)
     numbers = tuple(sorted({n for pid in passages for n in kb.catalog.passages[pid].references}))
     if not numbers:
@@ -209,7 +210,7 @@ def context_of_buttons(datas: Collection[str]) -> conversation.Context | None:
             kept = conversation.kept(item[1])
             if kept == Slots():
                 return None
-            return conversation.Context(kept, _asked(decide(kept, kb.catalog), kept, None))
+            return conversation.Context(kept, _asked(decide(kept, kb.catalog, kb.table), kept, None))
     slots = [d[1] for d in decoded if d is not None and d[0] == "q"]
     if len(slots) < 2:
         return None
@@ -318,7 +319,7 @@ def _callback(data: str, kb: KnowledgeBase) -> Reply:
     if len(data.encode()) > CALLBACK_DATA_MAX_BYTES:  # no button of ours carries more: forged
         return _expired_reply()
     if data == "l":
-        return compose(ladder(load_table()), Slots(), kb.catalog)
+        return compose(ladder(kb.table), Slots(), kb.catalog)
     if data.startswith("r:"):
         numbers = reference_numbers(data[2:], kb.catalog.references)
         return compose(Decision(rule="lookup.reference", title="References", references=numbers),
@@ -327,9 +328,9 @@ def _callback(data: str, kb: KnowledgeBase) -> Reply:
     if decoded is None:
         return _expired_reply()
     action, slots = decoded
-    decision = decide(slots, kb.catalog)
+    decision = decide(slots, kb.catalog, kb.table)
     if action == "w":
-        return why_reply(slots, decision, kb.catalog)
+        return why_reply(slots, decision, kb.catalog, kb.table)
     if action == "q":
         return compose(decision, slots, kb.catalog)
     return _expired_reply()
@@ -344,12 +345,12 @@ def reference_numbers(field: str, known: Collection[int]) -> tuple[int, ...]:
     return tuple(n for n in numbers if n in known)[: len(known)]
 
 
-def why_reply(slots: Slots, decision: Decision, catalog: Catalog) -> Reply:
+def why_reply(slots: Slots, decision: Decision, catalog: Catalog, table: Table) -> Reply:
     """"Why this answer?": what was understood, and the source's rule for it, in a clinician's words."""
     said = understood_line(slots, catalog).removeprefix("Understood: ").rstrip(".")
     blocks = [Block("heading", "Why this answer"),
               Block("para", f"You said: {said or 'nothing specific'}.")]
-    blocks += [Block("para", text) for text in why_text(decision, slots, catalog)]
+    blocks += [Block("para", text) for text in why_text(decision, slots, catalog, table)]
     blocks.append(Block("note", "The rules are deterministic and encode the source review only. "
                                 "Run `python -m bot rules` to see them all."))
     return Reply(kind="answer", blocks=tuple(blocks), slots=slots.as_dict(), rule=decision.rule,
@@ -388,11 +389,11 @@ def run_command(name: str, argument: str, *, kb: KnowledgeBase) -> Reply:
 def _grade_command(argument: str, kb: KnowledgeBase) -> Reply:
     catalog = kb.catalog
     if not argument or argument.lower() == "all":
-        return compose(grade_lookup(Slots(), catalog.passages, load_table()), Slots(), catalog)
+        return compose(grade_lookup(Slots(), catalog.passages, kb.table), Slots(), catalog)
     slots = extract(argument, kb.lexicon)
     if not slots.mentioned and not slots.ild:
         return answer_text(f"what does grade {argument} mean", kb)
-    return compose(grade_lookup(slots, catalog.passages, load_table()), slots, catalog)
+    return compose(grade_lookup(slots, catalog.passages, kb.table), slots, catalog)
 
 
 def _drug_command(name: str) -> Callable[[str, KnowledgeBase], Reply]:
@@ -401,7 +402,7 @@ def _drug_command(name: str) -> Callable[[str, KnowledgeBase], Reply]:
         if not slots.mentioned:
             return _usage(name)
         slots = slots.with_(intents=("dose",) if name == "dose" else slots.intents)
-        return compose(drug_lookup(slots.mentioned[0], slots, kb.catalog.passages, load_table()), slots,
+        return compose(drug_lookup(slots.mentioned[0], slots, kb.catalog.passages, kb.table), slots,
                        kb.catalog)
     return run
 
@@ -420,7 +421,7 @@ _HANDLERS: dict[str, Callable[[str, KnowledgeBase], Reply]] = {
     "grade": _grade_command,
     "drug": _drug_command("drug"),
     "dose": _drug_command("dose"),
-    "ladder": lambda _arg, kb: compose(ladder(load_table()), Slots(), kb.catalog),
+    "ladder": lambda _arg, kb: compose(ladder(kb.table), Slots(), kb.catalog),
     "search": lambda arg, kb: _search_command(arg, kb),
     "define": _define_command,
 }

@@ -7,9 +7,9 @@ every passage stands verbatim in the repaired source. Any inconsistency raises
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -95,6 +95,7 @@ class Corpus:
     lexicon: tuple[Term, ...]
     context_rules: tuple[Rule, ...]
     sources_hash: str
+    sources_stat: str | None = None  # see sources_stat: taken before the files were read
     intents: tuple = ()  # bot.intents.IntentRule rows of intents.toml (imported there, not here: a cycle)
     phrases: tuple = ()  # bot.intents.PhraseRule rows of phrases.toml
 
@@ -143,12 +144,35 @@ def _shipped_knowledge_dir() -> Path:
 
 def sources_hash(directory: Path | None = None, *, salt: str = "") -> str:
     """SHA-256 over the knowledge files (and a schema salt): the database's freshness key."""
+    import hashlib  # only checked when the files' stat fingerprint (sources_stat) differs
+
     directory = directory or knowledge_dir()
     digest = hashlib.sha256(salt.encode())
     for name in KNOWLEDGE_FILES:
         digest.update(name.encode() + b"\0")
         digest.update((directory / name).read_bytes())
     return digest.hexdigest()
+
+
+def sources_stat(directory: Path | None = None, *, salt: str = "") -> str | None:
+    """The knowledge files' identity, size and change time, with the salt: a cheap freshness key.
+
+    None when a file changed in the last two seconds: a second edit in the same clock
+    tick could keep size and time, so such a fingerprint is not trusted (as git does).
+    """
+    directory = (directory or knowledge_dir()).resolve()
+    stats = [(name, *_identity(directory / name)) for name in KNOWLEDGE_FILES]
+    if max(s[-1] for s in stats) > time.time_ns() - RACY_NS:
+        return None
+    return repr((salt, str(directory), stats))
+
+
+RACY_NS = 2_000_000_000
+
+
+def _identity(path: Path) -> tuple[int, int, int, int]:
+    st = path.stat()
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
 def _read_toml(path: Path) -> dict:
@@ -305,6 +329,7 @@ def _check_drug_code(concept: str, code: object, seen: dict[str, str]) -> None:
 def load_corpus(directory: Path | None = None, *, salt: str = "") -> Corpus:
     """Read, repair and validate everything in `knowledge/`."""
     directory = directory or knowledge_dir()
+    stat = sources_stat(directory, salt=salt)
     source = (directory / "source.md").read_text(encoding="utf-8")
     repairs = tuple(Repair(**r) for r in _read_toml(directory / "repairs.toml").get("repair", []))
     repaired = apply_repairs(source, repairs)
@@ -328,4 +353,4 @@ def load_corpus(directory: Path | None = None, *, salt: str = "") -> Corpus:
     return Corpus(source=source, repaired=repaired, repairs=repairs, passages=passages,
                   references=references, topic_refs=topic_refs, lexicon=lexicon, context_rules=context_rules,
                   intents=intents, phrases=phrases,
-                  sources_hash=sources_hash(directory, salt=salt))
+                  sources_hash=sources_hash(directory, salt=salt), sources_stat=stat)

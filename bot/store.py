@@ -15,7 +15,6 @@ import os
 import re
 import sqlite3
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -30,10 +29,11 @@ from bot.knowledge import (
     Term,
     knowledge_dir,
     sources_hash,
+    sources_stat,
 )
-from bot.table import Table, validate_knowledge
+from bot.table import Table, parse_table, validate_knowledge
 
-SCHEMA_VERSION = "6"  # bump when the tables change, so old databases are rebuilt
+SCHEMA_VERSION = "7"  # bump when the tables change, so old databases are rebuilt
 DB_ENV = "DMPM_BOT_DB"
 MAX_QUERY_TERMS = 32
 
@@ -89,6 +89,8 @@ def default_db_path() -> Path:
 
 def build(db_path: Path | None = None, directory: Path | None = None) -> Path:
     """Validate the knowledge and (re)build the database at `db_path`. Returns the path."""
+    import tempfile
+
     import sqlite_utils  # only the build needs it
 
     from bot.datasette import write_datasette_metadata  # likewise: `ask` never writes metadata
@@ -96,7 +98,7 @@ def build(db_path: Path | None = None, directory: Path | None = None) -> Path:
 
     db_path = check_db_path(db_path or default_db_path())
     corpus = load_corpus(directory, salt=SCHEMA_VERSION)
-    table = validate_knowledge(directory, corpus.passages)
+    table, rules_data = validate_knowledge(directory, corpus.passages)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".knowledge-", suffix=".db", dir=db_path.parent)
     os.close(fd)
@@ -104,6 +106,7 @@ def build(db_path: Path | None = None, directory: Path | None = None) -> Path:
         db = sqlite_utils.Database(tmp_name, recreate=True)
         _write(db, corpus)
         _write_rules(db, table, {p.id: p for p in corpus.passages})
+        db["metadata"].insert({"key": "rules_json", "value": json.dumps(rules_data, ensure_ascii=False)})
         db.close()
         os.chmod(tmp_name, 0o644)
         write_datasette_metadata(db_path, corpus)
@@ -154,6 +157,7 @@ def _write(db, corpus: Corpus) -> None:
          for r in corpus.repairs), pk="id")
     db["metadata"].insert_all(
         [{"key": "sources_hash", "value": corpus.sources_hash},
+         {"key": "sources_stat", "value": corpus.sources_stat or ""},
          {"key": "schema_version", "value": SCHEMA_VERSION},
          {"key": "source_title", "value": corpus.source.splitlines()[0].lstrip("# ").strip()}],
         pk="key")
@@ -187,18 +191,36 @@ def current_hash() -> str:
 
 def stored_hash(db_path: Path) -> str | None:
     """The sources hash recorded in the database, or None if unreadable."""
+    return _stored_keys(db_path).get("sources_hash")
+
+
+def _stored_keys(db_path: Path) -> dict[str, str]:
+    """The freshness keys recorded in the database; empty if unreadable."""
     try:
         with _connect_read_only(db_path) as conn:
-            row = conn.execute("SELECT value FROM metadata WHERE key = 'sources_hash'").fetchone()
-            return row[0] if row else None
+            return dict(conn.execute("SELECT key, value FROM metadata "
+                                     "WHERE key IN ('sources_hash', 'sources_stat')").fetchall())
     except sqlite3.Error:
-        return None
+        return {}
+
+
+def is_fresh(db_path: Path) -> bool:
+    """The database was built from the knowledge files as they are now.
+
+    The files' stat fingerprint decides when it matches (no file is read); otherwise
+    their SHA-256, so a touched but unchanged file costs a hash, never a rebuild.
+    """
+    stored = _stored_keys(db_path)
+    stat_now = sources_stat(knowledge_dir(), salt=SCHEMA_VERSION)
+    if stat_now and stored.get("sources_stat") == stat_now:
+        return True
+    return stored.get("sources_hash") == current_hash()
 
 
 def ensure_built(db_path: Path | None = None) -> Path:
     """Build the database if it is missing or stale; return its path."""
     db_path = check_db_path(db_path or default_db_path())
-    if not db_path.exists() or stored_hash(db_path) != current_hash():
+    if not db_path.exists() or not is_fresh(db_path):
         build(db_path)
     return db_path
 
@@ -213,6 +235,12 @@ def open_read_only(db_path: Path | None = None) -> sqlite3.Connection:
     conn = _connect_read_only(ensure_built(db_path))
     conn.row_factory = sqlite3.Row
     return conn
+
+
+def load_table(conn: sqlite3.Connection) -> Table:
+    """The decision table, from the JSON copy of rules.toml that the build stored."""
+    row = conn.execute("SELECT value FROM metadata WHERE key = 'rules_json'").fetchone()
+    return parse_table(json.loads(row[0]))
 
 
 def load_passages(conn: sqlite3.Connection) -> tuple[Passage, ...]:

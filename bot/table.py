@@ -10,7 +10,6 @@ value, passage, dose and rule named. No SQLite, no Telegram.
 from __future__ import annotations
 
 import itertools
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -139,12 +138,18 @@ def load_table(directory: Path | None = None) -> Table:
 
 @lru_cache(maxsize=4)
 def _load_cached(path: str) -> Table:
+    return parse_table(read_rules(Path(path)))
+
+
+def read_rules(path: Path) -> dict:
+    """rules.toml as TOML data. The database keeps it as JSON, so `ask` parses no TOML."""
+    import tomllib  # only a build (and tests) read the TOML
+
     try:
-        with open(path, "rb") as f:
-            raw = tomllib.load(f)
+        with path.open("rb") as f:
+            return tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
         raise KnowledgeError(f"{RULES_FILE}: not valid TOML: {e}") from e
-    return parse_table(raw)
 
 
 def parse_table(raw: Mapping) -> Table:
@@ -327,16 +332,10 @@ def _describe(facts: Mapping[str, str]) -> str:
     return ", ".join(f"{k}={v}" for k, v in facts.items())
 
 
-def validate_knowledge(directory: Path | None, passages: tuple[Passage, ...]) -> Table:
-    """Load and validate the table against the corpus's passages (the build calls this)."""
-    table = parse_table(_read(directory or knowledge_dir()))
+def validate_knowledge(directory: Path | None, passages: tuple[Passage, ...]) -> tuple[Table, dict]:
+    """Load and validate the table against the corpus's passages (the build calls this).
+    Returns the table and the TOML data it was parsed from."""
+    raw = read_rules((directory or knowledge_dir()) / RULES_FILE)
+    table = parse_table(raw)
     validate(table, {p.id: p for p in passages})
-    return table
-
-
-def _read(directory: Path) -> dict:
-    try:
-        with (directory / RULES_FILE).open("rb") as f:
-            return tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise KnowledgeError(f"{RULES_FILE}: not valid TOML: {e}") from e
+    return table, raw

@@ -205,6 +205,58 @@ def test_rebuilds_when_a_knowledge_file_changes(tmp_path: Path, monkeypatch: pyt
     assert conn.execute("SELECT count(*) FROM lexicon WHERE term = 'Leukeranne'").fetchone()[0] == 1
 
 
+def _age(directory: Path, seconds: int = 3600) -> None:
+    """Set every file's change time an hour back, out of the racy window of sources_stat."""
+    import os
+    import time
+
+    past = time.time() - seconds
+    for path in directory.iterdir():
+        os.utime(path, (past, past))
+
+
+def test_a_fresh_database_is_known_by_its_files_stat_without_hashing_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, knowledge_copy: Path) -> None:
+    db = tmp_path / "k.db"
+    monkeypatch.setattr(store, "knowledge_dir", lambda: knowledge_copy)
+    monkeypatch.setattr("bot.knowledge.knowledge_dir", lambda: knowledge_copy)
+    _age(knowledge_copy)
+    store.ensure_built(db)
+    built = db.stat().st_mtime_ns
+
+    def no_hashing() -> str:
+        raise AssertionError("hashed the knowledge files although their stat had not changed")
+
+    monkeypatch.setattr(store, "current_hash", no_hashing)
+    store.ensure_built(db)
+    assert db.stat().st_mtime_ns == built
+
+
+def test_a_touched_but_unchanged_file_costs_a_hash_not_a_rebuild(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, knowledge_copy: Path) -> None:
+    db = tmp_path / "k.db"
+    monkeypatch.setattr(store, "knowledge_dir", lambda: knowledge_copy)
+    monkeypatch.setattr("bot.knowledge.knowledge_dir", lambda: knowledge_copy)
+    _age(knowledge_copy)
+    store.ensure_built(db)
+    built = db.stat().st_mtime_ns
+    (knowledge_copy / "rules.toml").touch()
+    assert store.is_fresh(db)  # by its hash: the stat changed
+    store.ensure_built(db)
+    assert db.stat().st_mtime_ns == built
+    _age(knowledge_copy, 7200)  # an edit that keeps the size, dated in the past: the stat still differs
+    _edit(knowledge_copy / "lexicon.toml", '"Leukeran", ', '"Leukeranx", ')
+    _age(knowledge_copy, 7200)
+    assert not store.is_fresh(db)
+
+
+def test_the_served_decision_table_is_the_one_rules_toml_defines(tmp_path: Path) -> None:
+    from bot.table import load_table
+
+    conn = store.open_read_only(tmp_path / "k.db")
+    assert store.load_table(conn) == load_table()
+
+
 def test_database_refuses_writes(tmp_path: Path) -> None:
     conn = store.open_read_only(tmp_path / "k.db")
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
