@@ -106,6 +106,9 @@ class ConText:
         self._by_first = {k: sorted(v, key=lambda kv: -len(kv[0])) for k, v in by_first.items()}
         self._patterns = [(tuple(re.compile(p) for p in rule.pattern.split()), rule)
                           for rule in self.rules if rule.pattern is not None]
+        # One test per token for "could any pattern row start here?": most tokens cannot.
+        firsts = [f"(?:{rule.pattern.split()[0]})" for _, rule in self._patterns]
+        self._pattern_start = re.compile("|".join(firsts)) if firsts else None
 
     def _matches_at(self, tokens: Sequence[str], i: int) -> tuple[int, list[Rule]]:
         """(length, rules) of the longest cue starting at token i; (0, []) when none does."""
@@ -115,6 +118,8 @@ class ConText:
                 break
             if tuple(tokens[i:i + len(key)]) == key:
                 best, found = len(key), [*found, rule]
+        if self._pattern_start is None or not self._pattern_start.fullmatch(tokens[i]):
+            return best, found
         for regexes, rule in self._patterns:
             size = len(regexes)
             if size >= best and i + size <= len(tokens) and all(

@@ -155,16 +155,20 @@ def find_mentions(tokens: list[Token], lexicon: Lexicon) -> list[Mention]:
     """Lexicon terms in the text, longest first, non-overlapping."""
     words = [t.low for t in tokens]
     normed = [_norm(w) for w in words]  # _norm of a phrase is its words' _norm joined: done once per word
+    letter = [w[0].isalpha() for w in words]  # a term starts with a letter
     taken = [False] * len(tokens)
     found: list[Mention] = []
     for size in range(min(lexicon.max_words, 4), 0, -1):
         for i in range(len(tokens) - size + 1):
-            key = " ".join(n for n in normed[i:i + size] if n)
-            if size > 2 and key.count(" ") >= 2 and key.split(" ", 1)[0] not in lexicon.long_starts:
-                continue  # no term of 3+ words starts with this word, and those are matched exactly
-            if any(taken[i:i + size]) or not _is_phrase(words[i:i + size]):
+            if not letter[i] or any(taken[i:i + size]):
                 continue
-            phrase = " ".join(words[i:i + size])
+            segment = normed[i:i + size]
+            if size > 2 and segment[0] not in lexicon.long_starts and sum(map(bool, segment)) >= 3:
+                continue  # no term of 3+ words starts with this word, and those are matched exactly
+            if size > 1 and not _is_phrase(words[i:i + size]):
+                continue
+            key = " ".join(n for n in segment if n) if size > 1 else segment[0]
+            phrase = " ".join(words[i:i + size]) if size > 1 else words[i]
             term = lexicon.exact.get(key) or _fuzzy(phrase, lexicon, size)
             if term is None or not _case_ok(term, tokens[i:i + size]):
                 continue
