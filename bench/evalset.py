@@ -35,7 +35,7 @@ EVAL_PATH = BENCH_DIR / "eval.jsonl"
 TUNED_SETS = ("eval.jsonl", "holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl")
 # Blind batches, written without reading or running the bot and not tuned against: measured by
 # the bench (`python -m bench`), never gated, so the latest one stays the honest figure.
-BLIND_SETS = ("holdout4.jsonl", "holdout5.jsonl", "holdout6.jsonl")
+BLIND_SETS = ("holdout4.jsonl", "holdout5.jsonl", "holdout6.jsonl", "holdout7.jsonl")
 SOURCE_CANDIDATES = (
     ROOT / "knowledge" / "source.md",
     ROOT.parent / "shared" / "source" / "alhefny-recurrent-resistant-dm-pm.md",
