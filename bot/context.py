@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?|[A-Za-z][A-Za-z0-9]*(?:['’][a-z]+)?|[.;!?]|[+/,&()<>≥≤=-]")
 DIRECTIONS = ("forward", "backward", "bidirectional", "terminate", "pseudo")
-CATEGORIES = ("FAILED", "TRIED", "STOPPED", "CURRENT", "NEGATED", "HYPOTHETICAL", "PAST", "PLANNED", "QUESTION",
+CATEGORIES = ("FAILED", "TRIED", "STOPPED", "CURRENT", "NEGATED", "HYPOTHETICAL", "PAST", "PLANNED", "QUESTION", "CHOICE",
               "ANAPHOR")
 # A terminate row with one of these ends only the cues whose terminated_by names it; without, it ends every cue.
 BREAKS = ("COMMA", "TURN")
@@ -110,6 +110,11 @@ class ConText:
         firsts = [f"(?:{rule.pattern.split()[0]})" for _, rule in self._patterns]
         self._pattern_start = re.compile("|".join(firsts)) if firsts else None
 
+    def words_of(self, category: str) -> frozenset[str]:
+        """The one-word literal cues of a category ("it", "they" for ANAPHOR)."""
+        return frozenset(r.literal for r in self.rules
+                         if r.category == category and r.literal is not None and " " not in r.literal)
+
     def _matches_at(self, tokens: Sequence[str], i: int) -> tuple[int, list[Rule]]:
         """(length, rules) of the longest cue starting at token i; (0, []) when none does."""
         best, found = 0, []
@@ -120,9 +125,10 @@ class ConText:
                 best, found = len(key), [*found, rule]
         if self._pattern_start is None or not self._pattern_start.fullmatch(tokens[i]):
             return best, found
+        literal = best  # a literal row says what its phrase means: a pattern of its length adds nothing
         for regexes, rule in self._patterns:
             size = len(regexes)
-            if size >= best and i + size <= len(tokens) and all(
+            if size >= best and size != literal and i + size <= len(tokens) and all(
                     r.fullmatch(tokens[i + k]) for k, r in enumerate(regexes)):
                 best, found = size, ([*found, rule] if size == best else [rule])
         return best, found

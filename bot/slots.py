@@ -241,8 +241,60 @@ def read_context(tokens: list[Token], mentions: list[Mention], lexicon: Lexicon)
     """Each drug and condition mention's modifiers, by its index in `mentions`; and every cue in the message."""
     typed = [(i, m, kind) for i, m in enumerate(mentions) if (kind := _target_type(m))]
     targets = [Target(m.first, m.last + 1, kind) for _, m, kind in typed]
-    hits, found = lexicon.context.read([t.low for t in tokens], targets)
-    return {i: tuple(h) for (i, _, _), h in zip(typed, hits, strict=True)}, found
+    words = [t.low for t in tokens]
+    hits, found = lexicon.context.read(words, targets)
+    asking = _choices_that_ask(tokens, found)
+    found = [_as_question(m) if m.rule.category == "CHOICE" else m for m in found
+             if m.rule.category != "CHOICE" or m.start in asking]
+    readings = {i: tuple(Hit("QUESTION", x.cue, x.distance, x.at) if x.category == "CHOICE" else x for x in h
+                         if x.category != "CHOICE" or x.at in asking)
+                for (i, _, _), h in zip(typed, hits, strict=True)}
+    for i, said in _said_of_pronouns(words, mentions, targets, lexicon).items():
+        readings[i] = readings.get(i, ()) + said
+    return readings, found
+
+
+# What a pronoun's cues say of the drug it points back to: "RTX planned; should it not work, what next?"
+_PASSED_TO_ANTECEDENT = frozenset({"FAILED", "HYPOTHETICAL"})
+
+
+def _said_of_pronouns(words: list[str], mentions: list[Mention], targets: list[Target],
+                      lexicon: Lexicon) -> dict[int, tuple[Hit, ...]]:
+    """Failure and hypothesis cues that reach a pronoun (the ANAPHOR cue words of context.toml), given
+    to the nearest drug named before it. A second pass, so the pronouns change no other reading."""
+    pronouns = lexicon.context.words_of("ANAPHOR")
+    drugs = [i for i, m in enumerate(mentions) if m.term.kind == "drug"]
+    links = {}
+    for p, word in enumerate(words):
+        if word in pronouns and (before := [i for i in drugs if mentions[i].last < p]):
+            links[p] = before[-1]
+    if not links:
+        return {}
+    extra = [Target(p, p + 1, "drug") for p in links]
+    hits, _ = lexicon.context.read(words, [*targets, *extra])
+    said: dict[int, tuple[Hit, ...]] = {}
+    for target, found in zip(extra, hits[len(targets):], strict=True):
+        passed = tuple(h for h in found if h.category in _PASSED_TO_ANTECEDENT)
+        if passed:
+            i = links[target.start]
+            said[i] = said.get(i, ()) + passed
+    return said
+
+
+def _choices_that_ask(tokens: list[Token], found: list[Modifier]) -> set[int]:
+    """The CHOICE cues ("or", "vs") in a sentence that asks (a "?" or a QUESTION cue in it): "MTX or
+    AZA?" asks about both; "we have not used rituximab, IVIG or anything else." asks about neither."""
+    choices = [m.start for m in found if m.rule.category == "CHOICE"]
+    if not choices:
+        return set()
+    start = sentence_starts(tokens)
+    asking = {start[i] for i, t in enumerate(tokens) if t.low == "?"}
+    asking |= {start[m.start] for m in found if m.rule.category == "QUESTION"}
+    return {c for c in choices if start[c] in asking}
+
+
+def _as_question(m: Modifier) -> Modifier:
+    return replace(m, rule=replace(m.rule, category="QUESTION"))
 
 
 def question_text(text: str, tokens: list[Token], found: list[Modifier]) -> str:
@@ -399,9 +451,12 @@ def _comma_then_drug(tokens: list[Token], start: int, end: int, drug_tokens: set
 
 
 def _planned_not_failed(hits: tuple[Hit, ...]) -> bool:
-    """A plan reaches the drug at least as closely as any failure does."""
+    """A plan reaches the drug at least as closely as any failure does, and the failure is not a
+    hypothesis: "RTX planned; what if it fails?" asks for the step after rituximab."""
     planned = [h.distance for h in hits if h.category == "PLANNED"]
     failed = [h.distance for h in hits if h.category in ("FAILED", "TRIED")]
+    if failed and any(h.category == "HYPOTHETICAL" for h in hits):
+        return False
     return bool(planned) and (not failed or min(planned) <= min(failed))
 
 
