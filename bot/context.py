@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?|[A-Za-z][A-Za-z0-9]*(?:['’][a-z]+)?|[.;!?]|[+/,&()<>≥≤=-]")
 DIRECTIONS = ("forward", "backward", "bidirectional", "terminate", "pseudo")
@@ -143,8 +143,12 @@ class ConText:
             i += size or 1
         reach = reach_index(tokens)
         starts = frozenset(t.start for t in targets)
-        return [_scoped(k, spans, reach, starts) for k, (_, _, r) in enumerate(spans)
-                if r.direction not in ("terminate", "pseudo")]
+        found = [_scoped(k, spans, reach, starts) for k, (_, _, r) in enumerate(spans)
+                 if r.direction not in ("terminate", "pseudo")]
+        if "(" not in tokens:
+            return found
+        brackets = _brackets_with_targets(tokens, starts)
+        return [_kept_in_brackets(m, brackets) for m in found]
 
     def apply(self, tokens: Sequence[str], targets: Sequence[Target]) -> list[list[Hit]]:
         """For each target, the modifiers that reach it, nearest first (ties in text order)."""
@@ -239,6 +243,30 @@ def _scoped(k: int, spans: list[tuple[int, int, Rule]], reach: list[int],
         if e <= start and _ends_scope(rule, other) and shields:
             scope_start = e
     return Modifier(rule, start, end, scope_start, scope_end)
+
+
+def _brackets_with_targets(tokens: Sequence[str], target_starts: frozenset[int]) -> list[tuple[int, int]]:
+    """(open, close) token indexes of the innermost closed brackets that hold a target."""
+    found, opened = [], []
+    for i, token in enumerate(tokens):
+        if token == "(":
+            opened.append(i)
+        elif token == ")" and opened:
+            o = opened.pop()
+            if any(o < t < i for t in target_starts):
+                found.append((o, i))
+    return found
+
+
+def _kept_in_brackets(m: Modifier, brackets: list[tuple[int, int]]) -> Modifier:
+    """A cue in brackets that hold their own target speaks of it alone: in "pred 7.5 mg (was 30 mg at
+    diagnosis)" the past is the 30 mg's. Brackets without a target annotate what they follow ("RTX
+    (failed)"), so their cues reach out as usual."""
+    inside = [(o, c) for o, c in brackets if o < m.start and m.end <= c]
+    if not inside:
+        return m
+    o, c = max(inside)  # the innermost
+    return replace(m, scope_start=max(m.scope_start, o + 1), scope_end=min(m.scope_end, c))
 
 
 def _hit(m: Modifier, t: Target) -> Hit | None:

@@ -199,6 +199,19 @@ CLINICAL = [
     ("if [rituximab:drug] doesn't work", {"rituximab": ["HYPOTHETICAL", "FAILED"]}),
     ("suppose [rituximab:drug] gives no response", {"rituximab": ["HYPOTHETICAL", "FAILED"]}),
     ("what if [IVIG:drug] fails too", {"IVIG": ["HYPOTHETICAL", "FAILED"]}),
+    # the grammar of "not given" and "did not help", beyond the literal rows
+    ("we have not used [rituximab:drug]", {"rituximab": ["NEGATED"]}),
+    ("[IVIG:drug] never been given", {"IVIG": ["NEGATED"]}),
+    ("[rituximab:drug] did not make a dent", {"rituximab": ["FAILED"]}),
+    ("[MTX:drug] has not controlled her", {"MTX": ["FAILED"]}),
+    ("[IVIG:drug] is not enough", {"IVIG": ["FAILED"]}),
+    ("what if he doesn't respond to [MMF:drug]", {"MMF": ["FAILED", "HYPOTHETICAL"]}),  # nearest first
+    ("[MTX:drug] didn't get her anywhere", {"MTX": ["FAILED"]}),
+    # a comparison is read as CHOICE; the reader makes it a question only in a sentence that asks
+    ("[MTX:drug] or [AZA:drug]", {"MTX": ["CHOICE"], "AZA": ["CHOICE"]}),
+    # a bracket holding its own target keeps its cues: the past is the 30 mg's, not the 7.5 mg's
+    ("pred [7.5 mg:dose] ( was [30 mg:dose] at diagnosis )", {"7.5 mg": [], "30 mg": ["PAST"]}),
+    ("[RTX:drug] ( failed ) , [IVIG:drug] ( no response )", {"RTX": ["FAILED"], "IVIG": ["FAILED"]}),
     # doses: past and current
     ("was on [40:dose] last year , now [5:dose]", {"40": ["PAST", "PAST"], "5": ["CURRENT"]}),
     ("was on [40:dose] a year ago , currently [5:dose]", {"40": ["PAST", "PAST"], "5": ["CURRENT"]}),

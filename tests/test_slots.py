@@ -172,6 +172,18 @@ TABLE = [
     ("what is recurrent disease", {"definition_of": ("recurrent",)}),
     ("scleroderma", {"uncovered": ("scleroderma",)}),
     ("hydroxychloroquine", {"uncovered": ("other_drugs",)}),
+    # a comparison asks only in a sentence that asks
+    ("failed AZA; we have not used rituximab, IVIG or anything else. next?",
+     {"failed": ("azathioprine",), "stopped": ("rituximab",), "drugs_asked": ()}),
+    ("cyclosporine or tacrolimus for resistant PM?", {"drugs_asked": ("cyclosporine", "tacrolimus")}),
+    # a pronoun's failure is its drug's; a hypothetical failure of a planned drug is read as failed
+    ("rituximab given in May. It made no difference. next?", {"failed": ("rituximab",)}),
+    ("planning RTX for refractory PM; what next should it not work?", {"failed": ("rituximab",)}),
+    ("MMF planned if RTX and IVIG fail", {"failed": ("rituximab", "ivig")}),
+    # the past dose in brackets is not the current one
+    ("flare, pred 7.5 mg (was 30 mg at diagnosis), on AZA", {"prednisone": 7.5}),
+    # a sign that changes again is a flare
+    ("DM on MTX, CK rising again with new weakness, off pred", {"situation": "flare"}),
 ]
 
 
