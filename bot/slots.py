@@ -232,9 +232,14 @@ DRUG_LIKE = frozenset({"sparing", ALL_TREATMENT})  # condition concepts the drug
 def _target_type(mention: Mention) -> str | None:
     """The engine's target type of a mention: drug (with the sparing and all-treatment words), or condition
     (conditions, and the topics the source does not cover, which can be negated or asked about)."""
-    if mention.term.kind == "drug" or mention.term.concept in DRUG_LIKE:
+    if mention.term.kind == "drug" or mention.term.concept in DRUG_LIKE or _comedication(mention):
         return "drug"
     return "condition" if mention.term.kind in ("condition", "uncovered") else None
+
+
+def _comedication(mention: Mention) -> bool:
+    """A drug the source does not discuss ("also on hydroxychloroquine"): the drug cues read it."""
+    return mention.term.kind == "uncovered" and mention.term.scope == "comedication"
 
 
 def read_context(tokens: list[Token], mentions: list[Mention], lexicon: Lexicon) -> tuple[Readings, list[Modifier]]:
@@ -357,8 +362,25 @@ def uncovered_topics(mentions: list[Mention], readings: Readings,
     mentioned = tuple(dict.fromkeys(c for _, c in found))
     # Without a question cue, a topic that opens the message is its subject ("tofacitinib for refractory DM").
     opening = [(i, c) for i, c in found if not asks and i == 0 and mentions[0].first <= 1]
-    asked = tuple(dict.fromkeys(c for i, c in found if asks and _asked(readings, i) or (i, c) in opening))
+    asked = tuple(dict.fromkeys(c for i, c in found if asks and _asked(readings, i) and not _background(
+        mentions[i], readings.get(i, ())) or (i, c) in opening))
     return mentioned, asked
+
+
+_TAKEN = frozenset({"CURRENT", "PAST", "STOPPED"})
+
+
+def _background(mention: Mention, hits: tuple[Hit, ...]) -> bool:
+    """A co-medication said to be taken, nearer than any question reaches it, with no question before
+    the words that say so: "..., also on hydroxychloroquine 400 mg daily?" lists it; "should she be on
+    Septrin?" and "can she stay on HCQ?" ask about it."""
+    if not _comedication(mention):
+        return False
+    taken = [h for h in hits if h.category in _TAKEN]
+    asked = [h for h in hits if h.category in ("QUESTION", "ANAPHOR")]
+    if not taken or any(q.at < t.at for q in asked for t in taken):
+        return False
+    return not asked or min(t.distance for t in taken) < min(q.distance for q in asked)
 
 
 SIDE_CONDITIONS = frozenset({"ild", "rash"})  # the source's branches beside the muscle ladder
@@ -475,7 +497,7 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
     all_failed = lists_said_all_failed(tokens, drug_tokens, phrases)
     sentence_start = sentence_starts(tokens)
     for i, m in enumerate(mentions):
-        if _target_type(m) != "drug":
+        if _target_type(m) != "drug" or _comedication(m):
             continue
         hits = readings.get(i, ())
         mode = max((_STATUS[h.category] for h in hits if h.category in _STATUS), key=_RANK.__getitem__,
