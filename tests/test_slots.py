@@ -185,7 +185,7 @@ TABLE = [
     # a co-medication the patient is on is background; one asked about is the question
     ("next step for resistant PM after MTX and RTX, also on hydroxychloroquine 400 mg daily?",
      {"uncovered": ("other_drugs",), "uncovered_asked": ()}),
-    ("DM on MTX; should she be on Septrin?", {"uncovered_asked": ("other_drugs",)}),
+    ("DM on MTX; should she be on Bactrim?", {"uncovered_asked": ("other_drugs",)}),
     ("DM on MTX; can she stay on HCQ?", {"uncovered_asked": ("other_drugs",)}),
     # a sign that changes again is a flare
     ("DM on MTX, CK rising again with new weakness, off pred", {"situation": "flare"}),
