@@ -207,6 +207,9 @@ CLINICAL = [
     ("[IVIG:drug] is not enough", {"IVIG": ["FAILED"]}),
     ("what if he doesn't respond to [MMF:drug]", {"MMF": ["FAILED", "HYPOTHETICAL"]}),  # nearest first
     ("[MTX:drug] didn't get her anywhere", {"MTX": ["FAILED"]}),
+    # "after" with a time is when, not a failure
+    ("flare after 15m remission , + [MTX:drug]", {"MTX": []}),
+    ("refractory DM after [RTX:drug]", {"RTX": ["FAILED"]}),
     # a comparison is read as CHOICE; the reader makes it a question only in a sentence that asks
     ("[MTX:drug] or [AZA:drug]", {"MTX": ["CHOICE"], "AZA": ["CHOICE"]}),
     # a bracket holding its own target keeps its cues: the past is the 30 mg's, not the 7.5 mg's
