@@ -731,12 +731,26 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     current = [d for d, time in zip(doses, times, strict=True) if time == "CURRENT"]
     if not live:
         return ("off" if "STOPPED" in times else None), None
-    if len({(d.value, d.per_kg) for d in current}) > 1:
+    if _differ(current, text) or _differ(live, text):
         if conflicts is not None:
             conflicts.append(STEROID_CONCEPT)
         return None, None  # two current doses: ask rather than pick one
     dose = (current or live)[0]
     return (None, dose.value) if dose.per_kg else (dose.value, None)
+
+
+def _differ(doses: list[Dose], text: str) -> bool:
+    """Two of the doses are not the same dose: "0.3 mg/kg/d (80 kg => 24 mg)" is one dose written twice."""
+    weight = find_weight(text)[0]
+    in_mg = {round(d.value * weight, 1) if d.per_kg and weight else (d.value, "per kg") if d.per_kg else d.value
+             for d in doses}
+    plain = sorted(v for v in in_mg if isinstance(v, float))
+    if len(in_mg) > len(plain):
+        return len(in_mg) > 1  # a mg/kg dose beside another, and no weight to compare them
+    return bool(plain) and plain[-1] - plain[0] > SAME_DOSE_MARGIN * plain[-1]
+
+
+SAME_DOSE_MARGIN = 0.15  # "0.15 mg/kg, 132 lb, so about 9 mg": 8.98 and 9 are one dose, rounded
 
 
 def _dose_time(hits: list[Hit]) -> str | None:

@@ -187,6 +187,11 @@ TABLE = [
      {"uncovered": ("other_drugs",), "uncovered_asked": ()}),
     ("DM on MTX; should she be on Bactrim?", {"uncovered_asked": ("other_drugs",)}),
     ("DM on MTX; can she stay on HCQ?", {"uncovered_asked": ("other_drugs",)}),
+    # two live doses that differ are asked about; one dose written two ways is one dose
+    ("DM flare. On pred 5 mg daily. Her prednisone is 20 mg/day per the chart. Next?",
+     {"prednisone": None, "conflicts": ("prednisone",)}),
+    ("flare on prednisone 0.3 mg/kg/d (80 kg, so 24 mg)", {"prednisone": 24.0, "conflicts": ()}),
+    ("PM flare, pred 6, plan pred 20", {"prednisone": 6.0, "conflicts": ()}),
     # a sign that changes again is a flare
     ("DM on MTX, CK rising again with new weakness, off pred", {"situation": "flare"}),
 ]
