@@ -7,6 +7,7 @@ them, so `ask` starts fast.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from collections.abc import Iterable, Sequence
@@ -78,12 +79,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         except DatabasePathError as err:
             print(f"python -m bot {args.command}: {err}", file=sys.stderr)
             return 2
+    gc.disable()  # start-up only builds long-lived objects: see _load_knowledge
     try:
         return handlers[args.command](args)
     except BrokenPipeError:
         return 0
     except KeyboardInterrupt:
         return 130
+    finally:
+        gc.enable()
+
+
+def _load_knowledge() -> None:
+    """Load the knowledge base, then hand the collector only what comes after it.
+
+    Start-up allocates the knowledge, the compiled cues and the modules: objects that live as
+    long as the process. Collecting them (with the collector on during start-up, and again at
+    exit) cost `ask` about a fifth of its start-up; gc.freeze keeps them out of every later
+    collection, which also lightens the collector's work per message in `serve`.
+    """
+    from bot.core import knowledge_base
+
+    knowledge_base()
+    gc.freeze()
+    gc.enable()
 
 
 def _knowledge_error_exit(error: Exception) -> int:
@@ -96,6 +115,7 @@ def _ask(args: argparse.Namespace) -> int:
     from bot.knowledge import KnowledgeError
 
     try:
+        _load_knowledge()
         if args.batch:
             questions = _read_batch(args.batch)
         elif args.question:
@@ -140,7 +160,12 @@ def _print_replies(replies: Iterable, *, as_json: bool, out: TextIO) -> int:
 
 def _chat(args: argparse.Namespace) -> int:
     from bot.chat import run_chat
+    from bot.knowledge import KnowledgeError
 
+    try:
+        _load_knowledge()
+    except KnowledgeError as e:
+        return _knowledge_error_exit(e)
     return run_chat(sys.stdin, sys.stdout)
 
 
@@ -168,12 +193,11 @@ def _export(args: argparse.Namespace) -> int:
     from bot.core import knowledge_base
     from bot.fhir import bundle
     from bot.knowledge import KnowledgeError
-    from bot.table import load_table
 
     try:
         kb = knowledge_base()
         title = kb.conn.execute("SELECT value FROM metadata WHERE key = 'source_title'").fetchone()[0]
-        print(json.dumps(bundle(load_table(), kb.catalog, title), indent=2, ensure_ascii=False))
+        print(json.dumps(bundle(kb.table, kb.catalog, title), indent=2, ensure_ascii=False))
     except KnowledgeError as e:
         return _knowledge_error_exit(e)
     return 0
@@ -204,8 +228,13 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from bot.knowledge import KnowledgeError
     from bot.telegram.app import run
 
+    try:
+        _load_knowledge()
+    except KnowledgeError as e:
+        return _knowledge_error_exit(e)
     return run()
 
 

@@ -17,8 +17,6 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from rapidfuzz import fuzz, process
-
 from bot.context import HYPHEN, ConText, Hit, Modifier, Rule, Target, reach_index, spans
 from bot.intents import IntentRule, Intents, PhraseRule, Phrases
 from bot.knowledge import Term
@@ -27,6 +25,7 @@ LB_TO_KG = 0.45359237
 MAX_TOKENS = 400  # longer messages are read up to here: nothing clinical hides past it
 FUZZY_MIN_LENGTH = 5
 FUZZY_CUTOFF = 86.0
+FUZZY_SLACK = (100 - FUZZY_CUTOFF) / 100
 FUZZY_CACHE_SIZE = 50_000  # phrases; cleared when full, so memory stays bounded
 
 Situation = Literal["flare", "resistant"]
@@ -108,6 +107,7 @@ class Lexicon:
     intents: Intents  # what kind of question (knowledge/intents.toml)
     phrases: Phrases  # whole phrases the cues cannot say (knowledge/phrases.toml)
     long_starts: frozenset[str] = frozenset()  # first words of the terms of three words or more
+    fuzzy_lengths: dict[tuple[str, int], frozenset[int]] = field(default_factory=dict)  # (letter, words): lengths
     fuzzy_cache: dict[str, Term | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -117,11 +117,15 @@ class Lexicon:
         for t in terms:
             exact.setdefault(_norm(t.term), t)
         fuzzy = [(k, t) for k, t in exact.items() if len(k) >= FUZZY_MIN_LENGTH]
+        lengths: dict[tuple[str, int], set[int]] = {}
+        for k, _ in fuzzy:
+            lengths.setdefault((k[0], k.count(" ") + 1), set()).add(len(k))
         return cls(exact=exact, fuzzy_keys=tuple(k for k, _ in fuzzy),
                    fuzzy_terms=tuple(t for _, t in fuzzy),
                    max_words=max(len(k.split()) for k in exact), context=ConText(rules),
                    intents=Intents.from_rules(intents), phrases=Phrases.from_rules(phrases),
-                   long_starts=frozenset(k.split(" ", 1)[0] for k in exact if k.count(" ") >= 2))
+                   long_starts=frozenset(k.split(" ", 1)[0] for k in exact if k.count(" ") >= 2),
+                   fuzzy_lengths={k: frozenset(v) for k, v in lengths.items()})
 
 
 def _norm(text: str) -> str:
@@ -200,7 +204,22 @@ def _fuzzy(phrase: str, lexicon: Lexicon, size: int) -> Term | None:
     return term  # never read back: safe while several threads share the cache
 
 
+def _may_be_a_typo(phrase: str, lexicon: Lexicon, size: int) -> bool:
+    """Some term of as many words, with the same first letter, is of a length within the cutoff.
+
+    fuzz.ratio is 100 * (1 - edits / (a + b)) with at least |a - b| edits, so a length further off
+    cannot reach FUZZY_CUTOFF: most words are ruled out here, without the fuzzy matcher.
+    """
+    lengths = lexicon.fuzzy_lengths.get((phrase[0], size), ())
+    n = len(phrase)
+    return any(abs(n - k) <= FUZZY_SLACK * (n + k) for k in lengths)
+
+
 def _fuzzy_uncached(phrase: str, lexicon: Lexicon, size: int) -> Term | None:
+    if not _may_be_a_typo(phrase, lexicon, size):
+        return None
+    from rapidfuzz import fuzz, process  # imported on the first possible typo: most questions have none
+
     hit = process.extractOne(phrase, lexicon.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
     if hit is None:
         return None
