@@ -98,11 +98,19 @@ def _load_knowledge() -> None:
     exit) cost `ask` about a fifth of its start-up; gc.freeze keeps them out of every later
     collection, which also lightens the collector's work per message in `serve`.
     """
+    from importlib.util import find_spec
+
     from bot.core import knowledge_base
 
+    for package in LAZY_PACKAGES:  # imported on first use, so missing ones are named now, not mid-answer
+        if find_spec(package) is None:
+            raise ModuleNotFoundError(f"No module named {package!r}", name=package)
     knowledge_base()
     gc.freeze()
     gc.enable()
+
+
+LAZY_PACKAGES = ("rapidfuzz",)  # the reader imports it on the first word that may be a typo
 
 
 def _knowledge_error_exit(error: Exception) -> int:
