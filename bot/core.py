@@ -8,7 +8,6 @@ Telegram give the same replies. Nothing here imports `telegram`.
 
 from __future__ import annotations
 
-import logging
 import re
 import sqlite3
 from collections.abc import Callable, Collection
@@ -45,7 +44,13 @@ from bot.slots import Lexicon, Slots, extract
 from bot.store import Hit
 from bot.table import Table
 
-log = logging.getLogger(__name__)
+
+
+def _log_failure(what: str) -> None:
+    """Log the exception being handled: its type and traceback, never the message text."""
+    import logging  # only on an internal failure, so `ask` starts without the logging package
+
+    logging.getLogger(__name__).exception(what)
 
 MAX_MESSAGE_CHARS = 10_000  # longer input is read up to here
 SEARCH_FLOOR = -3.5  # BM25 (lower is better): weaker hits are not an answer ("muscle biopsy" scores -3.4)
@@ -98,7 +103,7 @@ def answer(text: str) -> Reply:
             return run_command(*command, kb=kb)
         return answer_text(text, kb)
     except Exception:  # a bug must not take the bot down; log the type, never the text
-        log.exception("failed to answer a message")
+        _log_failure("failed to answer a message")
         return _error_reply()
 
 
@@ -142,7 +147,7 @@ def answer_in_context(text: str, context: conversation.Context | None = None
             reply = replace(reply, blocks=(Block("para", carried), *reply.blocks))
         return _with_refusals(reply, refused), _context_after(merged, decision, reply)
     except Exception:  # a bug must not take the bot down; log the type, never the text
-        log.exception("failed to answer a message")
+        _log_failure("failed to answer a message")
         return _error_reply(), context
 
 
@@ -311,7 +316,7 @@ def answer_callback(data: str) -> Reply:
     try:
         return _callback(data or "", kb)
     except Exception:
-        log.exception("failed to answer a button")
+        _log_failure("failed to answer a button")
         return _error_reply()
 
 

@@ -214,7 +214,22 @@ def is_fresh(db_path: Path) -> bool:
     stat_now = sources_stat(knowledge_dir(), salt=SCHEMA_VERSION)
     if stat_now and stored.get("sources_stat") == stat_now:
         return True
-    return stored.get("sources_hash") == current_hash()
+    if stored.get("sources_hash") != current_hash():
+        return False
+    if stat_now:
+        _record_stat(db_path, stat_now)  # so the next start is decided by the stat alone
+    return True
+
+
+def _record_stat(db_path: Path, stat: str) -> None:
+    """Store the files' fingerprint in a database found fresh by its hash; best effort (a read-only
+    cache directory only means the hash is checked again next time)."""
+    try:
+        with sqlite3.connect(db_path) as conn:
+            conn.execute("UPDATE metadata SET value = ? WHERE key = 'sources_stat'", (stat,))
+        conn.close()
+    except sqlite3.Error:
+        pass
 
 
 def ensure_built(db_path: Path | None = None) -> Path:

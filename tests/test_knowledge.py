@@ -250,6 +250,21 @@ def test_a_touched_but_unchanged_file_costs_a_hash_not_a_rebuild(
     assert not store.is_fresh(db)
 
 
+def test_a_database_built_right_after_an_edit_learns_the_stat_on_its_next_start(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, knowledge_copy: Path) -> None:
+    db = tmp_path / "k.db"
+    monkeypatch.setattr(store, "knowledge_dir", lambda: knowledge_copy)
+    monkeypatch.setattr("bot.knowledge.knowledge_dir", lambda: knowledge_copy)
+    for path in knowledge_copy.iterdir():
+        path.touch()  # as if just edited: a stat this fresh is not trusted
+    store.ensure_built(db)
+    assert store._stored_keys(db)["sources_stat"] == ""
+    _age(knowledge_copy)
+    assert store.is_fresh(db)  # by the hash, and the stat is recorded
+    monkeypatch.setattr(store, "current_hash", lambda: pytest.fail("hashed again"))
+    assert store.is_fresh(db)
+
+
 def test_the_served_decision_table_is_the_one_rules_toml_defines(tmp_path: Path) -> None:
     from bot.table import load_table
 
