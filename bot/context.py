@@ -42,6 +42,15 @@ def spans(text: str) -> list[tuple[int, int, str]]:
              and found[i + 1][0] == end else low) for i, (start, end, low) in enumerate(found)]
 
 
+_PLAIN_RE = re.compile(r"[a-z]+(?:'[a-z]+)?(?: [a-z]+(?:'[a-z]+)?)*")
+
+
+def _literal_words(literal: str) -> tuple[str, ...]:
+    """A cue's words as `words` reads them; plain words split on spaces, which is the same and quicker."""
+    low = literal.lower()
+    return tuple(low.split(" ")) if _PLAIN_RE.fullmatch(low) else tuple(words(literal))
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One cue row of context.toml. `pattern` is space-separated regexes, one per token."""
@@ -101,7 +110,7 @@ class ConText:
         by_first: dict[str, list[tuple[tuple[str, ...], Rule]]] = {}
         for rule in self.rules:
             if rule.literal is not None:
-                key = tuple(words(rule.literal))
+                key = _literal_words(rule.literal)
                 by_first.setdefault(key[0], []).append((key, rule))
         self._by_first = {k: sorted(v, key=lambda kv: -len(kv[0])) for k, v in by_first.items()}
         self._patterns = [(tuple(re.compile(p) for p in rule.pattern.split()), rule)
