@@ -800,7 +800,7 @@ def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situa
         if isinstance(owner, Mention) and owner.term.concept == STEROID_CONCEPT:
             value = _number(m.group(1)) * _times_a_day(text[m.end():m.end() + 20]) \
                 * _tablets(text[max(0, m.start() - 12):m.start()], text[m.end():m.end() + 30])
-        elif owner is None and situation == "flare" and not meds:
+        elif owner is None and situation == "flare":
             value = _number(m.group(1))
         else:
             continue

@@ -192,6 +192,9 @@ TABLE = [
      {"prednisone": None, "conflicts": ("prednisone",)}),
     ("flare on prednisone 0.3 mg/kg/d (80 kg, so 24 mg)", {"prednisone": 24.0, "conflicts": ()}),
     ("PM flare, pred 6, plan pred 20", {"prednisone": 6.0, "conflicts": ()}),
+    # a dose no drug owns, in a flare, is prednisone's, whatever else is named later
+    ("Previously on 20 mg, on 2.5 mg since Christmas; aza 150. flare", {"prednisone": 2.5}),
+    ("has not taken any prednisone for a year, still on Azasan; relapsing now", {"prednisone": "off"}),
     # a sign that changes again is a flare
     ("DM on MTX, CK rising again with new weakness, off pred", {"situation": "flare"}),
 ]
