@@ -136,6 +136,8 @@ def focus_drug(slots: Slots) -> str | None:
         return asked[0]
     # A question about a drug's dose, grade or evidence that names none asks about the one named before
     # it ("CYC pulses for refractory PM - mg per infusion?"); so does a message that asks nothing.
+    if described:
+        untried = [d for d in untried if d not in slots.planned]  # "considering ritux; MTX failed; resistant"
     if untried and (not (described and slots.asks) or set(slots.intents) & DRUG_INTENTS):
         return untried[0]
     return None

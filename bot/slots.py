@@ -52,6 +52,7 @@ class Slots:
     current: tuple[str, ...] = ()
     failed: tuple[str, ...] = ()
     stopped: tuple[str, ...] = ()  # "not on", "off", "stopped", "never had"
+    planned: tuple[str, ...] = ()  # "planning rituximab", "MMF planned": not yet given
     off_all: bool = False
     sparing_unknown_negated: bool = False  # "no DMARD", "no immunosuppressant"
     sparing_current: bool = False  # "on a steroid-sparing drug", unnamed
@@ -463,7 +464,7 @@ def steroid_stopped(mentions: list[Mention], readings: Readings) -> bool:
 
 
 _STATUS = {"FAILED": "failed", "TRIED": "failed", "STOPPED": "stopped", "PAST": "stopped", "CURRENT": "current"}
-_RANK = {"mentioned": 0, "current": 1, "stopped": 2, "failed": 3}
+_RANK = {"mentioned": 0, "planned": 0, "current": 1, "stopped": 2, "failed": 3}
 
 
 def _current_beside_anothers_failure(tokens: list[Token], mention: Mention, hits: tuple[Hit, ...],
@@ -524,7 +525,7 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
         if any(h.category == "NEGATED" for h in hits):
             mode = "stopped"  # never taken ("never had rituximab, AZA didn't help"): it cannot have failed
         elif _planned_not_failed(hits):
-            mode = "mentioned"  # planned, not yet given ("MMF planned, RTX and IVIG failed")
+            mode = "planned"  # not yet given ("MMF planned, RTX and IVIG failed")
         elif mode == "failed" and _current_beside_anothers_failure(tokens, m, hits, drug_tokens):
             mode = "current"  # "maintained on MTX, AZA did not work": the failure is AZA's
         if mode == "stopped" and _dose_follows(tokens, m) and min(h.distance for h in hits) > 0:
@@ -970,6 +971,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     failed = tuple(d for d in drugs_in_order if status.get(d) == "failed" and d != STEROID_CONCEPT)
     current = tuple(d for d in drugs_in_order if status.get(d) == "current" and d != STEROID_CONCEPT)
     stopped = tuple(d for d in drugs_in_order if status.get(d) == "stopped" and d != STEROID_CONCEPT)
+    planned = tuple(d for d in drugs_in_order if status.get(d) == "planned" and d != STEROID_CONCEPT)
     if off_all:
         current = ()
     if situation == "resistant" and not failed and phrases.search("resistant", text):
@@ -992,6 +994,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         current=current,
         failed=failed,
         stopped=stopped,
+        planned=planned,
         off_all=off_all,
         sparing_unknown_negated=status.get("sparing") == "stopped",
         sparing_current=status.get("sparing") == "current" and not off_all
