@@ -945,9 +945,10 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     side_only = failures_for_side_condition_only(text, tokens, mentions, readings, phrases)
     if "flare" in concepts and flares_of_side_condition_only(tokens, mentions, readings):
         concepts = concepts - {"flare"}  # "worsening ILD": the lungs are worse, not a flare of the disease
-    situation = _situation(concepts, text, phrases, side_only)
     conflicts: list[str] = []
     status = classify_drugs(tokens, mentions, readings, phrases, conflicts)
+    steroid_said = status.get(STEROID_CONCEPT) in ("current", "stopped")
+    situation = _situation(concepts, text, phrases, side_only, steroid_said)
     drugs_in_order = list(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "drug"))
     prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, situation, lexicon.context, conflicts)
     if STEROID_CONCEPT in concepts and (floor := _CANNOT_TAPER_BELOW_RE.search(text)):
@@ -1079,9 +1080,12 @@ _SIGN = (r"(?:rash|weakness|weak|symptoms?|disease|myositis|polymyositis|dermato
          r"|it|she|he|hes|he's|she's)")
 
 
-def _situation(concepts: set[str], text: str, phrases: Phrases, side_only: bool = False) -> Situation | None:
+def _situation(concepts: set[str], text: str, phrases: Phrases, side_only: bool = False,
+               steroid_said: bool = False) -> Situation | None:
     """A flare, resistance, or neither. Resistance that is only the rash's or the ILD's ("flare on pred
-    15, rash not responding", "ILD refractory to MTX") does not make the disease resistant."""
+    15, rash not responding", "ILD refractory to MTX") does not make the disease resistant. A flare
+    with a failure and the prednisone now ("relapse, no longer on pred, no response to aza") is a flare:
+    its scenarios are stated by the prednisone dose, and the failure joins them."""
     if "flare" not in concepts and phrases.search("flare", text):
         concepts = concepts | {"flare"}
     if "resistant" not in concepts and phrases.search("resistant", text):
@@ -1089,7 +1093,8 @@ def _situation(concepts: set[str], text: str, phrases: Phrases, side_only: bool 
     if side_only and "resistant" in concepts:  # the resistance is the rash's or the lungs'
         concepts = concepts - {"resistant"}
     if "flare" in concepts and "resistant" in concepts:
-        return "flare" if re.search(r"\b\d+(?:\.\d+)?\s*mg|\boff\b|\bpred\w*\s+\d", text, re.I) else "resistant"
+        return "flare" if steroid_said or re.search(r"\b\d+(?:\.\d+)?\s*mg|\boff\b|\bpred\w*\s+\d", text, re.I) \
+            else "resistant"
     if "flare" in concepts:
         return "flare"
     if "resistant" in concepts:
