@@ -27,6 +27,7 @@ from bot.compose import (
     understood_line,
 )
 from bot.decision import Decision
+from bot.intents import Intents
 from bot.knowledge import Catalog, drug_tables
 from bot.lookups import (
     REVIEW_AFFILIATION,
@@ -121,7 +122,7 @@ def answer_in_context(text: str, context: conversation.Context | None = None
         if not text.strip():
             return help_reply(), context
         slots = extract(text, kb.lexicon)
-        if chat := small_talk(text, slots):
+        if chat := small_talk(text, slots, kb.lexicon.intents):
             return chat, context
         if context is not None:
             slots = conversation.typed_answer(text, slots, context.asked)
@@ -227,33 +228,16 @@ def _new_reply() -> Reply:
                                                     "Ask your question."),))
 
 
-_GREETING = r"(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening|day))(?:\s+there)?"
-_THANKS = (r"(?:thanks?(?:\s+you)?(?:\s+(?:so\s+much|very\s+much|a\s+lot))?|thx|ty|cheers|many\s+thanks|ok(?:ay)?|"
-           r"got\s+it|understood|great|perfect|cool|nice|fine|alright|bye|goodbye|see\s+you)")
-_INTRO = r"(?:i'?m|i\s+am)\s+(?:a|an|dr\.?)\s+[a-z]+(?:\s+[a-z]+)?"
-_SMALL_TALK_RE = re.compile(
-    rf"(?:{_GREETING}|{_THANKS})(?:[\s,.!]+(?:{_GREETING}|{_THANKS}|{_INTRO}))*[\s,.!:)]*"
-    r"|" + rf"{_INTRO}[\s,.!]*", re.IGNORECASE)
-SMALL_TALK_MAX_CHARS = 80
-
-
-def small_talk(text: str, slots: Slots) -> Reply | None:
+def small_talk(text: str, slots: Slots, intents: Intents) -> Reply | None:
     """A short friendly line for "thanks", "ok", "hi, I'm a rheumatologist"; None for anything else.
 
-    Only a short message made of greetings, thanks and an introduction, in which the reader
-    found nothing clinical and no question.
+    Only a short message made of greetings, thanks and an introduction (knowledge/intents.toml's
+    [chat.NAME] rows), in which the reader found nothing clinical and no question.
     """
-    text = text.strip()
-    if (len(text) > SMALL_TALK_MAX_CHARS or not conversation.is_empty(slots) or slots.intents
-            or slots.uncovered or not _SMALL_TALK_RE.fullmatch(text)):
+    if not conversation.is_empty(slots) or slots.intents or slots.uncovered:
         return None
-    if re.match(_GREETING, text, re.IGNORECASE) or re.match(_INTRO, text, re.IGNORECASE):
-        line = "Hello. Ask me about a flare or resistant DM/PM, e.g. “refractory DM after RTX”; /help shows more."
-    elif re.match(r"(?:thank|thx|ty\b|cheers|many)", text, re.IGNORECASE):
-        line = "You're welcome. Ask another question whenever you like; /new starts afresh."
-    else:
-        line = "Good. Ask another question whenever you like; /new starts afresh."
-    return Reply(kind="help", blocks=(Block("para", line),))
+    line = intents.small_talk(text)
+    return Reply(kind="help", blocks=(Block("para", line),)) if line else None
 
 
 def answer_text(text: str, kb: KnowledgeBase) -> Reply:
@@ -261,7 +245,7 @@ def answer_text(text: str, kb: KnowledgeBase) -> Reply:
     if not text.strip():
         return help_reply()
     slots = extract(text, kb.lexicon)
-    if chat := small_talk(text, slots):
+    if chat := small_talk(text, slots, kb.lexicon.intents):
         return chat
     slots, refused = refuse_implausible(text, slots)
     return _with_refusals(_answer_slots(text, slots, kb)[0], refused)
