@@ -51,14 +51,14 @@ def compose(decision: Decision, slots: Slots, catalog: Catalog) -> Reply:
     """The reply for a decision."""
     if decision.kind == "help":
         return help_reply()
+    if decision.rule == "lookup.reference":
+        return reference_reply(decision, slots, catalog)
     if decision.kind == "out_of_scope":
         return out_of_scope_reply(slots, decision, catalog)
     if decision.kind == "clarify":
         return clarify_reply(decision, slots, catalog)
     if decision.rule == "lookup.legend":
         return legend_reply(decision, slots)
-    if decision.rule == "lookup.reference":
-        return reference_reply(decision, slots, catalog)
     return answer_reply(decision, slots, catalog)
 
 
@@ -285,9 +285,9 @@ def legend_reply(decision: Decision, slots: Slots) -> Reply:
 
 def reference_reply(decision: Decision, slots: Slots, catalog: Catalog) -> Reply:
     """References in full with PubMed links; for a few, the topics each is cited for."""
-    if decision.notes:  # nothing matched: say so
+    if decision.notes:  # nothing matched, or no such reference: say so
         blocks = [Block("heading", "References"), *[Block("note", n) for n in decision.notes]]
-        return Reply(kind="answer", blocks=tuple(blocks), slots=slots.as_dict(), rule=decision.rule)
+        return Reply(kind=decision.kind, blocks=tuple(blocks), slots=slots.as_dict(), rule=decision.rule)
     numbers = decision.references or tuple(sorted(catalog.references))
     blocks = [Block("heading", "References (numbered as in the source)"), Block("note", REFERENCES_ARE)]
     for n in numbers:

@@ -38,6 +38,8 @@ from bot.lookups import (
     grade_lookup,
     ladder,
     match_references,
+    narrow_references,
+    no_such_reference,
 )
 from bot.plausible import refuse_implausible
 from bot.reply import CALLBACK_DATA_MAX_BYTES, Block, Reply
@@ -150,6 +152,11 @@ def answer_in_context(text: str, context: conversation.Context | None = None
 def _answer_slots(text: str, slots: Slots, kb: KnowledgeBase) -> tuple[Reply, Decision]:
     """The rules' reply for these slots; a named reference or the search when no rule applies."""
     decision = decide(slots, kb.catalog, kb.table)
+    if decision.rule == "lookup.reference" and decision.kind == "answer" and not (decision.notes
+                                                                                 or slots.reference_numbers):
+        # The slots carry no journal, organisation or surname typed in capitals: the text is read here.
+        decision = replace(decision, references=narrow_references(text, decision.references,
+                                                                  kb.catalog.references))
     if decision.rule in ("search", "out-of-scope") and (named := _names_a_reference(text, kb)):
         return named, decision
     if decision.rule == "search":
@@ -418,9 +425,7 @@ def _reference_command(argument: str, kb: KnowledgeBase) -> Reply:
         numbers = tuple(sorted(kb.catalog.references))
     elif argument.isdigit() and len(argument) <= 3:  # a year is four digits
         if int(argument) not in kb.catalog.references:
-            return Reply(kind="answer", rule="lookup.reference", blocks=(
-                Block("heading", "References"),
-                Block("note", f"There is no reference {argument}: the source lists 13, numbered 1 to 13."),))
+            return compose(no_such_reference(int(argument), len(kb.catalog.references)), Slots(), kb.catalog)
         numbers = (int(argument),)
     elif asks_about_review(argument):
         return review_reply()

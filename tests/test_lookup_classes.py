@@ -61,3 +61,47 @@ def test_the_build_names_a_broken_small_talk_or_intent_entry(knowledge_copy: Pat
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(KnowledgeError, match=re.escape(message)):
         store.build(tmp_path / "k.db", knowledge_copy)
+
+
+# --- references by journal, surname in any case, organisation, and combinations ---------------------
+
+def _titles(numbers: tuple[int, ...]) -> list[str]:
+    references = core.knowledge_base().catalog.references
+    return [references[n].title for n in numbers]
+
+
+@pytest.mark.parametrize(("question", "numbers"), [
+    # the journal, abbreviated as the reference prints it or in full, any case
+    ("which works were published in the Annals of Neurology?", (11,)),
+    ("papers in ARTHRITIS RHEUM", (4, 9)),
+    ("arthritis and rheumatism references", (4, 9)),
+    ("any citation from the journal of rheumatology?", (1, 5)),
+    ("Clinical and Experimental Rheumatology reference", (6,)),
+    ("ann rheum dis paper", (13,)),
+    # a surname typed in capitals or in lower case
+    ("reference by EFTHIMIOU", (13,)),
+    ("the sinoway citation", (9,)),
+    # an organisation the title names, in full or by its initials
+    ("the American Academy of Neurology guideline reference", (3,)),
+    ("citation for the AAN report", (3,)),
+    # combinations: a name narrows the references of a drug, a journal those of a drug
+    ("CHERIN ivig paper", (4,)),
+    ("ROWIN reference for MMF", (7,)),
+    ("the rheumatology paper on infliximab", (12,)),
+    ("the Neurology paper on mycophenolate", (7,)),
+    ("refs for the 2007 Rheumatology paper", (8, 10)),
+])
+def test_only_the_references_a_question_names_are_listed(question: str, numbers: tuple[int, ...]) -> None:
+    reply = core.answer(question)
+    assert (reply.kind, reply.rule, reply.references) == ("answer", "lookup.reference", numbers), reply.text
+    others = tuple(n for n in range(1, 14) if n not in numbers)
+    assert all(title in reply.text for title in _titles(numbers))
+    assert not any(title in reply.text for title in _titles(others))
+
+
+@pytest.mark.parametrize("question", ["reference 15", "ref #20", "/ref 14", "citation 0"])
+def test_a_reference_number_the_source_does_not_list_is_out_of_scope(question: str) -> None:
+    reply = core.answer(question)
+    assert reply.kind == "out_of_scope" and reply.references == ()
+    assert "the source lists 13, numbered 1 to 13" in reply.text
+    assert not any(title in reply.text for title in _titles(tuple(range(1, 14))))
