@@ -425,7 +425,7 @@ def _reference_command(argument: str, kb: KnowledgeBase) -> Reply:
         numbers = tuple(sorted(kb.catalog.references))
     elif argument.isdigit() and len(argument) <= 3:  # a year is four digits
         if int(argument) not in kb.catalog.references:
-            return compose(no_such_reference(int(argument), len(kb.catalog.references)), Slots(), kb.catalog)
+            return compose(no_such_reference(argument, len(kb.catalog.references)), Slots(), kb.catalog)
         numbers = (int(argument),)
     elif asks_about_review(argument):
         return review_reply()

@@ -242,7 +242,7 @@ def reference_lookup(slots: Slots, catalog: Catalog) -> Decision:
     A number the source's list does not have ("ref 14") is outside the source.
     """
     if slots.reference_numbers and slots.reference_numbers[0] not in catalog.references:
-        return no_such_reference(slots.reference_numbers[0], len(catalog.references))
+        return no_such_reference("with that number", len(catalog.references))  # "ref 00" is not "0"
     numbers = find_reference_numbers(slots, catalog)
     if numbers is None:
         return Decision(rule="lookup.reference", title="References", notes=(
@@ -251,10 +251,10 @@ def reference_lookup(slots: Slots, catalog: Catalog) -> Decision:
     return Decision(rule="lookup.reference", title="References", references=numbers)
 
 
-def no_such_reference(number: int, count: int) -> Decision:
-    """A reference number outside the source's list."""
+def no_such_reference(which: str, count: int) -> Decision:
+    """A reference number outside the source's list: `which` names it as typed, or says "with that number"."""
     return Decision(rule="lookup.reference", kind="out_of_scope", title="References", notes=(
-        f"There is no reference {number}: the source lists {count}, numbered 1 to {count}.",))
+        f"There is no reference {which}: the source lists {count}, numbered 1 to {count}.",))
 
 
 def find_reference_numbers(slots: Slots, catalog: Catalog) -> tuple[int, ...] | None:
