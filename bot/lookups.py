@@ -50,7 +50,7 @@ def route_first(slots: Slots, catalog: Catalog, table: Table) -> Decision | None
     if "legend" in slots.intents or (slots.grades_asked and not slots.mentioned and slots.situation is None):
         return Decision(rule="lookup.legend", title="What the grades mean",
                         legend=slots.grades_asked or ("all",))
-    if "reference" in slots.intents:
+    if "reference" in slots.intents or ("author" in slots.intents and not _compares_drugs(slots)):
         return reference_lookup(slots, catalog)
     if "definition" in slots.intents and slots.definition_of and not slots.mentioned \
             and slots.prednisone is None:
@@ -105,6 +105,12 @@ def conflict_decision(slots: Slots, catalog: Catalog, table: Table) -> Decision 
 
 
 CONDITION_NAMES = {"ild": "ILD", "rash": "a refractory rash"}
+
+
+def _compares_drugs(slots: Slots) -> bool:
+    """Two drugs or more named: "does the author lean to FK506 or to CsA?" compares them, and asks
+    what the review says, not for its references."""
+    return len({d for d in slots.mentioned if d != STEROID_CONCEPT}) >= 2
 
 
 def _asks_something_covered(slots: Slots) -> bool:

@@ -105,3 +105,29 @@ def test_a_reference_number_the_source_does_not_list_is_out_of_scope(question: s
     assert reply.kind == "out_of_scope" and reply.references == ()
     assert "the source lists 13, numbered 1 to 13" in reply.text
     assert not any(title in reply.text for title in _titles(tuple(range(1, 14))))
+
+
+# --- "the author" beside drugs compared is a drug question, not a reference look-up ------------------
+
+@pytest.mark.parametrize(("question", "says"), [
+    ("does the author favour tacrolimus over cyclosporine for resistant PM?",
+     "tacrolimus offers some advantage over cyclosporine in efficacy"),
+    ("author's view: Prograf or Neoral?", "tacrolimus offers some advantage over cyclosporine in efficacy"),
+    ("after rituximab has failed in DM, which does the author prefer: IVIG or mycophenolate?",
+     "we suggest IVIG as the second-line agent for the treatment of resistant DM"),
+])
+def test_drugs_compared_under_the_author_get_the_reviews_words(question: str, says: str) -> None:
+    reply = core.answer(question)
+    assert reply.kind == "answer" and reply.rule != "lookup.reference"
+    assert says in reply.text and "the bot has not read them" not in reply.text
+
+
+@pytest.mark.parametrize(("question", "numbers"), [
+    ("author of the Pisoni paper?", (8,)),
+    ("the author of ref 6", (6,)),
+    ("which author wrote the etanercept trial?", (11,)),
+    ("IVIG author?", (3, 4)),  # one drug, nothing compared: its references
+])
+def test_the_author_of_a_work_is_still_a_reference_look_up(question: str, numbers: tuple[int, ...]) -> None:
+    reply = core.answer(question)
+    assert (reply.rule, reply.references) == ("lookup.reference", numbers)
