@@ -22,7 +22,7 @@ FIELDS = frozenset({"read", "patterns", "examples"})
 CHAT_FIELDS = frozenset({"patterns", "examples", "reply"})
 # The intents the engine reads (bot/lookups.py, bot/core.py, ...); each travels on buttons by a code
 # of its own (bot/callback.py). intents.toml may name no other.
-INTENT_NAMES = frozenset({"legend", "grade", "evidence", "dose", "mechanism", "caution", "cost",
+INTENT_NAMES = frozenset({"legend", "by_grade", "grade", "evidence", "dose", "mechanism", "caution", "cost",
                           "reference", "author", "definition", "ladder", "discontinuation", "help",
                           "recommendation", "taper"})
 CHAT_MAX_CHARS = 80  # longer messages are never small talk; chat patterns are tried on nothing longer

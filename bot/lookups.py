@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 
 from bot.decision import Decision, Option
 from bot.facts import focus_drug
@@ -47,6 +48,14 @@ def route_first(slots: Slots, catalog: Catalog, table: Table) -> Decision | None
                         passages=table.passages_for["discontinuation"])
     if "help" in slots.intents and not covered and slots.situation is None:
         return Decision(rule=None, kind="help")
+    if ("by_grade" in slots.intents and slots.grades_asked and not slots.mentioned and slots.situation is None
+            and slots.prednisone is None):
+        return by_grade(slots.grades_asked, slots.ild, catalog.passages)
+    if "legend" in slots.intents and slots.situation is None and _drugs_named(slots) and (
+            graded := grade_lookup(slots, catalog.passages, table)).kind == "answer":
+        # "IVIG is graded what, and what does that grade mean?": its recommendation, then the legend's lines
+        shown = tuple(catalog.passages[pid].grade for pid in graded.passages if catalog.passages[pid].grade)
+        return replace(graded, legend=tuple(dict.fromkeys((*slots.grades_asked, *shown))))
     if "legend" in slots.intents or (slots.grades_asked and not slots.mentioned and slots.situation is None):
         return Decision(rule="lookup.legend", title="What the grades mean",
                         legend=slots.grades_asked or ("all",))
@@ -105,6 +114,11 @@ def conflict_decision(slots: Slots, catalog: Catalog, table: Table) -> Decision 
 
 
 CONDITION_NAMES = {"ild": "ILD", "rash": "a refractory rash"}
+
+
+def _drugs_named(slots: Slots) -> bool:
+    """A drug other than the steroid, or ILD, is named: a grade question is about its recommendation."""
+    return slots.ild or any(d != STEROID_CONCEPT for d in slots.mentioned)
 
 
 def _compares_drugs(slots: Slots) -> bool:
@@ -235,6 +249,22 @@ def grade_lookup(slots: Slots, passages: Mapping[str, Passage], table: Table) ->
                         passages=tuple(p.id for p in graded if "ild" in p.topics))
     return Decision(rule="lookup.grade", title="All graded recommendations in the source",
                     passages=tuple(p.id for p in graded))
+
+
+def by_grade(grades: tuple[str, ...], ild: bool, passages: Mapping[str, Passage]) -> Decision:
+    """The passages that carry a grade ("1": every 1x, "C": every xC, "2B": that one), on ILD when ILD is
+    named, with the legend's lines for it; when none does, the legend, with a note saying so."""
+    def carries(grade: str) -> bool:
+        return any(asked == grade or asked in (grade[0], grade[1]) for asked in grades)
+
+    label = " or ".join(grades)
+    graded = [p for p in passages.values() if p.grade and (not ild or "ild" in p.topics)]
+    found = tuple(p.id for p in graded if carries(p.grade or ""))
+    if found:
+        return Decision(rule="lookup.grade", title=f"Recommendations graded {label}", passages=found, legend=grades)
+    about = " on ILD" if ild else ""
+    return Decision(rule="lookup.legend", title="What the grades mean", legend=grades, notes=(
+        f"No recommendation{about} in the source is graded {label}.",))
 
 
 def ladder(table: Table) -> Decision:

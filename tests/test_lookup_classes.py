@@ -131,3 +131,56 @@ def test_drugs_compared_under_the_author_get_the_reviews_words(question: str, sa
 def test_the_author_of_a_work_is_still_a_reference_look_up(question: str, numbers: tuple[int, ...]) -> None:
     reply = core.answer(question)
     assert (reply.rule, reply.references) == ("lookup.reference", numbers)
+
+
+# --- recommendations looked up by their grade, and a drug's grade with what it means -----------------
+
+ALKYLATING = "we suggest reserving alkylating agents (cyclophosphamide and chlorambucil)"
+IVIG = "we suggest IVIG as the second-line agent for the treatment of resistant DM"
+TNF = "We suggest not using tumor necrosis factor inhibitors in DM or PM"
+ILD_TACROLIMUS = "we use tacrolimus (0.2 mg/kg per day in divided doses) as the next agent"
+FLARE_ABOVE_10 = "For disease flares at > 10 mg/day of prednisone"
+LEGEND_1 = "1 = strong recommendation"
+LEGEND_2 = "2 = weak recommendation"
+LEGEND_B = "B = moderate-quality evidence"
+LEGEND_C = "C = low-quality evidence"
+
+
+@pytest.mark.parametrize(("question", "grades", "references", "says", "not_says"), [
+    ("which recommendation carries a 1C?", ("1C",), (9, 10), (ALKYLATING, LEGEND_1, LEGEND_C), (TNF, IVIG)),
+    ("which drugs have a grade 1 recommendation?", ("1C",), (9, 10), (ALKYLATING, LEGEND_1), (TNF, IVIG)),
+    ("anything graded 2B?", ("2B",), (3, 4), (IVIG, LEGEND_2, LEGEND_B), (ALKYLATING, TNF)),
+    ("show me the grade 2C statements", ("2C",), (6, 11, 12, 13), (TNF, ILD_TACROLIMUS, FLARE_ABOVE_10, LEGEND_C),
+     (IVIG, ALKYLATING)),
+    ("2C recommendations on ILD?", ("2C",), (6,), (ILD_TACROLIMUS,), (TNF, FLARE_ABOVE_10, IVIG)),
+    # a drug's grade and, asked beside it, what the grade means
+    ("what grade does tacrolimus get for the lungs, and what does that mean?", ("2C",), (6,),
+     (ILD_TACROLIMUS, LEGEND_2, LEGEND_C), (TNF, LEGEND_1)),
+    ("cyclophosphamide: grade and meaning of the grade?", ("1C",), (9, 10), (ALKYLATING, LEGEND_1, LEGEND_C),
+     (LEGEND_2,)),
+    ("IVIG's grade, and what does 2B stand for?", ("2B",), (3, 4), (IVIG, LEGEND_B), (ALKYLATING,)),
+])
+def test_recommendations_are_found_by_their_grade(question, grades, references, says, not_says) -> None:
+    reply = core.answer(question)
+    assert reply.kind == "answer" and reply.rule == "lookup.grade", reply.text
+    assert reply.grades == grades and reply.references == references
+    assert all(s in reply.text for s in says), reply.text
+    assert not any(s in reply.text for s in not_says), reply.text
+    assert "this legend is not part of the source" in reply.text  # the legend is labelled as such
+
+
+@pytest.mark.parametrize(("question", "says"), [
+    ("is any recommendation grade 1A?", "No recommendation in the source is graded 1A."),
+    ("any grade A recommendations?", "No recommendation in the source is graded A."),
+    ("which ILD recommendation is graded 1C?", "No recommendation on ILD in the source is graded 1C."),
+])
+def test_a_grade_no_recommendation_carries_is_said_and_explained(question: str, says: str) -> None:
+    reply = core.answer(question)
+    assert reply.kind == "answer" and says in reply.text and "this legend is not part of the source" in reply.text
+    assert reply.passages == () and reply.references == () and "(Grade" not in reply.text
+
+
+@pytest.mark.parametrize("question", ["what does grade 1 mean?", "is a 2B weaker than a 1C?", "what is a 2C rec"])
+def test_what_a_grade_means_is_still_the_legend_alone(question: str) -> None:
+    reply = core.answer(question)
+    assert reply.rule == "lookup.legend" and reply.passages == ()
