@@ -383,6 +383,9 @@ def _names_journal(tokens: list[str], journal: list[str], in_full: bool = True) 
     False, a name in full counts only with a joining word inside it ("Annals of Neurology"), which
     running clinical words seldom have."""
     n = len(journal)
+    distinct = set(tokens)
+    if not all(any(_abbreviates(short, t) for t in distinct) for short in journal):
+        return False  # a word of it is not typed at all: no need to look for the run
     for start, token in enumerate(tokens):
         if token in _CONNECTORS:
             continue
@@ -451,12 +454,13 @@ def _scores(text: str, references: Mapping[int, Reference], expand: bool) -> dic
     years = {int(w) for w in words if w.isdigit()}
     words = [w for w in words if not w.isdigit()]
     content = set(w for w in words if w not in _REF_STOP and len(w) >= 3)
+    present = set(words)
     scores: dict[int, Score] = {}
     for n, ref in sorted(references.items()):
         if years and ref.year not in years:
             continue
         journal = _journal_words(ref)
-        phrases = [p for p in _phrases(ref, expand) if _contains(words, p)]
+        phrases = [p for p in _phrases(ref, expand) if present.issuperset(p) and _contains(words, p)]
         if journal not in phrases and _names_journal(tokens, journal, in_full=expand):
             phrases.append(journal)
         named = {w for p in phrases for w in p}  # a journal's words are not title words too
