@@ -164,9 +164,12 @@ def _answer_slots(text: str, slots: Slots, kb: KnowledgeBase) -> tuple[Reply, De
     return compose(decision, slots, kb.catalog), decision
 
 
+_SOURCE_INTENTS = frozenset({"reference", "author"})
+
+
 def _asks_source_only(slots: Slots) -> bool:
-    """"source?", "refs?": the question is the previous answer's references, nothing else."""
-    return slots.intents == ("reference",) and conversation.is_empty(slots) and not (
+    """"source?", "refs?", "author?": the question is the previous answer's references, nothing else."""
+    return bool(slots.intents) and set(slots.intents) <= _SOURCE_INTENTS and conversation.is_empty(slots) and not (
         slots.reference_numbers or slots.reference_words or slots.reference_years)
 
 

@@ -184,3 +184,10 @@ def test_a_grade_no_recommendation_carries_is_said_and_explained(question: str, 
 def test_what_a_grade_means_is_still_the_legend_alone(question: str) -> None:
     reply = core.answer(question)
     assert reply.rule == "lookup.legend" and reply.passages == ()
+
+
+@pytest.mark.parametrize("follow_up", ["author?", "who's the author?", "refs?"])
+def test_the_author_asked_after_an_answer_is_that_answers_references(follow_up: str) -> None:
+    _, context = core.answer_in_context("refractory DM after RTX")
+    reply, _ = core.answer_in_context(follow_up, context)
+    assert (reply.rule, reply.references) == ("lookup.reference", (3, 4))
