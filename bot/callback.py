@@ -12,15 +12,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import fields
 
+from bot.intents import INTENT_NAMES
 from bot.reply import CALLBACK_DATA_MAX_BYTES
 from bot.slots import Slots
 
 INTENT_CODES = {
     "dose": "d", "grade": "g", "evidence": "e", "mechanism": "m", "caution": "c", "cost": "$",
     "reference": "r", "definition": "f", "legend": "l", "ladder": "L", "help": "h", "recommendation": "R",
-    "discontinuation": "D", "taper": "T",
+    "discontinuation": "D", "taper": "T", "author": "a", "by_grade": "b",
 }
 CODE_INTENTS = {v: k for k, v in INTENT_CODES.items()}
+if set(INTENT_CODES) != INTENT_NAMES or len(CODE_INTENTS) != len(INTENT_CODES):  # every intent travels,
+    raise RuntimeError("bot.callback's intent codes and bot.intents.INTENT_NAMES disagree")  # each by its own code
 _DRUG_LISTS = {"c": "current", "x": "failed", "n": "stopped", "m": "mentioned"}
 _FLAGS = {"a": "off_all", "i": "ild", "r": "rash", "e": "everything_failed", "u": "multiple_failed",
           "g": "sparing_unknown_negated", "o": "sparing_current", "M": "muscle", "j": "combination_asked"}

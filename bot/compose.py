@@ -51,14 +51,14 @@ def compose(decision: Decision, slots: Slots, catalog: Catalog) -> Reply:
     """The reply for a decision."""
     if decision.kind == "help":
         return help_reply()
+    if decision.rule == "lookup.reference":
+        return reference_reply(decision, slots, catalog)
     if decision.kind == "out_of_scope":
         return out_of_scope_reply(slots, decision, catalog)
     if decision.kind == "clarify":
         return clarify_reply(decision, slots, catalog)
     if decision.rule == "lookup.legend":
         return legend_reply(decision, slots)
-    if decision.rule == "lookup.reference":
-        return reference_reply(decision, slots, catalog)
     return answer_reply(decision, slots, catalog)
 
 
@@ -82,6 +82,8 @@ def answer_reply(decision: Decision, slots: Slots, catalog: Catalog) -> Reply:
         blocks += [Block("note", note) for note in decision.notes]
         blocks += [Block("quote", p.text, source=p.section, grade=p.grade) for p in passages]
         blocks += dose_blocks(decision.doses, slots)
+    if decision.legend:  # what the grades quoted mean, asked beside them
+        blocks += legend_blocks(decision.legend)
     numbers = sorted({n for p in passages for n in p.references})
     blocks += compact_reference_blocks(numbers, catalog, quoted=len(passages))
     return Reply(kind="answer", blocks=tuple(blocks), grades=grades,
@@ -271,13 +273,18 @@ def help_reply() -> Reply:
     return Reply(kind="help", blocks=blocks, rule=None)
 
 
+def legend_blocks(grades: tuple[str, ...]) -> list[Block]:
+    """The legend's lines for the parts of these grades (all of it for ("all",)), labelled as not from the
+    source."""
+    parts = sorted({ch for g in grades for ch in g} & set(LEGEND)) if grades != ("all",) else list(LEGEND)
+    lines = [LEGEND[p] for p in parts] or list(LEGEND.values())
+    return [Block("para", LEGEND_LABEL), *(Block("para", line) for line in lines)]
+
+
 def legend_reply(decision: Decision, slots: Slots) -> Reply:
     """The grade legend, labelled as not from the source."""
-    parts = sorted({ch for g in decision.legend for ch in g} & set(LEGEND)) if decision.legend != ("all",) \
-        else list(LEGEND)
-    lines = [LEGEND[p] for p in parts] or list(LEGEND.values())
-    blocks = [Block("heading", decision.title), Block("para", LEGEND_LABEL)]
-    blocks += [Block("para", line) for line in lines]
+    blocks = [Block("heading", decision.title), *(Block("note", note) for note in decision.notes)]
+    blocks += legend_blocks(decision.legend)
     blocks.append(Block("note", "The grades the source prints: 2C, 2B and 1C. Ask /grade all to see them."))
     return Reply(kind="answer", blocks=tuple(blocks), grades=tuple(g for g in decision.legend if g != "all"),
                  slots=slots.as_dict(), rule=decision.rule)
@@ -285,9 +292,9 @@ def legend_reply(decision: Decision, slots: Slots) -> Reply:
 
 def reference_reply(decision: Decision, slots: Slots, catalog: Catalog) -> Reply:
     """References in full with PubMed links; for a few, the topics each is cited for."""
-    if decision.notes:  # nothing matched: say so
+    if decision.notes:  # nothing matched, or no such reference: say so
         blocks = [Block("heading", "References"), *[Block("note", n) for n in decision.notes]]
-        return Reply(kind="answer", blocks=tuple(blocks), slots=slots.as_dict(), rule=decision.rule)
+        return Reply(kind=decision.kind, blocks=tuple(blocks), slots=slots.as_dict(), rule=decision.rule)
     numbers = decision.references or tuple(sorted(catalog.references))
     blocks = [Block("heading", "References (numbered as in the source)"), Block("note", REFERENCES_ARE)]
     for n in numbers:

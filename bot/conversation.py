@@ -42,7 +42,7 @@ KEPT = ("disease", "situation", "prednisone", "prednisone_cmp", "steroid_word", 
         "everything_failed", "multiple_failed", "side_failures_only")
 _DETAILS = ("disease", "weight_kg", "weight_lb", "bsa_m2", "prednisone", "current", "failed", "stopped",
             "sparing_current", "sparing_unknown_negated", "off_all", "everything_failed", "drugs_asked")
-_FRAGMENT_INTENTS = frozenset({"dose", "reference", "evidence", "grade", "caution", "mechanism",
+_FRAGMENT_INTENTS = frozenset({"dose", "reference", "author", "evidence", "grade", "caution", "mechanism",
                                "recommendation", "discontinuation"})
 
 

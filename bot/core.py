@@ -26,6 +26,7 @@ from bot.compose import (
     understood_line,
 )
 from bot.decision import Decision
+from bot.intents import Intents
 from bot.knowledge import Catalog, drug_tables
 from bot.lookups import (
     REVIEW_AFFILIATION,
@@ -36,6 +37,8 @@ from bot.lookups import (
     grade_lookup,
     ladder,
     match_references,
+    narrow_references,
+    no_such_reference,
 )
 from bot.plausible import refuse_implausible
 from bot.reply import CALLBACK_DATA_MAX_BYTES, Block, Reply
@@ -126,7 +129,7 @@ def answer_in_context(text: str, context: conversation.Context | None = None
         if not text.strip():
             return help_reply(), context
         slots = extract(text, kb.lexicon)
-        if chat := small_talk(text, slots):
+        if chat := small_talk(text, slots, kb.lexicon.intents):
             return chat, context
         if context is not None:
             slots = conversation.typed_answer(text, slots, context.asked)
@@ -154,6 +157,11 @@ def answer_in_context(text: str, context: conversation.Context | None = None
 def _answer_slots(text: str, slots: Slots, kb: KnowledgeBase) -> tuple[Reply, Decision]:
     """The rules' reply for these slots; a named reference or the search when no rule applies."""
     decision = decide(slots, kb.catalog, kb.table)
+    if decision.rule == "lookup.reference" and decision.kind == "answer" and not (decision.notes
+                                                                                 or slots.reference_numbers):
+        # The slots carry no journal, organisation or surname typed in capitals: the text is read here.
+        decision = replace(decision, references=narrow_references(text, decision.references,
+                                                                  kb.catalog.references))
     if decision.rule in ("search", "out-of-scope") and (named := _names_a_reference(text, kb)):
         return named, decision
     if decision.rule == "search":
@@ -161,9 +169,12 @@ def _answer_slots(text: str, slots: Slots, kb: KnowledgeBase) -> tuple[Reply, De
     return compose(decision, slots, kb.catalog), decision
 
 
+_SOURCE_INTENTS = frozenset({"reference", "author"})
+
+
 def _asks_source_only(slots: Slots) -> bool:
-    """"source?", "refs?": the question is the previous answer's references, nothing else."""
-    return slots.intents == ("reference",) and conversation.is_empty(slots) and not (
+    """"source?", "refs?", "author?": the question is the previous answer's references, nothing else."""
+    return bool(slots.intents) and set(slots.intents) <= _SOURCE_INTENTS and conversation.is_empty(slots) and not (
         slots.reference_numbers or slots.reference_words or slots.reference_years)
 
 
@@ -232,33 +243,16 @@ def _new_reply() -> Reply:
                                                     "Ask your question."),))
 
 
-_GREETING = r"(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening|day))(?:\s+there)?"
-_THANKS = (r"(?:thanks?(?:\s+you)?(?:\s+(?:so\s+much|very\s+much|a\s+lot))?|thx|ty|cheers|many\s+thanks|ok(?:ay)?|"
-           r"got\s+it|understood|great|perfect|cool|nice|fine|alright|bye|goodbye|see\s+you)")
-_INTRO = r"(?:i'?m|i\s+am)\s+(?:a|an|dr\.?)\s+[a-z]+(?:\s+[a-z]+)?"
-_SMALL_TALK_RE = re.compile(
-    rf"(?:{_GREETING}|{_THANKS})(?:[\s,.!]+(?:{_GREETING}|{_THANKS}|{_INTRO}))*[\s,.!:)]*"
-    r"|" + rf"{_INTRO}[\s,.!]*", re.IGNORECASE)
-SMALL_TALK_MAX_CHARS = 80
-
-
-def small_talk(text: str, slots: Slots) -> Reply | None:
+def small_talk(text: str, slots: Slots, intents: Intents) -> Reply | None:
     """A short friendly line for "thanks", "ok", "hi, I'm a rheumatologist"; None for anything else.
 
-    Only a short message made of greetings, thanks and an introduction, in which the reader
-    found nothing clinical and no question.
+    Only a short message made of greetings, thanks and an introduction (knowledge/intents.toml's
+    [chat.NAME] rows), in which the reader found nothing clinical and no question.
     """
-    text = text.strip()
-    if (len(text) > SMALL_TALK_MAX_CHARS or not conversation.is_empty(slots) or slots.intents
-            or slots.uncovered or not _SMALL_TALK_RE.fullmatch(text)):
+    if not conversation.is_empty(slots) or slots.intents or slots.uncovered:
         return None
-    if re.match(_GREETING, text, re.IGNORECASE) or re.match(_INTRO, text, re.IGNORECASE):
-        line = "Hello. Ask me about a flare or resistant DM/PM, e.g. “refractory DM after RTX”; /help shows more."
-    elif re.match(r"(?:thank|thx|ty\b|cheers|many)", text, re.IGNORECASE):
-        line = "You're welcome. Ask another question whenever you like; /new starts afresh."
-    else:
-        line = "Good. Ask another question whenever you like; /new starts afresh."
-    return Reply(kind="help", blocks=(Block("para", line),))
+    line = intents.small_talk(text)
+    return Reply(kind="help", blocks=(Block("para", line),)) if line else None
 
 
 def answer_text(text: str, kb: KnowledgeBase) -> Reply:
@@ -266,7 +260,7 @@ def answer_text(text: str, kb: KnowledgeBase) -> Reply:
     if not text.strip():
         return help_reply()
     slots = extract(text, kb.lexicon)
-    if chat := small_talk(text, slots):
+    if chat := small_talk(text, slots, kb.lexicon.intents):
         return chat
     slots, refused = refuse_implausible(text, slots)
     return _with_refusals(_answer_slots(text, slots, kb)[0], refused)
@@ -439,9 +433,7 @@ def _reference_command(argument: str, kb: KnowledgeBase) -> Reply:
         numbers = tuple(sorted(kb.catalog.references))
     elif argument.isdigit() and len(argument) <= 3:  # a year is four digits
         if int(argument) not in kb.catalog.references:
-            return Reply(kind="answer", rule="lookup.reference", blocks=(
-                Block("heading", "References"),
-                Block("note", f"There is no reference {argument}: the source lists 13, numbered 1 to 13."),))
+            return compose(no_such_reference(argument, len(kb.catalog.references)), Slots(), kb.catalog)
         numbers = (int(argument),)
     elif asks_about_review(argument):
         return review_reply()

@@ -90,8 +90,9 @@ TABLES: dict[str, dict[str, Any]] = {
     "intents": {
         "description": "What kind of question a message is (knowledge/intents.toml), with the phrasings the "
                        "build checks each intent against.",
-        "columns": {"position": "Order of report", "name": "The intent", "read": "asked (only in the question) "
-                    "or message (anywhere)", "patterns": "Regular expressions", "examples": "Checked phrasings"},
+        "columns": {"position": "Order of report", "name": "The intent", "read": "asked (only in the question), "
+                    "message (anywhere) or chat (a message of small talk only)", "patterns": "Regular expressions",
+                    "examples": "Checked phrasings", "reply": "Chat intents: the line they are answered with"},
     },
     "phrases": {
         "description": "Whole phrases the reader looks for that the context cues cannot say (knowledge/phrases.toml).",

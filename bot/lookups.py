@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 
 from bot.decision import Decision, Option
 from bot.facts import focus_drug
@@ -47,10 +48,18 @@ def route_first(slots: Slots, catalog: Catalog, table: Table) -> Decision | None
                         passages=table.passages_for["discontinuation"])
     if "help" in slots.intents and not covered and slots.situation is None:
         return Decision(rule=None, kind="help")
+    if ("by_grade" in slots.intents and slots.grades_asked and not slots.mentioned and slots.situation is None
+            and slots.prednisone is None):
+        return by_grade(slots.grades_asked, slots.ild, catalog.passages)
+    if "legend" in slots.intents and slots.situation is None and _drugs_named(slots) and (
+            graded := grade_lookup(slots, catalog.passages, table)).kind == "answer":
+        # "IVIG is graded what, and what does that grade mean?": its recommendation, then the legend's lines
+        shown = tuple(catalog.passages[pid].grade for pid in graded.passages if catalog.passages[pid].grade)
+        return replace(graded, legend=tuple(dict.fromkeys((*slots.grades_asked, *shown))))
     if "legend" in slots.intents or (slots.grades_asked and not slots.mentioned and slots.situation is None):
         return Decision(rule="lookup.legend", title="What the grades mean",
                         legend=slots.grades_asked or ("all",))
-    if "reference" in slots.intents:
+    if "reference" in slots.intents or ("author" in slots.intents and not _compares_drugs(slots)):
         return reference_lookup(slots, catalog)
     if "definition" in slots.intents and slots.definition_of and not slots.mentioned \
             and slots.prednisone is None:
@@ -105,6 +114,17 @@ def conflict_decision(slots: Slots, catalog: Catalog, table: Table) -> Decision 
 
 
 CONDITION_NAMES = {"ild": "ILD", "rash": "a refractory rash"}
+
+
+def _drugs_named(slots: Slots) -> bool:
+    """A drug other than the steroid, or ILD, is named: a grade question is about its recommendation."""
+    return slots.ild or any(d != STEROID_CONCEPT for d in slots.mentioned)
+
+
+def _compares_drugs(slots: Slots) -> bool:
+    """Two drugs or more named: "does the author lean to FK506 or to CsA?" compares them, and asks
+    what the review says, not for its references."""
+    return len({d for d in slots.mentioned if d != STEROID_CONCEPT}) >= 2
 
 
 def _asks_something_covered(slots: Slots) -> bool:
@@ -231,19 +251,46 @@ def grade_lookup(slots: Slots, passages: Mapping[str, Passage], table: Table) ->
                     passages=tuple(p.id for p in graded))
 
 
+def by_grade(grades: tuple[str, ...], ild: bool, passages: Mapping[str, Passage]) -> Decision:
+    """The passages that carry a grade ("1": every 1x, "C": every xC, "2B": that one), on ILD when ILD is
+    named, with the legend's lines for it; when none does, the legend, with a note saying so."""
+    def carries(grade: str) -> bool:
+        return any(asked == grade or asked in (grade[0], grade[1]) for asked in grades)
+
+    label = " or ".join(grades)
+    graded = [p for p in passages.values() if p.grade and (not ild or "ild" in p.topics)]
+    found = tuple(p.id for p in graded if carries(p.grade or ""))
+    if found:
+        return Decision(rule="lookup.grade", title=f"Recommendations graded {label}", passages=found, legend=grades)
+    about = " on ILD" if ild else ""
+    return Decision(rule="lookup.legend", title="What the grades mean", legend=grades, notes=(
+        f"No recommendation{about} in the source is graded {label}.",))
+
+
 def ladder(table: Table) -> Decision:
     return Decision(rule="lookup.ladder", title="Resistant disease: the options the source lists",
                     passages=table.passages_for["ladder"], notes=(table.messages["ladder_order"],))
 
 
 def reference_lookup(slots: Slots, catalog: Catalog) -> Decision:
-    """References by number, drug, author or year; all of them otherwise."""
+    """References by number, drug, author or year; all of them otherwise.
+
+    A number the source's list does not have ("ref 14") is outside the source.
+    """
+    if slots.reference_numbers and slots.reference_numbers[0] not in catalog.references:
+        return no_such_reference("with that number", len(catalog.references))  # "ref 00" is not "0"
     numbers = find_reference_numbers(slots, catalog)
     if numbers is None:
         return Decision(rule="lookup.reference", title="References", notes=(
             "No reference matches that. The source lists 13, numbered 1 to 13: ask for /refs to see them "
             "all.",))
     return Decision(rule="lookup.reference", title="References", references=numbers)
+
+
+def no_such_reference(which: str, count: int) -> Decision:
+    """A reference number outside the source's list: `which` names it as typed, or says "with that number"."""
+    return Decision(rule="lookup.reference", kind="out_of_scope", title="References", notes=(
+        f"There is no reference {which}: the source lists {count}, numbered 1 to {count}.",))
 
 
 def find_reference_numbers(slots: Slots, catalog: Catalog) -> tuple[int, ...] | None:
@@ -298,11 +345,14 @@ def _surnames(ref: Reference) -> set[str]:
     return {part for name in surnames for part in _norm_words(name)}  # "Hausner-Sypek": hausner, sypek
 
 
-def _phrases(ref: Reference) -> list[list[str]]:
-    """Phrases that name the reference outright: its journal, or a group author."""
+def _phrases(ref: Reference, expand: bool = False) -> list[list[str]]:
+    """Phrases that name the reference outright: its journal, or a group author; with `expand`, the
+    organisations its title names too ("American Academy of Neurology", and "aan")."""
     phrases = [_journal_words(ref)]
     if ref.authors.lower().startswith("muscle study group"):
         phrases.append(["muscle", "study", "group"])
+    if expand:
+        phrases += _organisations(ref.title)
     return phrases
 
 
@@ -315,36 +365,139 @@ def _contains(words: list[str], phrase: list[str]) -> bool:
     return n > 0 and any(words[i:i + n] == phrase for i in range(len(words) - n + 1))
 
 
+# Words that join the words of a journal's or an organisation's full name ("Annals of the Rheumatic
+# Diseases", "Arthritis & Rheumatism") and that its abbreviation leaves out ("Ann Rheum Dis").
+_CONNECTORS = frozenset({"of", "the", "and", "&"})
+_TOKEN_RE = re.compile(r"[a-z]+|&")
+
+
+def _abbreviates(short: str, word: str) -> bool:
+    """An abbreviated journal word stands for a typed word it begins, as journal abbreviations are made
+    ("Rheum" for "rheumatism", "Dis" for "diseases"); a one-letter one ("J") only for a long word."""
+    return word == short or (word.startswith(short) and (len(short) >= 3 or len(word) >= 5))
+
+
+def _names_journal(tokens: list[str], journal: list[str], in_full: bool = True) -> bool:
+    """The typed words spell the journal, abbreviated as in the reference or in full, any case:
+    "ann rheum dis", "Annals of the Rheumatic Diseases", "arthritis & rheumatism". With `in_full`
+    False, a name in full counts only with a joining word inside it ("Annals of Neurology"), which
+    running clinical words seldom have."""
+    n = len(journal)
+    distinct = set(tokens)
+    if not all(any(_abbreviates(short, t) for t in distinct) for short in journal):
+        return False  # a word of it is not typed at all: no need to look for the run
+    for start, token in enumerate(tokens):
+        if token in _CONNECTORS:
+            continue
+        at, joined, matched = start, False, 0
+        while matched < n and at < len(tokens):
+            if tokens[at] in _CONNECTORS:
+                joined = joined or matched > 0
+            elif _abbreviates(journal[matched], tokens[at]):
+                matched += 1
+            else:
+                break
+            at += 1
+        if matched == n and (in_full or joined):
+            return True
+    return False
+
+
+def _organisations(title: str) -> list[list[str]]:
+    """Organisations a title names: runs of capitalised words, joined by "of", "the" or "and", taken
+    from each capitalised word to the end of the run ("Academy of Neurology", "American Academy of
+    Neurology" ...), each also as its initials when it has three capitalised words or more ("aan").
+    The title's first word is capitalised as a first word, not as a name."""
+    words = title.replace(":", " : ").split()
+    runs: list[list[str]] = []
+    run: list[str] = []
+    for n, word in enumerate(words):
+        if (n and word[:1].isupper() and word.isalpha()) or (run and word.lower() in _CONNECTORS):
+            run.append(word)
+        else:
+            runs.append(run)
+            run = []
+    runs.append(run)
+    names: list[list[str]] = []
+    for run in runs:
+        while run and not run[-1][:1].isupper():
+            run = run[:-1]
+        for start, word in enumerate(run):
+            capitals = [w for w in run[start:] if w[:1].isupper()]
+            if not word[:1].isupper() or len(capitals) < 2:
+                continue
+            names.append([w.lower() for w in run[start:]])
+            if len(capitals) >= 3:
+                names.append(["".join(w[0].lower() for w in capitals)])
+    return names
+
+
 def asks_about_review(text: str) -> bool:
     """The message names the review's own author or affiliation ("Alhefny", "Ain Shams")."""
     return bool(_REVIEW_WORDS & set(_norm_words(text)))
+
+
+Score = tuple[int, int, int]  # (surnames typed, weight of the names typed, title words typed)
+
+
+def _scores(text: str, references: Mapping[int, Reference], expand: bool) -> dict[int, Score]:
+    """How strongly the text names each reference of the years it names, if it names any.
+
+    A surname typed (any case) outranks everything else. Then the names typed: the journal (as
+    abbreviated, or in full: with `expand` however spelt, without only with its joining words), a
+    group author and (with `expand`) an organisation the
+    title names, each weighing one more than its words, so the longer name typed wins ("Journal of
+    Rheumatology" is J Rheumatol, not Rheumatology). Then the title's long words typed besides.
+    """
+    words = _norm_words(text)
+    tokens = _TOKEN_RE.findall(text.lower())
+    years = {int(w) for w in words if w.isdigit()}
+    words = [w for w in words if not w.isdigit()]
+    content = set(w for w in words if w not in _REF_STOP and len(w) >= 3)
+    present = set(words)
+    scores: dict[int, Score] = {}
+    for n, ref in sorted(references.items()):
+        if years and ref.year not in years:
+            continue
+        journal = _journal_words(ref)
+        phrases = [p for p in _phrases(ref, expand) if present.issuperset(p) and _contains(words, p)]
+        if journal not in phrases and _names_journal(tokens, journal, in_full=expand):
+            phrases.append(journal)
+        named = {w for p in phrases for w in p}  # a journal's words are not title words too
+        title = len((content - named) & {w for w in _norm_words(ref.title) if len(w) >= 5})
+        scores[n] = (len(content & _surnames(ref)), sum(1 + len(p) for p in phrases), title)
+    return scores
 
 
 def match_references(text: str, references: Mapping[int, Reference], strict: bool = False) -> tuple[int, ...]:
     """References a query names: by first or any author (any case), year, journal, or title words.
 
     An author or a journal outranks title words; a year narrows. `strict` (free text)
-    accepts only an author or a journal, so ordinary words never turn a question into a look-up.
+    accepts only an author, a journal as abbreviated or in full with its joining words ("Annals of
+    Neurology") or a group author, so ordinary words never turn a question into a look-up; otherwise
+    (`/ref WORDS`) any spelling of a journal and an organisation the title names count too.
     """
-    words = _norm_words(text)
-    years = {int(w) for w in words if w.isdigit()}
-    words = [w for w in words if not w.isdigit()]
-    content = [w for w in words if w not in _REF_STOP and len(w) >= 3]
-    scored: list[tuple[int, int]] = []
-    for n, ref in sorted(references.items()):
-        if years and ref.year not in years:
-            continue
-        phrases = [p for p in _phrases(ref) if _contains(words, p)]
-        strong = len(set(content) & _surnames(ref)) + 2 * len(phrases)
-        named = {w for p in phrases for w in p}  # a journal's words are not title words too
-        title = len((set(content) - named) & {w for w in _norm_words(ref.title) if len(w) >= 5})
-        if strict and not strong:
-            continue
-        score = strong * 10 + title
-        if content and not score:
-            continue
-        scored.append((score, n))
+    content = [w for w in _norm_words(text) if not w.isdigit() and w not in _REF_STOP and len(w) >= 3]
+    scored = {n: score for n, score in _scores(text, references, expand=not strict).items()
+              if not (strict and not any(score[:2])) and not (content and not any(score))}
     if not scored or (strict and not content):
         return ()
-    best = max(score for score, _ in scored)
-    return tuple(n for score, n in scored if score == best)
+    best = max(scored.values())
+    return tuple(n for n, score in scored.items() if score == best)
+
+
+def narrow_references(text: str, numbers: tuple[int, ...], references: Mapping[int, Reference]) -> tuple[int, ...]:
+    """Of the references a question asks for (`numbers`; () for all of them), those its text names.
+
+    Named is by an author's surname (any case), the journal (abbreviated or in full, any case), a group
+    author or an organisation the title names ("the AAN guideline"), the title's words breaking ties:
+    among `numbers` when any of them is named ("PISONI mycophenolate reference": the mycophenolate
+    references by Pisoni), else any reference named. `numbers` as they are when the text names none.
+    """
+    named = {n: score for n, score in _scores(text, references, expand=True).items() if any(score[:2])}
+    inside = {n: score for n, score in named.items() if not numbers or n in numbers}
+    pool = inside or named
+    if not pool:
+        return numbers
+    best = max(pool.values())
+    return tuple(n for n, score in pool.items() if score == best)
