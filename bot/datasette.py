@@ -77,7 +77,10 @@ TABLES: dict[str, dict[str, Any]] = {
                     "concept": "The concept it maps to", "name": "The source's name for it",
                     "class": "Drug class", "code": "Drugs: the two-letter code that carries it on buttons",
                     "short": "Drugs: the name printed in lists",
-                    "scope": "Uncovered topics: population, disease, aspect or descriptor (see lexicon.toml)"},
+                    "scope": "Uncovered topics: population, disease, aspect or descriptor (see lexicon.toml)",
+                    "steroid_sparing": "Drugs: 1 if it counts as a glucocorticoid-sparing drug",
+                    "conventional": "Drugs: 1 for the source's conventional pair (azathioprine, methotrexate)",
+                    "capitals_only": "1 if the term counts only when typed with a capital letter"},
     },
     "context_rules": {
         "description": "The context cues (knowledge/context.toml): which words make a drug failed, stopped or "

@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 
 from bot.context import HYPHEN, ConText, Hit, Modifier, Rule, Target, reach_index, spans
 from bot.intents import IntentRule, Intents, PhraseRule, Phrases
-from bot.knowledge import Term
+from bot.knowledge import Term, drug_roles
 
 LB_TO_KG = 0.45359237
 MAX_TOKENS = 400  # longer messages are read up to here: nothing clinical hides past it
@@ -34,10 +34,7 @@ Disease = Literal["DM", "PM"]
 Intent = Literal["dose", "grade", "evidence", "mechanism", "caution", "cost", "reference",
                  "definition", "legend", "ladder", "help", "recommendation", "discontinuation", "taper"]
 
-STEROID_CONCEPT = "prednisone"
-SPARING_DRUGS = frozenset({"azathioprine", "methotrexate", "mycophenolate", "cyclosporine", "tacrolimus",
-                           "cyclophosphamide", "chlorambucil", "rituximab", "ivig", "etanercept",
-                           "infliximab", "tnf", "calcineurin", "alkylating"})
+STEROID_CONCEPT = "prednisone"  # the lexicon concept the source's flare scenarios state their doses in
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +105,7 @@ class Lexicon:
     intents: Intents  # what kind of question (knowledge/intents.toml)
     phrases: Phrases  # whole phrases the cues cannot say (knowledge/phrases.toml)
     long_starts: frozenset[str] = frozenset()  # first words of the terms of three words or more
+    conventional: tuple[str, ...] = ()  # the conventional pair (lexicon `conventional`: azathioprine, methotrexate)
     fuzzy_cache: dict[str, Term | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -121,7 +119,8 @@ class Lexicon:
                    fuzzy_terms=tuple(t for _, t in fuzzy),
                    max_words=max(len(k.split()) for k in exact), context=ConText(rules),
                    intents=Intents.from_rules(intents), phrases=Phrases.from_rules(phrases),
-                   long_starts=frozenset(k.split(" ", 1)[0] for k in exact if k.count(" ") >= 2))
+                   long_starts=frozenset(k.split(" ", 1)[0] for k in exact if k.count(" ") >= 2),
+                   conventional=drug_roles(terms)[1])
 
 
 def _norm(text: str) -> str:
@@ -206,15 +205,9 @@ def _fuzzy_uncached(phrase: str, lexicon: Lexicon, size: int) -> Term | None:
     return lexicon.fuzzy_terms[hit[2]]
 
 
-# Abbreviations that are also other things in lower case ("ctx" = context).
-_CAPITALS_ONLY = frozenset({"mpa", "ctx", "uip", "ibm", "ssc", "gc", "gcs", "cs", "hcq", "ra", "gca", "cni", "pmr",
-                            "tac"})
-
-
 def _case_ok(term: Term, tokens: list[Token]) -> bool:
-    """Ambiguous short abbreviations count only when typed in capitals."""
-    text = " ".join(t.text for t in tokens)
-    return text.lower() not in _CAPITALS_ONLY or not text.islower()
+    """A term marked `capitals_only` in the lexicon ("CTX"; "ctx" is context) counts only when typed with a capital."""
+    return not term.capitals_only or not " ".join(t.text for t in tokens).islower()
 
 
 # --- context: what the cues (knowledge/context.toml) say about each mention ----------------------------------
@@ -901,18 +894,17 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         definition_of=_definition_of(text, phrases),
         everything_failed=phrases.search("everything_failed", text),
         multiple_failed=phrases.search("multiple_failed", text),
-        combination_asked=_combination_asked(text, drugs_in_order, failed, phrases),
+        combination_asked=_combination_asked(text, drugs_in_order, failed, lexicon),
         **reference_request(text, intents),
     )
 
 
-_CONVENTIONAL = ("azathioprine", "methotrexate")
-
-
-def _combination_asked(text: str, drugs: list[str], failed: tuple[str, ...], phrases: Phrases) -> bool:
-    """Azathioprine and methotrexate named together, neither failed, with a word that joins them."""
-    named = all(d in drugs for d in _CONVENTIONAL)
-    return named and not any(d in failed for d in _CONVENTIONAL) and phrases.search("combination", text)
+def _combination_asked(text: str, drugs: list[str], failed: tuple[str, ...], lexicon: Lexicon) -> bool:
+    """The conventional pair (azathioprine and methotrexate) named together, neither failed, with a word that
+    joins them."""
+    pair = lexicon.conventional
+    named = bool(pair) and all(d in drugs for d in pair)
+    return named and not any(d in failed for d in pair) and lexicon.phrases.search("combination", text)
 
 
 _CLAUSE_END_RE = re.compile(r"[.;!?]|\b(?:but|however|although|though|whereas|yet)\b", re.IGNORECASE)

@@ -33,7 +33,7 @@ from bot.knowledge import (
 )
 from bot.table import Table, validate_knowledge
 
-SCHEMA_VERSION = "6"  # bump when the tables change, so old databases are rebuilt
+SCHEMA_VERSION = "7"  # bump when the tables change, so old databases are rebuilt
 DB_ENV = "DMPM_BOT_DB"
 MAX_QUERY_TERMS = 32
 
@@ -135,7 +135,8 @@ def _write(db, corpus: Corpus) -> None:
         pk=("topic", "reference_number"), foreign_keys=[("reference_number", "references", "number")])
     db["lexicon"].insert_all(
         ({"term": t.term, "kind": t.kind, "concept": t.concept, "name": t.name, "class": t.drug_class,
-          "code": t.code, "short": t.short, "scope": t.scope}
+          "code": t.code, "short": t.short, "scope": t.scope, "steroid_sparing": t.steroid_sparing,
+          "conventional": t.conventional, "capitals_only": t.capitals_only}
          for t in corpus.lexicon),
         pk=("term", "kind", "concept"), columns={"class": str, "code": str, "short": str, "scope": str})
     db["context_rules"].insert_all(
@@ -239,7 +240,9 @@ def load_references(conn: sqlite3.Connection) -> tuple[Reference, ...]:
 def load_lexicon(conn: sqlite3.Connection) -> tuple[Term, ...]:
     """Every lexicon term."""
     return tuple(Term(term=r["term"], kind=r["kind"], concept=r["concept"], name=r["name"],
-                      drug_class=r["class"], code=r["code"], short=r["short"], scope=r["scope"])
+                      drug_class=r["class"], code=r["code"], short=r["short"], scope=r["scope"],
+                      steroid_sparing=bool(r["steroid_sparing"]), conventional=bool(r["conventional"]),
+                      capitals_only=bool(r["capitals_only"]))
                  for r in conn.execute("SELECT * FROM lexicon ORDER BY rowid"))
 
 

@@ -1,0 +1,84 @@
+"""The reader's vocabulary is knowledge: a broken entry fails the build naming it, and an edit a clinician
+makes in knowledge/ changes what the reader understands, with no code change."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot import store
+from bot.facts import sparing
+from bot.knowledge import KnowledgeError, drug_roles, load_corpus
+from bot.slots import Lexicon, Slots, extract
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _lexicon(directory: Path | None = None) -> Lexicon:
+    corpus = load_corpus(directory)
+    return Lexicon.from_terms(corpus.lexicon, corpus.context_rules, corpus.intents, corpus.phrases)
+
+
+@pytest.mark.parametrize(("file", "old", "new", "message"), [
+    ("lexicon.toml", 'code = "cy"\n', 'code = "cy"\nsparing = true\n',
+     "lexicon [drug.cyclophosphamide]: unknown field 'sparing'"),
+    ("lexicon.toml", 'code = "cy"\nclass = "alkylating agent"\nsteroid_sparing = true\n',
+     'code = "cy"\nclass = "alkylating agent"\nsteroid_sparing = "yes"\n',
+     "lexicon [drug.cyclophosphamide]: steroid_sparing must be true or false, got 'yes'"),
+    ("lexicon.toml", '[condition.dm]\n', '[condition.dm]\nsteroid_sparing = true\n',
+     "lexicon [condition.dm]: only drugs can be steroid_sparing"),
+    ("lexicon.toml", 'code = "mt"\nclass = "glucocorticoid-sparing"\nsteroid_sparing = true\n',
+     'code = "mt"\nclass = "glucocorticoid-sparing"\n',
+     "lexicon [drug.methotrexate]: a conventional drug is steroid_sparing too"),
+    ("lexicon.toml", 'code = "mt"\nclass = "glucocorticoid-sparing"\nsteroid_sparing = true\nconventional = true\n',
+     'code = "mt"\nclass = "glucocorticoid-sparing"\nsteroid_sparing = true\n',
+     "lexicon: exactly 2 drugs must be conventional (the source's azathioprine or methotrexate, whose failure the "
+     "rules table reads); found [drug.azathioprine]"),
+    ("lexicon.toml", 'code = "mm"\n', 'code = "mm"\nconventional = true\n',
+     "found [drug.azathioprine], [drug.methotrexate], [drug.mycophenolate]"),
+    ("lexicon.toml", 'capitals_only = ["CTX"]', 'capitals_only = ["CTXX"]',
+     "lexicon [drug.cyclophosphamide]: capitals_only names 'CTXX', which is not one of its terms"),
+    ("lexicon.toml", 'capitals_only = ["CTX"]', 'capitals_only = "CTX"',
+     "lexicon [drug.cyclophosphamide]: capitals_only must be a list of its terms"),
+])
+def test_build_fails_naming_the_offending_entry(knowledge_copy: Path, tmp_path: Path, file, old, new,
+                                                message) -> None:
+    _edit(knowledge_copy / file, old, new)
+    with pytest.raises(KnowledgeError, match=re.escape(message)):
+        store.build(tmp_path / "k.db", knowledge_copy)
+    assert not (tmp_path / "k.db").exists()
+
+
+def test_drug_roles_come_from_the_lexicon() -> None:
+    sparing_drugs, conventional = drug_roles(load_corpus().lexicon)
+    assert conventional == ("azathioprine", "methotrexate")
+    assert {"azathioprine", "methotrexate", "rituximab", "ivig", "mycophenolate"} <= sparing_drugs
+    assert "prednisone" not in sparing_drugs
+
+
+def test_capitals_only_is_read_from_the_lexicon(knowledge_copy: Path) -> None:
+    assert extract("failed ctx, options?", _lexicon()).mentioned == ()
+    assert extract("failed CTX, options?", _lexicon()).mentioned == ("cyclophosphamide",)
+    _edit(knowledge_copy / "lexicon.toml", 'capitals_only = ["CTX"]\n', "")
+    assert extract("failed ctx, options?", _lexicon(knowledge_copy)).mentioned == ("cyclophosphamide",)
+
+
+def test_a_drug_marked_steroid_sparing_counts_as_one(knowledge_copy: Path) -> None:
+    from bot.knowledge import Catalog
+
+    def catalog(directory: Path | None) -> Catalog:
+        sparing_drugs, conventional = drug_roles(load_corpus(directory).lexicon)
+        return Catalog(passages={}, references={}, topic_refs={}, uncovered_names={}, uncovered_scopes={},
+                       drug_codes={}, drug_names={}, sparing_drugs=sparing_drugs, conventional_drugs=conventional)
+
+    on_ivig = Slots(situation="flare", prednisone="off", current=("ivig",))
+    assert sparing(on_ivig, catalog(None)) == "on"
+    _edit(knowledge_copy / "lexicon.toml", 'class = "immunoglobulin"\nsteroid_sparing = true\n',
+          'class = "immunoglobulin"\n')
+    assert sparing(on_ivig, catalog(knowledge_copy)) == "unknown"
