@@ -97,9 +97,11 @@ TABLES: dict[str, dict[str, Any]] = {
                     "or message (anywhere)", "patterns": "Regular expressions", "examples": "Checked phrasings"},
     },
     "phrases": {
-        "description": "Whole phrases the reader looks for that the context cues cannot say (knowledge/phrases.toml).",
+        "description": "Whole phrases the reader looks for that the context cues cannot say, and the word lists "
+                       "it looks words up in (knowledge/phrases.toml).",
         "columns": {"name": "The phrase the reader asks for", "about": "What it means",
-                    "patterns": "Regular expressions", "examples": "Checked texts"},
+                    "patterns": "Regular expressions", "words": "Or plain words, matched as whole words",
+                    "examples": "Checked texts"},
     },
     "repairs": {
         "description": "The explicit repairs of the source's PDF artefacts, applied before quoting.",

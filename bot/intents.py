@@ -10,7 +10,7 @@ references, definitions, the legend, help) anywhere. Pure: no I/O.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.knowledge import KnowledgeError
 
@@ -70,7 +70,8 @@ class Intents:
 
 # --- phrases: whole phrases the context cues cannot say (knowledge/phrases.toml) -------------------
 
-PHRASE_FIELDS = frozenset({"about", "patterns", "examples"})
+PHRASE_FIELDS = frozenset({"about", "patterns", "words", "examples"})
+_WORD_CHAR = re.compile(r"\w")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,17 +82,21 @@ class PhraseRule:
     about: str
     patterns: tuple[str, ...]
     examples: tuple[str, ...]
+    words: tuple[str, ...] = ()  # plain words or phrases, matched as whole words
 
 
 def load_phrases(raw: dict) -> tuple[PhraseRule, ...]:
     """The phrases; a malformed one raises KnowledgeError naming it."""
     phrases = []
     for name, entry in raw.get("phrase", {}).items():
+        where = f"phrases.toml [phrase.{name}]"
         if unknown := sorted(set(entry) - PHRASE_FIELDS):
-            raise KnowledgeError(f"phrases.toml [phrase.{name}]: unknown field {unknown[0]!r}")
-        patterns, examples = _checked(f"phrases.toml [phrase.{name}]", entry)
+            raise KnowledgeError(f"{where}: unknown field {unknown[0]!r}")
+        patterns, words, examples = _checked_phrase(where, entry)
+        if name in WORD_LISTS and (patterns or not words):
+            raise KnowledgeError(f"{where}: the reader looks it up word by word: give words, not patterns")
         phrases.append(PhraseRule(name=name, about=str(entry.get("about", "")), patterns=patterns,
-                                  examples=examples))
+                                  examples=examples, words=words))
     missing = sorted(PHRASE_NAMES - {p.name for p in phrases})
     if missing:
         raise KnowledgeError(f"phrases.toml: the reader needs [phrase.{missing[0]}]")
@@ -103,21 +108,72 @@ def _checked(where: str, entry: dict) -> tuple[tuple[str, ...], tuple[str, ...]]
     patterns, examples = entry.get("patterns"), entry.get("examples")
     if not patterns or not all(isinstance(p, str) and p for p in patterns):
         raise KnowledgeError(f"{where}: needs a list of non-empty patterns")
-    if not examples or not all(isinstance(e, str) and e.strip() for e in examples):
-        raise KnowledgeError(f"{where}: needs a list of examples (texts the patterns must read)")
+    _check_examples(where, "|".join(patterns), examples, "patterns")
+    return tuple(patterns), tuple(examples)
+
+
+def _checked_phrase(where: str, entry: dict) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(patterns, words, examples) of a phrase: patterns or words or both, every example read; else KnowledgeError."""
+    patterns, words = entry.get("patterns", []), entry.get("words", [])
+    if not isinstance(patterns, list) or not all(isinstance(p, str) and p for p in patterns):
+        raise KnowledgeError(f"{where}: patterns must be a list of non-empty regular expressions")
+    if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+        raise KnowledgeError(f"{where}: words must be a list of non-empty words or phrases")
+    if not patterns and not words:
+        raise KnowledgeError(f"{where}: needs patterns or words")
+    if named := next((p for p in patterns if "(?P<" in p), None):
+        raise KnowledgeError(f"{where}: pattern {named!r} names a group; the reader names its own, use (?:...)")
+    seen: set[str] = set()
+    for word in words:
+        key = " ".join(word.lower().split())
+        if key in seen:
+            raise KnowledgeError(f"{where}: word {word!r} is listed twice")
+        seen.add(key)
+    what = " and ".join(k for k, v in (("patterns", patterns), ("words", words)) if v)
+    _check_examples(where, phrase_regex(patterns, words), entry.get("examples"), what)
+    return tuple(patterns), tuple(words), tuple(entry["examples"])
+
+
+def _check_examples(where: str, regex: str, examples: object, what: str) -> None:
+    if not examples or not isinstance(examples, list) or not all(isinstance(e, str) and e.strip() for e in examples):
+        raise KnowledgeError(f"{where}: needs a list of examples (texts the {what} must read)")
     try:
-        compiled = re.compile("|".join(patterns), re.IGNORECASE)
+        compiled = re.compile(regex, re.IGNORECASE)
     except re.error as e:
         raise KnowledgeError(f"{where}: a pattern is not a valid regular expression: {e}") from e
     for example in examples:
         if not compiled.search(example):
-            raise KnowledgeError(f"{where}: example {example!r} is not read by its patterns")
-    return tuple(patterns), tuple(examples)
+            raise KnowledgeError(f"{where}: example {example!r} is not read by its {what}")
+
+
+def phrase_regex(patterns: tuple[str, ...] | list[str], words: tuple[str, ...] | list[str]) -> str:
+    """One regular expression for a phrase: any of its patterns, or any of its words as a whole word.
+
+    A word is matched case-insensitively (by the caller's flag), not inside a longer word, a space in it
+    standing for any run of spaces; the longest word is tried first.
+    """
+    alternatives = list(patterns)
+    if words:
+        alternatives.append("(?:" + "|".join(_word_regex(w) for w in sorted(words, key=len, reverse=True)) + ")")
+    return "|".join(alternatives)
+
+
+def _word_regex(word: str) -> str:
+    body = r"\s+".join(re.escape(part) for part in word.split())
+    before = r"(?<!\w)" if _WORD_CHAR.match(word.strip()[0]) else ""
+    after = r"(?!\w)" if _WORD_CHAR.match(word.strip()[-1]) else ""
+    return before + body + after
 
 
 # The phrases the reader asks for by name (bot/slots.py).
 PHRASE_NAMES = frozenset({"all_failed", "off_all", "everything_failed", "multiple_failed", "combination",
-                          "refractory_rash", "active_muscle", "flare", "resistant", "asks_what_flare_is"})
+                          "refractory_rash", "active_muscle", "flare", "resistant", "asks_what_flare_is",
+                          "course_words", "failed_before_list", "neither_nor_failed", "neither_nor_other",
+                          "dose_lead", "dose_of", "clause_end", "clause_turn", "defines_recurrent",
+                          "defines_resistant", "despite"})
+# Those it looks up one token (or a few tokens joined by spaces) at a time: they are word lists.
+WORD_LISTS = frozenset({"course_words", "failed_before_list", "neither_nor_failed", "neither_nor_other",
+                        "dose_lead", "dose_of", "clause_turn"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,10 +181,12 @@ class Phrases:
     """The phrases compiled once, by name."""
 
     compiled: dict[str, re.Pattern[str]]
+    word_sets: dict[str, frozenset[str]] = field(default_factory=dict)  # lower-cased, single-spaced
 
     @classmethod
     def from_rules(cls, rules: tuple[PhraseRule, ...]) -> Phrases:
-        return cls({r.name: re.compile("|".join(r.patterns), re.IGNORECASE) for r in rules})
+        return cls({r.name: re.compile(phrase_regex(r.patterns, r.words), re.IGNORECASE) for r in rules},
+                   {r.name: frozenset(" ".join(w.lower().split()) for w in r.words) for r in rules})
 
     def search(self, name: str, text: str) -> bool:
         """Whether the phrase occurs in `text`."""
@@ -137,3 +195,15 @@ class Phrases:
     def match(self, name: str, text: str) -> bool:
         """Whether `text` starts with the phrase."""
         return self.compiled[name].match(text) is not None
+
+    def find(self, name: str, text: str) -> re.Match[str] | None:
+        """The phrase's first occurrence in `text`."""
+        return self.compiled[name].search(text)
+
+    def pattern(self, name: str) -> re.Pattern[str]:
+        """The phrase's compiled expression (case-insensitive)."""
+        return self.compiled[name]
+
+    def words(self, name: str) -> frozenset[str]:
+        """A word list's words, lower-cased, for looking tokens up (tokens joined by single spaces)."""
+        return self.word_sets[name]

@@ -299,25 +299,30 @@ def uncovered_topics(mentions: list[Mention], readings: Readings,
 
 
 SIDE_CONDITIONS = frozenset({"ild", "rash"})  # the source's branches beside the muscle ladder
-_CLAUSE_TURNS = frozenset({".", ";", "!", "?", "but", "however", "although", "whereas"})
 _ATTACHED_WORDS = 6  # how far after "ILD" a failure cue still speaks of it ("ILD is still refractory to")
 
 
-def flares_of_side_condition_only(tokens: list[Token], mentions: list[Mention], readings: Readings) -> bool:
+def flares_of_side_condition_only(tokens: list[Token], mentions: list[Mention], readings: Readings,
+                                  phrases: Phrases) -> bool:
     """Every flare word stands right beside ILD or a rash, in its clause ("worsening ILD", "rash flaring")."""
     sides = [m for i, m in enumerate(mentions) if m.term.concept in SIDE_CONDITIONS
              and not _reached(readings, i, "NEGATED")]
     flares = [m for m in mentions if m.term.concept == "flare"]
 
     def beside(flare: Mention) -> bool:
-        return any((0 < side.first - flare.last <= 2 and _same_clause(tokens, flare.last, side.first))
-                   or (0 < flare.first - side.last <= 2 and _same_clause(tokens, side.last, flare.first))
+        return any((0 < side.first - flare.last <= 2 and _same_clause(tokens, flare.last, side.first, phrases))
+                   or (0 < flare.first - side.last <= 2 and _same_clause(tokens, side.last, flare.first, phrases))
                    for side in sides)
     return bool(sides and flares) and all(beside(f) for f in flares)
 
 
-def _same_clause(tokens: list[Token], start: int, end: int) -> bool:
-    return not any(tokens[k].low in _CLAUSE_TURNS or tokens[k].low == "," for k in range(start + 1, end))
+def _same_clause(tokens: list[Token], start: int, end: int, phrases: Phrases) -> bool:
+    return not any(_turns(tokens[k].low, phrases) or tokens[k].low == "," for k in range(start + 1, end))
+
+
+def _turns(word: str, phrases: Phrases) -> bool:
+    """A sentence stop, or a turn of phrases.toml's clause_turn ("but", "however")."""
+    return word in _SENTENCE_END or word in phrases.words("clause_turn")
 
 
 def failures_for_side_condition_only(text: str, tokens: list[Token], mentions: list[Mention],
@@ -340,7 +345,7 @@ def failures_for_side_condition_only(text: str, tokens: list[Token], mentions: l
 
     def belongs_to_side(at: int, reach: int = _ATTACHED_WORDS) -> bool:
         return any(side.last < at and words_before[at] - words_before[side.last + 1] < reach and not any(
-            tokens[k].low in _CLAUSE_TURNS or k in drug_at for k in range(side.last + 1, at)) for side in sides)
+            _turns(tokens[k].low, phrases) or k in drug_at for k in range(side.last + 1, at)) for side in sides)
 
     failure_cues = {h.at for i, m in enumerate(mentions) if _target_type(m) == "drug"
                     for h in readings.get(i, ()) if h.category in ("FAILED", "TRIED")}
@@ -424,9 +429,10 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
             mode = "current"  # "no DMARD, pred 20": a drug with its dose is being taken
         if _is_question_subject(tokens, m):
             mode = "mentioned"  # "failed rituximab, IVIG?": IVIG is asked about
-        if mode == "mentioned" and (_failed_parenthesis(tokens, m.first) or _counted_course(tokens, m)):
+        if mode == "mentioned" and (_failed_parenthesis(tokens, m.first, phrases)
+                                    or _counted_course(tokens, m, phrases)):
             mode = "failed"
-        if _neither_nor_worked(tokens, m, sentence_start) or all_failed[m.last + 1]:
+        if _neither_nor_worked(tokens, m, sentence_start, phrases) or all_failed[m.last + 1]:
             mode = "failed"
         status[m.term.concept] = _merge(status.get(m.term.concept), mode)
         seen.setdefault(m.term.concept, set()).add(mode)
@@ -438,10 +444,7 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
 _LIST_WORDS = frozenset({",", "and", "or", "&", "+", "/", "plus", "nor", "both", "then"})
 
 
-_COURSE_WORDS = frozenset({"cycle", "cycles", "course", "courses", "infusion", "infusions", "round", "rounds"})
-
-
-def _counted_course(tokens: list[Token], mention: Mention) -> bool:
+def _counted_course(tokens: list[Token], mention: Mention, phrases: Phrases) -> bool:
     """"2 RTX cycles", "5 monthly Gamunex infusions": a course given is a course tried.
 
     The count sits before the drug and the course word after it, which no cue row can say;
@@ -449,10 +452,10 @@ def _counted_course(tokens: list[Token], mention: Mention) -> bool:
     """
     before = [t.low for t in tokens[max(0, mention.first - 2):mention.first]]
     after = [t.low for t in tokens[mention.last + 1:mention.last + 3]]
-    return any(w[:1].isdigit() for w in before) and bool(_COURSE_WORDS & set(after))
+    return any(w[:1].isdigit() for w in before) and bool(phrases.words("course_words") & set(after))
 
 
-def _failed_parenthesis(tokens: list[Token], index: int) -> bool:
+def _failed_parenthesis(tokens: list[Token], index: int, phrases: Phrases) -> bool:
     """"failed pretty much everything (RTX, IVIG, MMF)": a list in brackets after a failure word."""
     depth = 0
     for j in range(index - 1, max(-1, index - 15), -1):
@@ -462,7 +465,7 @@ def _failed_parenthesis(tokens: list[Token], index: int) -> bool:
         elif low == "(":
             if depth == 0:
                 before = {t.low for t in tokens[max(0, j - 5):j]}
-                return bool(before & {"failed", "tried", "everything", "failures", "exhausted"})
+                return bool(before & phrases.words("failed_before_list"))
             depth -= 1
         elif low in _SENTENCE_END:
             return False
@@ -522,15 +525,17 @@ def sentence_starts(tokens: list[Token]) -> list[int]:
     return starts
 
 
-def _neither_nor_worked(tokens: list[Token], mention: Mention, sentence_start: list[int]) -> bool:
+def _neither_nor_worked(tokens: list[Token], mention: Mention, sentence_start: list[int], phrases: Phrases) -> bool:
     """"neither the rituximab nor the IVIG worked"."""
     if "neither" not in {t.low for t in tokens[sentence_start[mention.first]:mention.first]}:
         return False
     for t in tokens[mention.last + 1:]:
         if t.low in _SENTENCE_END:
             return False
-        if t.low in {"worked", "helped", "controlled", "did", "was", "were"}:
-            return t.low in {"worked", "helped", "controlled"}
+        if t.low in phrases.words("neither_nor_failed"):
+            return True
+        if t.low in phrases.words("neither_nor_other"):
+            return False
     return False
 
 
@@ -626,7 +631,7 @@ class Dose:
 
 
 def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention], situation: str | None,
-                         context: ConText, conflicts: list[str] | None = None
+                         lexicon: Lexicon, conflicts: list[str] | None = None
                          ) -> tuple[float | Literal["off"] | None, float | None]:
     """(mg/day or "off", mg/kg/day) of prednisone now, from the doses written next to a steroid word.
 
@@ -634,10 +639,10 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     is on 5; "had 5 mg until she stopped" is off. Two different current doses are not guessed at:
     they go into `conflicts` as "prednisone" and the dose is left unknown, so the bot asks.
     """
-    doses = steroid_doses(text, tokens, mentions, situation)
+    doses = steroid_doses(text, tokens, mentions, situation, lexicon.phrases)
     if not doses:
         return None, None
-    times = [_dose_time(hits) for hits in context.apply(
+    times = [_dose_time(hits) for hits in lexicon.context.apply(
         [t.low for t in tokens], [Target(d.first, d.end, "dose") for d in doses])]
     live = [d for d, time in zip(doses, times, strict=True) if time not in ("PAST", "STOPPED", "PLANNED")]
     current = [d for d, time in zip(doses, times, strict=True) if time == "CURRENT"]
@@ -662,7 +667,8 @@ def _dose_time(hits: list[Hit]) -> str | None:
     return next(c for c in ("PLANNED", "PAST", "CURRENT") if c in nearest)
 
 
-def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situation: str | None) -> list[Dose]:
+def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situation: str | None,
+                  phrases: Phrases) -> list[Dose]:
     """Every prednisone dose, in order: each "N mg" whose owner is a steroid word, and "pred N".
 
     A dose's owner is the medication named right after it ("10 mg pred"), else the nearest one named
@@ -675,7 +681,7 @@ def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situa
     doses = []
     for m in _MG_RE.finditer(text):
         first, end = _token_span(tokens, m.start(), m.end())
-        owner = _dose_owner(first, end, tokens, meds)
+        owner = _dose_owner(first, end, tokens, meds, phrases)
         if isinstance(owner, Mention) and owner.term.concept == STEROID_CONCEPT:
             value = _number(m.group(1)) * _times_a_day(text[m.end():m.end() + 20]) \
                 * _tablets(text[max(0, m.start() - 12):m.start()], text[m.end():m.end() + 30])
@@ -730,13 +736,19 @@ def _tablets(before: str, after: str) -> int:
 _OWNER = Mention | Literal["unknown"] | None
 
 
-def _dose_owner(first: int, end: int, tokens: list[Token], meds: list[Mention]) -> _OWNER:
-    """The medication a dose at tokens [first, end) belongs to (see `steroid_doses`)."""
+def _dose_owner(first: int, end: int, tokens: list[Token], meds: list[Mention], phrases: Phrases) -> _OWNER:
+    """The medication a dose at tokens [first, end) belongs to (see `steroid_doses`).
+
+    The words that join a dose to the medication after it ("10 mg of pred") and those that may stand
+    right before a dose without owning it ("was on 40", "down to 5") are phrases.toml's dose_of and
+    dose_lead; a dose right before a medication, with nothing between, belongs to it.
+    """
     for m in meds:
-        if m.first >= end and " ".join(t.low for t in tokens[end:m.first]) in _DOSE_OF:
+        if m.first >= end and ((gap := " ".join(t.low for t in tokens[end:m.first])) == ""
+                               or gap in phrases.words("dose_of")):
             return m
     before = tokens[first - 1] if first > 0 else None
-    if before is not None and before.low[0].isalpha() and before.low not in _DOSE_LEAD \
+    if before is not None and before.low[0].isalpha() and before.low not in phrases.words("dose_lead") \
             and not any(m.first <= first - 1 <= m.last for m in meds):
         return "unknown"
     sentence = max((i for i in range(first) if tokens[i].low in _SENTENCE_END), default=-1)
@@ -744,17 +756,6 @@ def _dose_owner(first: int, end: int, tokens: list[Token], meds: list[Mention]) 
     return earlier[-1] if earlier else None
 
 
-# Words that join a dose to the medication after it ("10 mg of pred"), and the grammar words that
-# may stand right before a dose without owning it ("was on 40", "down to 5", "pred at 7.5").
-_DOSE_OF = frozenset({"", "of", "/ d of", "daily of", "a day of", "per day of", "/ day of"})
-_DOSE_LEAD = frozenset({
-    "at", "of", "is", "was", "were", "on", "now", "to", "from", "and", "or", "dose", "exactly", "about", "approx",
-    "approximately", "around", "roughly", "only", "still", "currently", "down", "up", "had", "has", "have", "been",
-    "being", "weaned", "tapered", "reduced", "increased", "decreased", "raised", "lowered", "cut", "dropped",
-    "back", "taking", "takes", "receiving", "maintained", "continues", "continued", "started", "starting",
-    "under", "below", "over", "above", "than", "less", "more", "by", "a", "the", "her", "his", "their",
-    "daily", "day", "with", "plus", "then", "again", "until", "till", "since", "for", "just", "x",
-})
 _LATER_VALUE_RE = re.compile(rf"\s*,?\s*(?:->|→|-+>|to|then|down\s+to|now)\s*{_NUM}", re.IGNORECASE)
 
 
@@ -765,10 +766,6 @@ _LEGEND_PART_RE = re.compile(r"\bgrade\s+([12abcABC])\b(?:\s*(?:vs\.?|versus|or|
 
 
 # --- the extractor --------------------------------------------------------------
-
-# Off everything, said without a stop cue reaching a treatment word (those are knowledge/context.toml rows).
-_DEFINITION_RE = re.compile(r"\b(recurrent|recurrence|resistant|refractory)\b", re.IGNORECASE)
-
 
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -821,13 +818,13 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
                                       if m.term.kind == "drug" and asks and _asked(readings, i)))
     phrases = lexicon.phrases
     side_only = failures_for_side_condition_only(text, tokens, mentions, readings, phrases)
-    if "flare" in concepts and flares_of_side_condition_only(tokens, mentions, readings):
+    if "flare" in concepts and flares_of_side_condition_only(tokens, mentions, readings, phrases):
         concepts = concepts - {"flare"}  # "worsening ILD": the lungs are worse, not a flare of the disease
     situation = _situation(concepts, text, phrases, side_only)
     conflicts: list[str] = []
     status = classify_drugs(tokens, mentions, readings, phrases, conflicts)
     drugs_in_order = list(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "drug"))
-    prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, situation, lexicon.context, conflicts)
+    prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, situation, lexicon, conflicts)
     if STEROID_CONCEPT in concepts and (floor := _CANNOT_TAPER_BELOW_RE.search(text)):
         prednisone = _number(floor.group(1))
     elif STEROID_CONCEPT in concepts and isinstance(prednisone, float) and (later := _TAPERED_TO_RE.search(text)):
@@ -857,7 +854,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         # In a flare, an unqualified drug is the one the patient is on ("relapse pred 15 aza").
         current += tuple(d for d in drugs_in_order
                          if status.get(d) == "mentioned" and d != STEROID_CONCEPT and d not in current)
-    if "despite" in text.lower():
+    if phrases.search("despite", text):
         current += tuple(d for d in failed if d not in current and situation == "flare")
     steroid_words = [tokens[m.first].low for m in mentions if m.term.concept == STEROID_CONCEPT]
     intents = lexicon.intents.find(text, question_text(text, tokens, found))
@@ -907,9 +904,6 @@ def _combination_asked(text: str, drugs: list[str], failed: tuple[str, ...], lex
     return named and not any(d in failed for d in pair) and lexicon.phrases.search("combination", text)
 
 
-_CLAUSE_END_RE = re.compile(r"[.;!?]|\b(?:but|however|although|though|whereas|yet)\b", re.IGNORECASE)
-
-
 def _refractory_rash(text: str, tokens: list[Token], mentions: list[Mention], readings: Readings,
                      phrases: Phrases) -> bool:
     """A rash word, not negated, in a clause that calls it refractory ("rash still florid despite MTX")."""
@@ -917,9 +911,10 @@ def _refractory_rash(text: str, tokens: list[Token], mentions: list[Mention], re
         if m.term.concept != "rash" or any(h.category == "NEGATED" for h in readings.get(i, ())):
             continue
         at = tokens[m.first].start
-        starts = [e.end() for e in _CLAUSE_END_RE.finditer(text, 0, at)]
+        clause_end = phrases.pattern("clause_end")  # a stop, or "but", "however", ...
+        starts = [e.end() for e in clause_end.finditer(text, 0, at)]
         start = starts[-1] if starts else 0
-        end_match = _CLAUSE_END_RE.search(text, tokens[m.last].end)
+        end_match = clause_end.search(text, tokens[m.last].end)
         clause = text[start:end_match.start() if end_match else len(text)]
         if phrases.search("refractory_rash", clause):
             return True
@@ -990,8 +985,9 @@ def _steroid_word(words: list[str]) -> str | None:
 
 
 def _definition_of(text: str, phrases: Phrases) -> tuple[str, ...]:
+    """Which definitions a message names: phrases.toml's defines_recurrent and defines_resistant, in the order
+    they first appear, after "recurrent" when it asks what a flare is."""
     found = ["recurrent"] if phrases.search("asks_what_flare_is", text) else []
-    for word in _DEFINITION_RE.findall(text):
-        w = word.lower()
-        found.append("recurrent" if w.startswith("recurren") else "resistant")
-    return tuple(dict.fromkeys(found))
+    named = [(m.start(), which) for which in ("recurrent", "resistant")
+             if (m := phrases.find(f"defines_{which}", text))]
+    return tuple(dict.fromkeys([*found, *(which for _, which in sorted(named))]))

@@ -33,7 +33,7 @@ from bot.knowledge import (
 )
 from bot.table import Table, validate_knowledge
 
-SCHEMA_VERSION = "7"  # bump when the tables change, so old databases are rebuilt
+SCHEMA_VERSION = "8"  # bump when the tables change, so old databases are rebuilt
 DB_ENV = "DMPM_BOT_DB"
 MAX_QUERY_TERMS = 32
 
@@ -148,8 +148,8 @@ def _write(db, corpus: Corpus) -> None:
         ({"position": n, "name": i.name, "read": i.read, "patterns": json.dumps(i.patterns),
           "examples": json.dumps(i.examples)} for n, i in enumerate(corpus.intents, start=1)), pk="position")
     db["phrases"].insert_all(
-        ({"name": r.name, "about": r.about, "patterns": json.dumps(r.patterns), "examples": json.dumps(r.examples)}
-         for r in corpus.phrases), pk="name")
+        ({"name": r.name, "about": r.about, "patterns": json.dumps(r.patterns), "words": json.dumps(r.words),
+          "examples": json.dumps(r.examples)} for r in corpus.phrases), pk="name")
     db["repairs"].insert_all(
         ({"id": r.id, "why": r.why, "find": r.find, "replace": r.replace, "count": r.count}
          for r in corpus.repairs), pk="id")
@@ -264,7 +264,7 @@ def load_intents(conn: sqlite3.Connection) -> tuple[IntentRule, ...]:
 def load_phrases(conn: sqlite3.Connection) -> tuple[PhraseRule, ...]:
     """The reader's whole phrases (phrases.toml)."""
     return tuple(PhraseRule(name=r["name"], about=r["about"], patterns=tuple(json.loads(r["patterns"])),
-                            examples=tuple(json.loads(r["examples"])))
+                            examples=tuple(json.loads(r["examples"])), words=tuple(json.loads(r["words"])))
                  for r in conn.execute("SELECT * FROM phrases ORDER BY rowid"))
 
 

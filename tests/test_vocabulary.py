@@ -46,6 +46,19 @@ def _lexicon(directory: Path | None = None) -> Lexicon:
      "lexicon [drug.cyclophosphamide]: capitals_only names 'CTXX', which is not one of its terms"),
     ("lexicon.toml", 'capitals_only = ["CTX"]', 'capitals_only = "CTX"',
      "lexicon [drug.cyclophosphamide]: capitals_only must be a list of its terms"),
+    ("phrases.toml", '"infusions", "round"', '"infusions", "cycles", "round"',
+     "phrases.toml [phrase.course_words]: word 'cycles' is listed twice"),
+    ("phrases.toml", 'words = ["did", "was", "were"]', "patterns = ['did|was|were']",
+     "phrases.toml [phrase.neither_nor_other]: the reader looks it up word by word: give words, not patterns"),
+    ("phrases.toml", 'examples = ["define refractory", "resistant vs recurrent"]',
+     'examples = ["define refractoriness"]',
+     "phrases.toml [phrase.defines_resistant]: example 'define refractoriness' is not read by its words"),
+    ("phrases.toml", "patterns = ['[.;!?]']", "patterns = ['(?P<stop>[.;!?])']",
+     "phrases.toml [phrase.clause_end]: pattern '(?P<stop>[.;!?])' names a group"),
+    ("phrases.toml", 'words = ["but", "however", "although", "whereas"]', 'words = ["but", " "]',
+     "phrases.toml [phrase.clause_turn]: words must be a list of non-empty words or phrases"),
+    ("phrases.toml", "[phrase.dose_lead]\n", "[phrase.dose_leads]\n",
+     "phrases.toml: the reader needs [phrase.dose_lead]"),
 ])
 def test_build_fails_naming_the_offending_entry(knowledge_copy: Path, tmp_path: Path, file, old, new,
                                                 message) -> None:
@@ -82,3 +95,18 @@ def test_a_drug_marked_steroid_sparing_counts_as_one(knowledge_copy: Path) -> No
     _edit(knowledge_copy / "lexicon.toml", 'class = "immunoglobulin"\nsteroid_sparing = true\n',
           'class = "immunoglobulin"\n')
     assert sparing(on_ivig, catalog(knowledge_copy)) == "unknown"
+
+
+def test_a_course_word_added_by_a_clinician_is_read(knowledge_copy: Path) -> None:
+    text = "refractory PM, 6 CYC pulses, options?"
+    assert extract(text, _lexicon()).failed == ()
+    _edit(knowledge_copy / "phrases.toml", '"round", "rounds"]', '"round", "rounds", "pulses"]')
+    assert extract(text, _lexicon(knowledge_copy)).failed == ("cyclophosphamide",)
+
+
+def test_word_lists_match_whole_words_only() -> None:
+    phrases = _lexicon().phrases
+    assert phrases.search("defines_resistant", "Refractory disease")
+    assert not phrases.search("defines_resistant", "refractoriness")
+    assert phrases.pattern("clause_end").search("rash, though persistent").group() == "though"
+    assert "/ d of" in phrases.words("dose_of") and "x" in phrases.words("dose_lead")
