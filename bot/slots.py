@@ -104,6 +104,7 @@ class Lexicon:
     context: ConText  # the cues (knowledge/context.toml) that modify the terms found
     intents: Intents  # what kind of question (knowledge/intents.toml)
     phrases: Phrases  # whole phrases the cues cannot say (knowledge/phrases.toml)
+    readers: DoseReaders  # the dose patterns: phrases.toml's words around the number syntax
     long_starts: frozenset[str] = frozenset()  # first words of the terms of three words or more
     conventional: tuple[str, ...] = ()  # the conventional pair (lexicon `conventional`: azathioprine, methotrexate)
     fuzzy_cache: dict[str, Term | None] = field(default_factory=dict, compare=False, repr=False)
@@ -118,7 +119,8 @@ class Lexicon:
         return cls(exact=exact, fuzzy_keys=tuple(k for k, _ in fuzzy),
                    fuzzy_terms=tuple(t for _, t in fuzzy),
                    max_words=max(len(k.split()) for k in exact), context=ConText(rules),
-                   intents=Intents.from_rules(intents), phrases=Phrases.from_rules(phrases),
+                   intents=Intents.from_rules(intents), phrases=(compiled := Phrases.from_rules(phrases)),
+                   readers=DoseReaders.from_phrases(compiled),
                    long_starts=frozenset(k.split(" ", 1)[0] for k in exact if k.count(" ") >= 2),
                    conventional=drug_roles(terms)[1])
 
@@ -559,10 +561,46 @@ _BSA_RE = re.compile(
 _MG_RE = re.compile(
     rf"{_NUM}\s*(mg|milligrams?)\b\s*(/\s*kg|per\s+kg)?"
     rf"(\s*(?:/\s*d(?:ay)?|per\s+day|a\s+day|daily|qd|od|once daily|/24h))?", re.IGNORECASE)
-_BARE_AFTER_DRUG_RE = re.compile(
-    rf"^\s*(?:at|of|=|:|now|currently|(?:now\s+)?(?:(?:tapered|weaned|reduced|cut|dropped|decreased|lowered)\s+)?"
-    rf"(?:down\s+)?to)?\s*{_NUM}(?!\s*(?:kg|lb|m2|m²|%|g\b|mg/kg|months?|mo\b|weeks?|wks?|days?|years?|yrs?|"
-    rf"y\b|times|x\b|ago|h\b|hours?|doses?|courses?|cycles?))", re.IGNORECASE)
+# The number the dose readers below read, as a named group: the words around it are phrases.toml's.
+_DOSE_NUMBER = r"(?<![\d.,])(?P<number>\d+(?:[.,]\d+)?)"
+# Units, durations and counts after a number that make it no prednisone dose ("20 kg", "6 months", "3 cycles").
+_NOT_A_BARE_DOSE = (r"(?!\s*(?:kg|lb|m2|m²|%|g\b|mg/kg|months?|mo\b|weeks?|wks?|days?|years?|yrs?|y\b|times|x\b|ago|h\b"
+                    r"|hours?|doses?|courses?|cycles?))")
+_NOT_A_BOUND = r"(?!\s*(?:months?|mo\b|weeks?|wks?|days?|years?|yrs?|kg|lbs?|%|units?|cycles?|courses?))"
+
+
+@dataclass(frozen=True, slots=True)
+class DoseReaders:
+    """The prednisone dose patterns: each a phrase of knowledge/phrases.toml (the words) around the number
+    syntax here (digits, units), compiled once per knowledge load. Phrases name no groups (the build checks),
+    so the groups here are the only ones named."""
+
+    cannot_taper_below: re.Pattern[str]  # "could never get below 20": 20 is the dose now
+    tapered_to: re.Pattern[str]  # "prednisone 60 mg tapered to 20": 20 now
+    bare_after_drug: re.Pattern[str]  # "pred 5", "pred at 7.5", "pred now 10"
+    later_dose: re.Pattern[str]  # "pred 60->5", "30 to 8": the later one is now
+    bound: re.Pattern[str]  # "> 10 mg", "less than 10": group `more` or `less`
+    times_a_day: re.Pattern[str]  # "5 mg BD", "5 mg tds": group `two` or `three`
+    tablets: re.Pattern[str]  # "two 5 mg prednisolone tablets": the words after the dose
+
+    @classmethod
+    def from_phrases(cls, phrases: Phrases) -> DoseReaders:
+        def words(name: str) -> str:
+            return f"(?:{phrases.pattern(name).pattern})"
+
+        def compiled(regex: str) -> re.Pattern[str]:
+            return re.compile(regex, re.IGNORECASE)
+
+        return cls(
+            cannot_taper_below=compiled(words("cannot_taper_below") + _DOSE_NUMBER),
+            tapered_to=compiled(words("tapered_to") + _DOSE_NUMBER + r"(?!\s*(?:kg|lb|%))"),
+            bare_after_drug=compiled(rf"^\s*(?:=|:|{words('dose_after_drug')})?\s*{_DOSE_NUMBER}{_NOT_A_BARE_DOSE}"),
+            later_dose=compiled(rf"\s*,?\s*{words('later_dose')}\s*{_DOSE_NUMBER}"),
+            bound=compiled(rf"(?:(?P<more>>=?|≥|{words('more_than')})|(?P<less><=?|≤|{words('less_than')}))\s*"
+                           rf"{_DOSE_NUMBER}{_NOT_A_BOUND}\s*(?:mg)?"),
+            times_a_day=compiled(rf"^\s*(?:(?P<two>{words('twice_daily')})|(?P<three>{words('three_times_daily')}))\b"),
+            tablets=compiled(rf"^\s*(?:\w+\s+){{0,2}}{words('tablet_words')}\b"),
+        )
 
 
 def _number(text: str) -> float:
@@ -595,29 +633,15 @@ def find_bsa(text: str) -> float | None:
     return value if 0.2 <= value <= 3.5 else None
 
 
-_CMP_RE = re.compile(
-    r"(>=?|≥|<=?|≤|\babove\b|\bover\b|\bmore\s+than\b|\bgreater\s+than\b|\bhigher\s+than\b|\bbelow\b"
-    r"|\bunder\b|\bless\s+than\b|\blower\s+than\b)\s*" + _NUM
-    + r"(?!\s*(?:months?|mo\b|weeks?|wks?|days?|years?|yrs?|kg|lbs?|%|units?|cycles?|courses?))\s*(?:mg)?",
-    re.IGNORECASE)
-
-
-_CANNOT_TAPER_BELOW_RE = re.compile(r"(?:never|n't|not|unable\s+to)\s+(?:\w+\s+){0,4}below\s+" + _NUM, re.IGNORECASE)
-_TAPERED_TO_RE = re.compile(r"\b(?:taper\w*|reduc\w*|wean\w*|cut|down|dropp?\w*|decreas\w*|lower\w*)\s+(?:back\s+)?"
-                            r"(?:down\s+)?to\s+" + _NUM + r"(?!\s*(?:kg|lb|%))", re.IGNORECASE)
-
-
-def find_prednisone_bound(text: str) -> tuple[str, float] | None:
+def find_prednisone_bound(text: str, readers: DoseReaders) -> tuple[str, float] | None:
     """("> ", 10) for "flare >10mg pred", "above 10 mg/day", "less than 10"."""
-    if _CANNOT_TAPER_BELOW_RE.search(text):
+    if readers.cannot_taper_below.search(text):
         return None  # "could never taper below 20": handled as a dose of 20
-    found = list(_CMP_RE.finditer(text))
+    found = list(readers.bound.finditer(text))
     if len(found) != 1:
         return None  # none, or "the >10 or the <10 scenario?": no bound on this patient's dose
     m = found[0]
-    word = m.group(1).lower()
-    cmp = ">" if word[0] in ">≥" or word.split()[0] in {"above", "over", "more", "greater", "higher"} else "<"
-    return cmp, _number(m.group(2))
+    return (">" if m.group("more") is not None else "<"), _number(m.group("number"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -639,7 +663,7 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     is on 5; "had 5 mg until she stopped" is off. Two different current doses are not guessed at:
     they go into `conflicts` as "prednisone" and the dose is left unknown, so the bot asks.
     """
-    doses = steroid_doses(text, tokens, mentions, situation, lexicon.phrases)
+    doses = steroid_doses(text, tokens, mentions, situation, lexicon)
     if not doses:
         return None, None
     times = [_dose_time(hits) for hits in lexicon.context.apply(
@@ -668,7 +692,7 @@ def _dose_time(hits: list[Hit]) -> str | None:
 
 
 def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situation: str | None,
-                  phrases: Phrases) -> list[Dose]:
+                  lexicon: Lexicon) -> list[Dose]:
     """Every prednisone dose, in order: each "N mg" whose owner is a steroid word, and "pred N".
 
     A dose's owner is the medication named right after it ("10 mg pred"), else the nearest one named
@@ -681,10 +705,10 @@ def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situa
     doses = []
     for m in _MG_RE.finditer(text):
         first, end = _token_span(tokens, m.start(), m.end())
-        owner = _dose_owner(first, end, tokens, meds, phrases)
+        owner = _dose_owner(first, end, tokens, meds, lexicon.phrases)
         if isinstance(owner, Mention) and owner.term.concept == STEROID_CONCEPT:
-            value = _number(m.group(1)) * _times_a_day(text[m.end():m.end() + 20]) \
-                * _tablets(text[max(0, m.start() - 12):m.start()], text[m.end():m.end() + 30])
+            value = _number(m.group(1)) * _times_a_day(text[m.end():m.end() + 20], lexicon.readers) \
+                * _tablets(text[max(0, m.start() - 12):m.start()], text[m.end():m.end() + 30], lexicon.readers)
         elif owner is None and situation == "flare" and not meds:
             value = _number(m.group(1))
         else:
@@ -694,11 +718,11 @@ def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situa
         return doses
     for s in (m for m in meds if m.term.concept == STEROID_CONCEPT):  # "pred 5", "pred now 10", "pred 60->5"
         after = text[tokens[s.last].end:tokens[s.last].end + 24]
-        bare = _BARE_AFTER_DRUG_RE.match(after)
-        if bare and not _MG_RE.match(after.lstrip(" :=atof")):
-            value, at = bare.group(1), bare.start(1)
-            if later := _LATER_VALUE_RE.match(after, bare.end(1)):  # "60->5", "30 to 8": the later one is now
-                value, at = later.group(1), later.start(1)
+        bare = lexicon.readers.bare_after_drug.match(after)
+        if bare and not _MG_RE.match(after.lstrip(" :=atof")):  # "pred at 5 mg" is the mg reader's
+            value, at = bare.group("number"), bare.start("number")
+            if later := lexicon.readers.later_dose.match(after, bare.end("number")):  # "60->5": the later is now
+                value, at = later.group("number"), later.start("number")
             start = tokens[s.last].end + at
             doses.append(Dose(_number(value), False, *_token_span(tokens, start, start + len(value))))
     return doses
@@ -710,24 +734,21 @@ def _token_span(tokens: list[Token], start: int, end: int) -> tuple[int, int]:
     return (inside[0], inside[-1] + 1) if inside else (len(tokens), len(tokens))
 
 
-_TIMES_A_DAY_RE = re.compile(r"^\s*(?:(bd|bid|b\.d\.|twice\s+(?:daily|a\s+day))|(tds|tid|t\.d\.s\.|three\s+times\s+"
-                             r"(?:daily|a\s+day)))\b", re.IGNORECASE)
+def _times_a_day(after: str, readers: DoseReaders) -> int:
+    """2 for "5 mg BD", 3 for "5 mg tds" (phrases.toml's twice_daily, three_times_daily), else 1: the source's
+    doses are per day."""
+    m = readers.times_a_day.match(after)
+    return 1 if not m else 2 if m.group("two") else 3
 
 
-def _times_a_day(after: str) -> int:
-    """2 for "5 mg BD", 3 for "5 mg tds", else 1: the source's doses are per day."""
-    m = _TIMES_A_DAY_RE.match(after)
-    return 1 if not m else 2 if m.group(1) else 3
-
-
+# The count before a dose of tablets: two to four, in digits or words, maybe with "x" (number syntax).
 _TABLET_COUNT_RE = re.compile(r"\b(two|three|four|2|3|4)\s*(?:x\s*)?$", re.IGNORECASE)
-_TABLET_RE = re.compile(r"^\s*(?:\w+\s+){0,2}(?:tablets?|tabs?|pills?)\b", re.IGNORECASE)
 
 
-def _tablets(before: str, after: str) -> int:
-    """2 for "two 5 mg prednisolone tablets": the daily dose is the tablets' total."""
+def _tablets(before: str, after: str, readers: DoseReaders) -> int:
+    """2 for "two 5 mg prednisolone tablets" (phrases.toml's tablet_words): the daily dose is the tablets' total."""
     count = _TABLET_COUNT_RE.search(before)
-    if not count or not _TABLET_RE.match(after):
+    if not count or not readers.tablets.match(after):
         return 1
     word = count.group(1).lower()
     return {"two": 2, "three": 3, "four": 4}.get(word) or int(word)
@@ -756,7 +777,6 @@ def _dose_owner(first: int, end: int, tokens: list[Token], meds: list[Mention], 
     return earlier[-1] if earlier else None
 
 
-_LATER_VALUE_RE = re.compile(rf"\s*,?\s*(?:->|→|-+>|to|then|down\s+to|now)\s*{_NUM}", re.IGNORECASE)
 
 
 # --- intents ------------------------------------------------------------------
@@ -825,11 +845,12 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     status = classify_drugs(tokens, mentions, readings, phrases, conflicts)
     drugs_in_order = list(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "drug"))
     prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, situation, lexicon, conflicts)
-    if STEROID_CONCEPT in concepts and (floor := _CANNOT_TAPER_BELOW_RE.search(text)):
-        prednisone = _number(floor.group(1))
-    elif STEROID_CONCEPT in concepts and isinstance(prednisone, float) and (later := _TAPERED_TO_RE.search(text)):
-        prednisone = _number(later.group(1))  # "prednisone 60 mg tapered to 20": 20 now
-    bound = find_prednisone_bound(text) if situation == "flare" or STEROID_CONCEPT in concepts else None
+    readers = lexicon.readers
+    if STEROID_CONCEPT in concepts and (floor := readers.cannot_taper_below.search(text)):
+        prednisone = _number(floor.group("number"))
+    elif STEROID_CONCEPT in concepts and isinstance(prednisone, float) and (later := readers.tapered_to.search(text)):
+        prednisone = _number(later.group("number"))  # "prednisone 60 mg tapered to 20": 20 now
+    bound = find_prednisone_bound(text, readers) if situation == "flare" or STEROID_CONCEPT in concepts else None
     cmp = None
     if bound and (prednisone is None or prednisone == bound[1]):
         cmp, prednisone = bound
@@ -959,7 +980,7 @@ def _situation(concepts: set[str], text: str, phrases: Phrases, side_only: bool 
     if side_only and "resistant" in concepts:  # the resistance is the rash's or the lungs'
         concepts = concepts - {"resistant"}
     if "flare" in concepts and "resistant" in concepts:
-        return "flare" if re.search(r"\b\d+(?:\.\d+)?\s*mg|\boff\b|\bpred\w*\s+\d", text, re.I) else "resistant"
+        return "flare" if phrases.search("flare_dose_stated", text) else "resistant"
     if "flare" in concepts:
         return "flare"
     if "resistant" in concepts:

@@ -57,6 +57,10 @@ def _lexicon(directory: Path | None = None) -> Lexicon:
      "phrases.toml [phrase.clause_end]: pattern '(?P<stop>[.;!?])' names a group"),
     ("phrases.toml", 'words = ["but", "however", "although", "whereas"]', 'words = ["but", " "]',
      "phrases.toml [phrase.clause_turn]: words must be a list of non-empty words or phrases"),
+    ("phrases.toml", "(?:back\\s+)?(?:down\\s+)?to\\s+", "(?:back\\s+)?(?:down\\s+?to\\s+",
+     "phrases.toml [phrase.tapered_to]: a pattern is not a valid regular expression"),
+    ("phrases.toml", '"pred never tapered below 15 mg"', '"pred stays above 15 mg"',
+     "phrases.toml [phrase.cannot_taper_below]: example 'pred stays above 15 mg' is not read by its patterns"),
     ("phrases.toml", "[phrase.dose_lead]\n", "[phrase.dose_leads]\n",
      "phrases.toml: the reader needs [phrase.dose_lead]"),
 ])
@@ -110,3 +114,24 @@ def test_word_lists_match_whole_words_only() -> None:
     assert not phrases.search("defines_resistant", "refractoriness")
     assert phrases.pattern("clause_end").search("rash, though persistent").group() == "though"
     assert "/ d of" in phrases.words("dose_of") and "x" in phrases.words("dose_lead")
+
+
+def test_a_dosing_word_added_by_a_clinician_changes_the_daily_dose(knowledge_copy: Path) -> None:
+    text = "flare on prednisolone 5 mg bds with MTX"
+    assert extract(text, _lexicon()).prednisone == 5
+    _edit(knowledge_copy / "phrases.toml", '"twice daily", "twice a day"]', '"twice daily", "twice a day", "bds"]')
+    assert extract(text, _lexicon(knowledge_copy)).prednisone == 10
+
+
+@pytest.mark.parametrize(("text", "prednisone", "cmp"), [
+    ("flare on pred, could never taper below 20 mg", 20, None),
+    ("flare on prednisone 60 mg tapered down to 5", 5, None),
+    ("flare, pred 60->5", 5, None),
+    ("flare on pred more than 10 mg", 10, ">"),
+    ("flare on pred under 10mg", 10, "<"),
+    ("flare on two 5 mg prednisolone tablets", 10, None),
+    ("flare on pred 5 mg tds", 15, None),
+])
+def test_the_dose_readers_read_the_phrases_words(text: str, prednisone: float, cmp: str | None) -> None:
+    slots = extract(text, _lexicon())
+    assert (slots.prednisone, slots.prednisone_cmp) == (prednisone, cmp)
