@@ -85,7 +85,7 @@ def knowledge_base() -> KnowledgeBase:
                       drug_codes=drug_codes, drug_names=drug_names, sparing_drugs=sparing_drugs,
                       conventional_drugs=conventional_drugs)
     lexicon = Lexicon.from_terms(terms, store.load_context_rules(conn), store.load_intents(conn),
-                                 store.load_phrases(conn))
+                                 store.load_phrases(conn), store.load_rewrites(conn))
     return KnowledgeBase(catalog=catalog, lexicon=lexicon, conn=conn)
 
 

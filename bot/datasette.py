@@ -103,6 +103,13 @@ TABLES: dict[str, dict[str, Any]] = {
                     "patterns": "Regular expressions", "words": "Or plain words, matched as whole words",
                     "examples": "Checked texts"},
     },
+    "rewrites": {
+        "description": "Shorthand read as the words it stands for (knowledge/phrases.toml [[rewrite]]), applied in "
+                       "order to every message before it is read.",
+        "columns": {"position": "Order of application", "about": "What the shorthand means",
+                    "pattern": "Regular expression", "replace": "What it is read as",
+                    "examples": "Checked pairs: as written, as read"},
+    },
     "repairs": {
         "description": "The explicit repairs of the source's PDF artefacts, applied before quoting.",
         "columns": {"id": "Repair id", "why": "Why", "find": "Text found", "replace": "Replacement",

@@ -165,6 +165,55 @@ def _word_regex(word: str) -> str:
     return before + body + after
 
 
+# --- rewrites: shorthand read as the words it stands for (knowledge/phrases.toml [[rewrite]]) ------------
+
+REWRITE_FIELDS = frozenset({"about", "pattern", "replace", "examples"})
+
+
+@dataclass(frozen=True, slots=True)
+class RewriteRule:
+    """One [[rewrite]] of phrases.toml: `pattern` (case-insensitive) is replaced by `replace` (\\1 is group 1)."""
+
+    about: str
+    pattern: str
+    replace: str
+    examples: tuple[tuple[str, str], ...]  # (as written, as read after this rewrite alone)
+
+
+def load_rewrites(raw: dict) -> tuple[RewriteRule, ...]:
+    """The rewrites in file order; rows are numbered from 1 in errors."""
+    return tuple(_rewrite(number, row) for number, row in enumerate(raw.get("rewrite", []), start=1))
+
+
+def _rewrite(number: int, row: dict) -> RewriteRule:
+    def fail(problem: str) -> KnowledgeError:
+        return KnowledgeError(f"phrases.toml rewrite {number} ({row.get('pattern')!r}): {problem}")
+
+    if unknown := sorted(set(row) - REWRITE_FIELDS):
+        raise fail(f"unknown field {unknown[0]!r}")
+    pattern, replace, examples = row.get("pattern"), row.get("replace"), row.get("examples")
+    if not isinstance(pattern, str) or not pattern:
+        raise fail("needs a pattern")
+    if not isinstance(replace, str):
+        raise fail("needs a replace text")
+    try:
+        compiled = re.compile(pattern, re.IGNORECASE)
+    except re.error as e:
+        raise fail(f"the pattern is not a valid regular expression: {e}") from e
+    if not examples or not isinstance(examples, list) or not all(
+            isinstance(e, list) and len(e) == 2 and all(isinstance(x, str) for x in e) for e in examples):
+        raise fail("needs examples: pairs [as written, as read]")
+    for written, read in examples:
+        try:
+            got = compiled.sub(replace, written)
+        except (re.error, IndexError) as e:
+            raise fail(f"the replace text does not fit the pattern: {e}") from e
+        if got != read:
+            raise fail(f"example {written!r} reads {got!r}, not {read!r}")
+    return RewriteRule(about=str(row.get("about", "")), pattern=pattern, replace=replace,
+                       examples=tuple((w, r) for w, r in examples))
+
+
 # The phrases the reader asks for by name (bot/slots.py).
 PHRASE_NAMES = frozenset({"all_failed", "off_all", "everything_failed", "multiple_failed", "combination",
                           "refractory_rash", "active_muscle", "flare", "resistant", "asks_what_flare_is",
@@ -184,11 +233,19 @@ class Phrases:
 
     compiled: dict[str, re.Pattern[str]]
     word_sets: dict[str, frozenset[str]] = field(default_factory=dict)  # lower-cased, single-spaced
+    rewrites: tuple[tuple[re.Pattern[str], str], ...] = ()  # (pattern, replace), in file order
 
     @classmethod
-    def from_rules(cls, rules: tuple[PhraseRule, ...]) -> Phrases:
+    def from_rules(cls, rules: tuple[PhraseRule, ...], rewrites: tuple[RewriteRule, ...] = ()) -> Phrases:
         return cls({r.name: re.compile(phrase_regex(r.patterns, r.words), re.IGNORECASE) for r in rules},
-                   {r.name: frozenset(" ".join(w.lower().split()) for w in r.words) for r in rules})
+                   {r.name: frozenset(" ".join(w.lower().split()) for w in r.words) for r in rules},
+                   tuple((re.compile(r.pattern, re.IGNORECASE), r.replace) for r in rewrites))
+
+    def rewrite(self, text: str) -> str:
+        """The text with every rewrite applied, in order ("s/p RTX" -> "after RTX")."""
+        for pattern, replace in self.rewrites:
+            text = pattern.sub(replace, text)
+        return text
 
     def search(self, name: str, text: str) -> bool:
         """Whether the phrase occurs in `text`."""

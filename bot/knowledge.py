@@ -103,6 +103,7 @@ class Corpus:
     sources_hash: str
     intents: tuple = ()  # bot.intents.IntentRule rows of intents.toml (imported there, not here: a cycle)
     phrases: tuple = ()  # bot.intents.PhraseRule rows of phrases.toml
+    rewrites: tuple = ()  # bot.intents.RewriteRule rows of phrases.toml, in order
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,12 +378,13 @@ def load_corpus(directory: Path | None = None, *, salt: str = "") -> Corpus:
     check_printed_grades_attached(repaired, passages)
     lexicon = load_lexicon(_read_toml(directory / "lexicon.toml"))
     from bot.context_rules import load_context_rules  # it imports KnowledgeError from here
-    from bot.intents import load_intents, load_phrases
+    from bot.intents import load_intents, load_phrases, load_rewrites
 
     context_rules = load_context_rules(_read_toml(directory / "context.toml"))
     intents = load_intents(_read_toml(directory / "intents.toml"))
-    phrases = load_phrases(_read_toml(directory / "phrases.toml"))
+    phrases_raw = _read_toml(directory / "phrases.toml")
+    phrases, rewrites = load_phrases(phrases_raw), load_rewrites(phrases_raw)
     return Corpus(source=source, repaired=repaired, repairs=repairs, passages=passages,
                   references=references, topic_refs=topic_refs, lexicon=lexicon, context_rules=context_rules,
-                  intents=intents, phrases=phrases,
+                  intents=intents, phrases=phrases, rewrites=rewrites,
                   sources_hash=sources_hash(directory, salt=salt))

@@ -20,7 +20,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from bot.context import HYPHEN, ConText, Hit, Modifier, Rule, Target, reach_index, spans
-from bot.intents import IntentRule, Intents, PhraseRule, Phrases
+from bot.intents import IntentRule, Intents, PhraseRule, Phrases, RewriteRule
 from bot.knowledge import Term, drug_roles
 
 LB_TO_KG = 0.45359237
@@ -111,7 +111,8 @@ class Lexicon:
 
     @classmethod
     def from_terms(cls, terms: tuple[Term, ...] | list[Term], rules: tuple[Rule, ...] = (),
-                   intents: tuple[IntentRule, ...] = (), phrases: tuple[PhraseRule, ...] = ()) -> Lexicon:
+                   intents: tuple[IntentRule, ...] = (), phrases: tuple[PhraseRule, ...] = (),
+                   rewrites: tuple[RewriteRule, ...] = ()) -> Lexicon:
         exact: dict[str, Term] = {}
         for t in terms:
             exact.setdefault(_norm(t.term), t)
@@ -119,7 +120,7 @@ class Lexicon:
         return cls(exact=exact, fuzzy_keys=tuple(k for k, _ in fuzzy),
                    fuzzy_terms=tuple(t for _, t in fuzzy),
                    max_words=max(len(k.split()) for k in exact), context=ConText(rules),
-                   intents=Intents.from_rules(intents), phrases=(compiled := Phrases.from_rules(phrases)),
+                   intents=Intents.from_rules(intents), phrases=(compiled := Phrases.from_rules(phrases, rewrites)),
                    readers=DoseReaders.from_phrases(compiled),
                    long_starts=frozenset(k.split(" ", 1)[0] for k in exact if k.count(" ") >= 2),
                    conventional=drug_roles(terms)[1])
@@ -804,25 +805,18 @@ def digits_for_number_words(text: str) -> str:
     return _NUMBER_WORD_RE.sub(lambda m: f"{_NUMBER_WORDS[m.group(1).lower()]:g}", text)
 
 
-_SHORTHAND = tuple((re.compile(pattern, re.IGNORECASE), replacement) for pattern, replacement in (
-    (r"\bs/p\b", "after"), (r"\bw/o\b", "without"), (r"\bw/(?=\s|\w)", "with "),
-    (r"(?:->|→|=>)\s*(?:no|nope|nothing|none|failed|fail)\b", " failed"),
-    (r"(?<!\s)\s*(?:->|→|=>)\s*", ", then "),
-    (r"\bstoped\b", "stopped"), (r"\bdiscontined\b", "discontinued"),
-    (r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s*-\s*(kg|kgs|lbs?)\b", r"\1 \2"),
-))
+# "85-kg": a weight's number and unit joined by a hyphen (number syntax; the shorthand is phrases.toml's).
+_HYPHENATED_WEIGHT_RE = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s*-\s*(kg|kgs|lbs?)\b", re.IGNORECASE)
 
 
-def normalise_shorthand(text: str) -> str:
-    """ "s/p RTX w/o response", "IVIg -> no", "85-kg": the words the extractor reads."""
-    for pattern, replacement in _SHORTHAND:
-        text = pattern.sub(replacement, text)
-    return text
+def normalise_shorthand(text: str, phrases: Phrases) -> str:
+    """ "s/p RTX w/o response", "IVIg -> no" (phrases.toml's rewrites), "85-kg": the words the extractor reads."""
+    return _HYPHENATED_WEIGHT_RE.sub(r"\1 \2", phrases.rewrite(text))
 
 
 def extract(text: str, lexicon: Lexicon) -> Slots:
     """All slots from one message."""
-    text = digits_for_number_words(normalise_shorthand(text))
+    text = digits_for_number_words(normalise_shorthand(text, lexicon.phrases))
     tokens = tokenize(text)
     if len(tokens) >= MAX_TOKENS:  # read as far as the tokens go, to the end of that word ("1.7 m²"), no further
         cut = text.find(" ", tokens[-1].end)

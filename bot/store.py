@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from bot.context import Rule
-from bot.intents import IntentRule, PhraseRule
+from bot.intents import IntentRule, PhraseRule, RewriteRule
 from bot.knowledge import (
     Corpus,
     KnowledgeError,
@@ -33,7 +33,7 @@ from bot.knowledge import (
 )
 from bot.table import Table, validate_knowledge
 
-SCHEMA_VERSION = "8"  # bump when the tables change, so old databases are rebuilt
+SCHEMA_VERSION = "9"  # bump when the tables change, so old databases are rebuilt
 DB_ENV = "DMPM_BOT_DB"
 MAX_QUERY_TERMS = 32
 
@@ -150,6 +150,10 @@ def _write(db, corpus: Corpus) -> None:
     db["phrases"].insert_all(
         ({"name": r.name, "about": r.about, "patterns": json.dumps(r.patterns), "words": json.dumps(r.words),
           "examples": json.dumps(r.examples)} for r in corpus.phrases), pk="name")
+    db["rewrites"].insert_all(
+        ({"position": n, "about": r.about, "pattern": r.pattern, "replace": r.replace,
+          "examples": json.dumps(r.examples)} for n, r in enumerate(corpus.rewrites, start=1)),
+        pk="position", columns={"about": str, "pattern": str, "replace": str, "examples": str})
     db["repairs"].insert_all(
         ({"id": r.id, "why": r.why, "find": r.find, "replace": r.replace, "count": r.count}
          for r in corpus.repairs), pk="id")
@@ -268,6 +272,13 @@ def load_phrases(conn: sqlite3.Connection) -> tuple[PhraseRule, ...]:
                  for r in conn.execute("SELECT * FROM phrases ORDER BY rowid"))
 
 
+def load_rewrites(conn: sqlite3.Connection) -> tuple[RewriteRule, ...]:
+    """The shorthand rewrites (phrases.toml [[rewrite]]), in order."""
+    return tuple(RewriteRule(about=r["about"], pattern=r["pattern"], replace=r["replace"],
+                             examples=tuple(tuple(e) for e in json.loads(r["examples"])))
+                 for r in conn.execute("SELECT * FROM rewrites ORDER BY position"))
+
+
 _WORD_RE = re.compile(r"\w+")
 
 
@@ -309,4 +320,4 @@ def _references_for(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple
 
 __all__ = ["DatabasePathError", "Hit", "KnowledgeError", "build", "check_db_path", "default_db_path",
            "ensure_built", "fts_query", "load_context_rules", "load_intents", "load_lexicon", "load_passages",
-           "load_phrases", "load_references", "open_read_only", "search"]
+           "load_phrases", "load_references", "load_rewrites", "open_read_only", "search"]

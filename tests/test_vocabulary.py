@@ -22,7 +22,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 def _lexicon(directory: Path | None = None) -> Lexicon:
     corpus = load_corpus(directory)
-    return Lexicon.from_terms(corpus.lexicon, corpus.context_rules, corpus.intents, corpus.phrases)
+    return Lexicon.from_terms(corpus.lexicon, corpus.context_rules, corpus.intents, corpus.phrases, corpus.rewrites)
 
 
 @pytest.mark.parametrize(("file", "old", "new", "message"), [
@@ -61,6 +61,16 @@ def _lexicon(directory: Path | None = None) -> Lexicon:
      "phrases.toml [phrase.tapered_to]: a pattern is not a valid regular expression"),
     ("phrases.toml", '"pred never tapered below 15 mg"', '"pred stays above 15 mg"',
      "phrases.toml [phrase.cannot_taper_below]: example 'pred stays above 15 mg' is not read by its patterns"),
+    ("phrases.toml", 'examples = [["stoped MTX", "stopped MTX"]]', 'examples = [["stoped MTX", "stopped mtx"]]',
+     r"phrases.toml rewrite 6 ('\\bstoped\\b'): example 'stoped MTX' reads 'stopped MTX', not 'stopped mtx'"),
+    ("phrases.toml", 'replace = "after"', r'replace = "after \\2"',
+     r"phrases.toml rewrite 1 ('\\bs/p\\b'): the replace text does not fit the pattern"),
+    ("phrases.toml", r"pattern = '''\bw/o\b'''", r"pattern = '''\bw/(o\b'''",
+     r"phrases.toml rewrite 2 ('\\bw/(o\\b'): the pattern is not a valid regular expression"),
+    ("phrases.toml", 'examples = [["s/p RTX", "after RTX"]]', 'examples = ["s/p RTX"]',
+     r"phrases.toml rewrite 1 ('\\bs/p\\b'): needs examples: pairs [as written, as read]"),
+    ("phrases.toml", 'replace = "without"', 'replace = "without"\nmeans = "without"',
+     r"phrases.toml rewrite 2 ('\\bw/o\\b'): unknown field 'means'"),
     ("phrases.toml", "[phrase.dose_lead]\n", "[phrase.dose_leads]\n",
      "phrases.toml: the reader needs [phrase.dose_lead]"),
 ])
@@ -135,3 +145,20 @@ def test_a_dosing_word_added_by_a_clinician_changes_the_daily_dose(knowledge_cop
 def test_the_dose_readers_read_the_phrases_words(text: str, prednisone: float, cmp: str | None) -> None:
     slots = extract(text, _lexicon())
     assert (slots.prednisone, slots.prednisone_cmp) == (prednisone, cmp)
+
+
+ADDED_REWRITE = r"""
+[[rewrite]]
+about = "discont.: discontinued"
+pattern = '''\bdiscont\.'''
+replace = "discontinued"
+examples = [["MTX discont.", "MTX discontinued"]]
+"""
+
+
+def test_a_shorthand_added_by_a_clinician_is_read(knowledge_copy: Path) -> None:
+    text = "refractory DM, RTX discont., options?"
+    assert extract(text, _lexicon()).stopped == ()
+    with (knowledge_copy / "phrases.toml").open("a", encoding="utf-8") as f:
+        f.write(ADDED_REWRITE)
+    assert extract(text, _lexicon(knowledge_copy)).stopped == ("rituximab",)
