@@ -6,9 +6,16 @@ never switches to partial matching) only for words of five letters or more,
 with an explicit cutoff, so "tac" or "PM" never match by accident. Doses,
 weights and surface areas are read with regular expressions.
 
-What the words around a drug, a condition or a dose say of it (failed, stopped,
-current, negated, past) is not code here: the ConText engine (`bot.context`)
-reads it from the cue rows of knowledge/context.toml, once per message.
+No clinical vocabulary is code here. What the words around a drug, a condition
+or a dose say of it (failed, stopped, current, negated, past) is read by the
+ConText engine (`bot.context`) from the cue rows of knowledge/context.toml, once
+per message; whole phrases and word lists the cues cannot say (a flare said as
+"weakness is back", course words, the words that make a number the dose now,
+shorthand such as "s/p") are knowledge/phrases.toml's; which drugs are
+steroid-sparing or the conventional pair, and which abbreviations count only in
+capitals, are attributes in knowledge/lexicon.toml. What stays here is syntax:
+numbers and number words, units, durations, punctuation, list signs, grade
+tokens, reference numbers, years and surnames, each said where it is defined.
 """
 
 from __future__ import annotations
@@ -371,7 +378,7 @@ _RANK = {"mentioned": 0, "current": 1, "stopped": 2, "failed": 3}
 
 
 def _current_beside_anothers_failure(tokens: list[Token], mention: Mention, hits: tuple[Hit, ...],
-                                     drug_tokens: set[int]) -> bool:
+                                     drug_tokens: set[int], phrases: Phrases) -> bool:
     """Taken now by a cue right before it, and every failure cue lies after another drug set off by a comma.
 
     "maintained on MTX, AZA did not work": the comma ends MTX's clause; "on MTX and AZA, no response"
@@ -380,14 +387,15 @@ def _current_beside_anothers_failure(tokens: list[Token], mention: Mention, hits
     if not any(h.category == "CURRENT" and h.distance == 0 for h in hits):
         return False
     failures = [h for h in hits if h.category in ("FAILED", "TRIED")]
-    return bool(failures) and all(h.at > mention.last and _comma_then_drug(tokens, mention.last + 1, h.at, drug_tokens)
+    return bool(failures) and all(h.at > mention.last
+                                  and _comma_then_drug(tokens, mention.last + 1, h.at, drug_tokens, phrases)
                                   for h in failures)
 
 
-def _comma_then_drug(tokens: list[Token], start: int, end: int, drug_tokens: set[int]) -> bool:
+def _comma_then_drug(tokens: list[Token], start: int, end: int, drug_tokens: set[int], phrases: Phrases) -> bool:
     """Tokens [start, end) are the drug's dose ("125 mg daily"), then a comma, then another drug."""
     k = start
-    while k < end and tokens[k].low != "," and _is_dose_word(tokens[k].low):
+    while k < end and tokens[k].low != "," and _is_dose_word(tokens[k].low, phrases):
         k += 1
     comma = k
     while k < end and tokens[k].low == ",":
@@ -426,7 +434,7 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
             mode = "stopped"  # never taken ("never had rituximab, AZA didn't help"): it cannot have failed
         elif _planned_not_failed(hits):
             mode = "mentioned"  # planned, not yet given ("MMF planned, RTX and IVIG failed")
-        elif mode == "failed" and _current_beside_anothers_failure(tokens, m, hits, drug_tokens):
+        elif mode == "failed" and _current_beside_anothers_failure(tokens, m, hits, drug_tokens, phrases):
             mode = "current"  # "maintained on MTX, AZA did not work": the failure is AZA's
         if mode == "stopped" and _dose_follows(tokens, m) and min(h.distance for h in hits) > 0:
             mode = "current"  # "no DMARD, pred 20": a drug with its dose is being taken
@@ -444,6 +452,7 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
     return status
 
 
+# List syntax: the signs and conjunctions that join the items of a list of drugs ("MTX, AZA and RTX").
 _LIST_WORDS = frozenset({",", "and", "or", "&", "+", "/", "plus", "nor", "both", "then"})
 
 
@@ -487,12 +496,16 @@ def _is_question_subject(tokens: list[Token], mention: Mention) -> bool:
     return nxt == "?" and mention.first > 0 and tokens[mention.first - 1].low == ","
 
 
-def _is_dose_word(word: str) -> bool:
+# Dose syntax: the numbers, units, durations, routes, frequencies and counts that make up a drug's dose
+# inside a list ("rituximab (2 courses), then IVIG x6", "MTX 20 mg weekly"); the course words are phrases.toml's.
+_DOSE_WORD_RE = re.compile(
+    r"\d+(?:[.,]\d+)?|x\d*|mg|g|mcg|kg|d|day|days|daily|week|weeks|wk|wks|weekly|month|months|monthly|year|years"
+    r"|per|of|a|/|\(|\)|sc|iv|po|bd|bid|od|tds|qd|qw|doses?|then|two|three|four|five|six|several|few|some")
+
+
+def _is_dose_word(word: str, phrases: Phrases) -> bool:
     """Doses, counts and durations inside a list of drugs: "rituximab (2 courses), then IVIG x6"."""
-    return bool(re.fullmatch(
-        r"\d+(?:[.,]\d+)?|x\d*|mg|g|mcg|kg|d|day|days|daily|week|weeks|wk|wks|weekly|month|months|monthly|year|years"
-        r"|per|of|a|/|\(|\)|sc|iv|po|bd|bid|od|tds|qd|qw|courses?|cycles?|rounds?|doses?|infusions?|then|two|three"
-        r"|four|five|six|several|few|some", word))
+    return _DOSE_WORD_RE.fullmatch(word) is not None or word in phrases.words("course_words")
 
 
 _SENTENCE_END = frozenset({".", ";", "!", "?"})
@@ -513,7 +526,7 @@ def lists_said_all_failed(tokens: list[Token], drug_tokens: set[int], phrases: P
             says[j] = [True, True]
         elif low in _SENTENCE_END:
             says[j] = [low != "?" and says[j + 1][1], False]
-        elif j in drug_tokens or low in _LIST_WORDS or low in {"-", HYPHEN, ":"} or _is_dose_word(low):
+        elif j in drug_tokens or low in _LIST_WORDS or low in {"-", HYPHEN, ":"} or _is_dose_word(low, phrases):
             says[j] = says[j + 1][:]
     return [first for first, _ in says]
 
@@ -529,7 +542,7 @@ def sentence_starts(tokens: list[Token]) -> list[int]:
 
 
 def _neither_nor_worked(tokens: list[Token], mention: Mention, sentence_start: list[int], phrases: Phrases) -> bool:
-    """"neither the rituximab nor the IVIG worked"."""
+    """"neither the rituximab nor the IVIG worked": the verbs are phrases.toml's; "neither" is grammar."""
     if "neither" not in {t.low for t in tokens[sentence_start[mention.first]:mention.first]}:
         return False
     for t in tokens[mention.last + 1:]:
@@ -549,6 +562,8 @@ def _merge(old: str | None, new: str) -> str:
 
 # --- numbers ------------------------------------------------------------------
 
+# Number syntax: digits, units and the labels that say what a number measures ("wt 70", "BSA 1.8"). The words
+# that make a number the prednisone dose now are phrases.toml's (see DoseReaders).
 # A number starts at the start of a digit run, so no pattern retries inside one (4,096 digits stay linear).
 _NUM = r"(?<![\d.,])(\d+(?:[.,]\d+)?)"
 _WEIGHT_RE = re.compile(
@@ -782,12 +797,14 @@ def _dose_owner(first: int, end: int, tokens: list[Token], meds: list[Mention], 
 
 # --- intents ------------------------------------------------------------------
 
+# Grade tokens ("2C", "grade 1 vs 2"): the source's grading syntax, not vocabulary.
 _GRADE_TOKEN_RE = re.compile(r"\b([12])\s*([abcABC])\b")
 _LEGEND_PART_RE = re.compile(r"\bgrade\s+([12abcABC])\b(?:\s*(?:vs\.?|versus|or|and)\s*([12abcABC])\b)?", re.IGNORECASE)
 
 
 # --- the extractor --------------------------------------------------------------
 
+# English numerals read as digits when a unit follows: number syntax, not clinical vocabulary.
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
     "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "twenty-five": 25, "thirty": 30, "forty": 40,
@@ -796,7 +813,7 @@ _NUMBER_WORDS = {
 }
 _NUMBER_WORD_ALTERNATION = "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
 _NUMBER_WORD_RE = re.compile(
-    r"(?:(?<=\bpred )|(?<=\bprednisone )|(?<=\bprednisolone )|(?<=\bsteroids ))?\b(" + _NUMBER_WORD_ALTERNATION
+    r"\b(" + _NUMBER_WORD_ALTERNATION
     + r")(?=\s*(?:mg|milligrams?|kg|kilos?|lbs?|pounds?|a\s+day|daily|per\s+day|/d|mane|od)\b)", re.IGNORECASE)
 
 
@@ -936,6 +953,7 @@ def _refractory_rash(text: str, tokens: list[Token], mentions: list[Mention], re
     return False
 
 
+# Reference numbers, surnames and years as typed: the syntax of a citation, not vocabulary.
 _REF_NUMBER_RE = re.compile(r"\b(?:ref(?:erence)?s?|#|no\.?|number|citation)\s*#?\s*(\d{1,2})\b", re.IGNORECASE)
 _SURNAME_RE = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?")
 _YEAR_RE = re.compile(r"\b(19[89]\d|20[0-2]\d)\b")
@@ -958,10 +976,6 @@ def _grades_asked(text: str) -> tuple[str, ...]:
         for m in _LEGEND_PART_RE.finditer(text):
             found += [g.upper() for g in m.groups() if g]
     return tuple(dict.fromkeys(found))
-
-
-_SIGN = (r"(?:rash|weakness|weak|symptoms?|disease|myositis|polymyositis|dermatomyositis|DM|PM|heliotrope|gottron\w*|CK"
-         r"|it|she|he|hes|he's|she's)")
 
 
 def _situation(concepts: set[str], text: str, phrases: Phrases, side_only: bool = False) -> Situation | None:
@@ -991,6 +1005,8 @@ def _disease(concepts: set[str]) -> Disease | None:
 
 
 def _steroid_word(words: list[str]) -> str | None:
+    """The steroid word typed when it is not the source's own prednisone ("pred", "prednisone" and their typos):
+    prednisolone, steroids, GC ... are named in a note that the source states prednisone doses."""
     for word in words:
         if not word.startswith("pred") or word.startswith("prednisol"):
             return word
