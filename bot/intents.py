@@ -229,15 +229,16 @@ WORD_LISTS = frozenset({"course_words", "failed_before_list", "neither_nor_faile
 
 @dataclass(frozen=True, slots=True)
 class Phrases:
-    """The phrases compiled once, by name."""
+    """The phrases by name, each compiled once per knowledge load, when first used (most messages use few)."""
 
-    compiled: dict[str, re.Pattern[str]]
+    sources: dict[str, str]  # name -> its regular expression (phrase_regex)
     word_sets: dict[str, frozenset[str]] = field(default_factory=dict)  # lower-cased, single-spaced
     rewrites: tuple[tuple[re.Pattern[str], str], ...] = ()  # (pattern, replace), in file order
+    compiled: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_rules(cls, rules: tuple[PhraseRule, ...], rewrites: tuple[RewriteRule, ...] = ()) -> Phrases:
-        return cls({r.name: re.compile(phrase_regex(r.patterns, r.words), re.IGNORECASE) for r in rules},
+        return cls({r.name: phrase_regex(r.patterns, r.words) for r in rules},
                    {r.name: frozenset(" ".join(w.lower().split()) for w in r.words) for r in rules},
                    tuple((re.compile(r.pattern, re.IGNORECASE), r.replace) for r in rewrites))
 
@@ -247,21 +248,29 @@ class Phrases:
             text = pattern.sub(replace, text)
         return text
 
+    def pattern(self, name: str) -> re.Pattern[str]:
+        """The phrase's compiled expression (case-insensitive)."""
+        try:
+            return self.compiled[name]
+        except KeyError:  # not compiled yet (threads may both compile it: the same pattern either way)
+            compiled = self.compiled[name] = re.compile(self.sources[name], re.IGNORECASE)
+            return compiled
+
+    def source(self, name: str) -> str:
+        """The phrase's regular expression, for a reader that composes it with its own syntax."""
+        return self.sources[name]
+
     def search(self, name: str, text: str) -> bool:
         """Whether the phrase occurs in `text`."""
-        return self.compiled[name].search(text) is not None
+        return self.pattern(name).search(text) is not None
 
     def match(self, name: str, text: str) -> bool:
         """Whether `text` starts with the phrase."""
-        return self.compiled[name].match(text) is not None
+        return self.pattern(name).match(text) is not None
 
     def find(self, name: str, text: str) -> re.Match[str] | None:
         """The phrase's first occurrence in `text`."""
-        return self.compiled[name].search(text)
-
-    def pattern(self, name: str) -> re.Pattern[str]:
-        """The phrase's compiled expression (case-insensitive)."""
-        return self.compiled[name]
+        return self.pattern(name).search(text)
 
     def words(self, name: str) -> frozenset[str]:
         """A word list's words, lower-cased, for looking tokens up (tokens joined by single spaces)."""

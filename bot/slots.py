@@ -602,7 +602,7 @@ class DoseReaders:
     @classmethod
     def from_phrases(cls, phrases: Phrases) -> DoseReaders:
         def words(name: str) -> str:
-            return f"(?:{phrases.pattern(name).pattern})"
+            return f"(?:{phrases.source(name)})"
 
         def compiled(regex: str) -> re.Pattern[str]:
             return re.compile(regex, re.IGNORECASE)
