@@ -20,8 +20,8 @@ from dataclasses import dataclass, replace
 
 TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?|[A-Za-z][A-Za-z0-9]*(?:['’][a-z]+)?|[.;!?]|[+/,&()<>≥≤=-]")
 DIRECTIONS = ("forward", "backward", "bidirectional", "terminate", "pseudo")
-CATEGORIES = ("FAILED", "TRIED", "STOPPED", "CURRENT", "NEGATED", "HYPOTHETICAL", "PAST", "PLANNED", "QUESTION", "CHOICE",
-              "ANAPHOR")
+CATEGORIES = ("FAILED", "TRIED", "STOPPED", "CURRENT", "NEGATED", "HYPOTHETICAL", "PAST", "PLANNED", "QUESTION",
+              "CHOICE", "ANAPHOR")
 # A terminate row with one of these ends only the cues whose terminated_by names it; without, it ends every cue.
 BREAKS = ("COMMA", "TURN")
 TARGET_TYPES = ("drug", "condition", "dose")

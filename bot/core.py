@@ -27,7 +27,7 @@ from bot.compose import (
 )
 from bot.decision import Decision
 from bot.intents import Intents
-from bot.knowledge import Catalog, drug_tables
+from bot.knowledge import Catalog, drug_roles, drug_tables
 from bot.lookups import (
     REVIEW_AFFILIATION,
     REVIEW_AUTHOR,
@@ -46,7 +46,6 @@ from bot.rules import decide, why_text
 from bot.slots import Lexicon, Slots, extract
 from bot.store import Hit
 from bot.table import Table
-
 
 
 def _log_failure(what: str) -> None:
@@ -87,12 +86,14 @@ def knowledge_base() -> KnowledgeBase:
     uncovered = {t.concept: t.name for t in terms if t.kind == "uncovered"}
     scopes = {t.concept: t.scope or "aspect" for t in terms if t.kind == "uncovered"}
     drug_codes, drug_names = drug_tables(terms)
+    sparing_drugs, conventional_drugs = drug_roles(terms)
     catalog = Catalog(passages={p.id: p for p in passages}, references={r.number: r for r in references},
                       topic_refs={k: tuple(v) for k, v in topic_refs.items()}, uncovered_names=uncovered,
                       uncovered_scopes=scopes,
-                      drug_codes=drug_codes, drug_names=drug_names)
+                      drug_codes=drug_codes, drug_names=drug_names, sparing_drugs=sparing_drugs,
+                      conventional_drugs=conventional_drugs)
     lexicon = Lexicon.from_terms(terms, store.load_context_rules(conn), store.load_intents(conn),
-                                 store.load_phrases(conn))
+                                 store.load_phrases(conn), store.load_rewrites(conn))
     return KnowledgeBase(catalog=catalog, lexicon=lexicon, table=store.load_table(conn), conn=conn)
 
 

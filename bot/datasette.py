@@ -77,7 +77,10 @@ TABLES: dict[str, dict[str, Any]] = {
                     "concept": "The concept it maps to", "name": "The source's name for it",
                     "class": "Drug class", "code": "Drugs: the two-letter code that carries it on buttons",
                     "short": "Drugs: the name printed in lists",
-                    "scope": "Uncovered topics: population, disease, aspect or descriptor (see lexicon.toml)"},
+                    "scope": "Uncovered topics: population, disease, aspect or descriptor (see lexicon.toml)",
+                    "steroid_sparing": "Drugs: 1 if it counts as a glucocorticoid-sparing drug",
+                    "conventional": "Drugs: 1 for the source's conventional pair (azathioprine, methotrexate)",
+                    "capitals_only": "1 if the term counts only when typed with a capital letter"},
     },
     "context_rules": {
         "description": "The context cues (knowledge/context.toml): which words make a drug failed, stopped or "
@@ -95,9 +98,18 @@ TABLES: dict[str, dict[str, Any]] = {
                     "examples": "Checked phrasings", "reply": "Chat intents: the line they are answered with"},
     },
     "phrases": {
-        "description": "Whole phrases the reader looks for that the context cues cannot say (knowledge/phrases.toml).",
+        "description": "Whole phrases the reader looks for that the context cues cannot say, and the word lists "
+                       "it looks words up in (knowledge/phrases.toml).",
         "columns": {"name": "The phrase the reader asks for", "about": "What it means",
-                    "patterns": "Regular expressions", "examples": "Checked texts"},
+                    "patterns": "Regular expressions", "words": "Or plain words, matched as whole words",
+                    "examples": "Checked texts"},
+    },
+    "rewrites": {
+        "description": "Shorthand read as the words it stands for (knowledge/phrases.toml [[rewrite]]), applied in "
+                       "order to every message before it is read.",
+        "columns": {"position": "Order of application", "about": "What the shorthand means",
+                    "pattern": "Regular expression", "replace": "What it is read as",
+                    "examples": "Checked pairs: as written, as read"},
     },
     "repairs": {
         "description": "The explicit repairs of the source's PDF artefacts, applied before quoting.",

@@ -8,30 +8,32 @@ enumerated and checked, and a new reader only has to feed the same keys.
 
 from __future__ import annotations
 
-from bot.slots import SPARING_DRUGS, Slots
+from bot.knowledge import Catalog
+from bot.slots import STEROID_CONCEPT, Slots
 
 Facts = dict[str, str]
 
 PREDNISONE_BOUNDARY = 10.0  # mg/day: the source's scenarios say "> 10" and "< 10"
-CONVENTIONAL = ("azathioprine", "methotrexate")
+# Which drugs are glucocorticoid-sparing, and which two are the conventional pair (azathioprine or
+# methotrexate), is lexicon data (`steroid_sparing`, `conventional`), read from the catalog.
 # The order the source states: rituximab first, IVIG if rituximab fails, mycophenolate after both.
 ORDERED_OPTIONS = ("rituximab", "ivig", "mycophenolate")
 FAILED_STAGES = ("nothing-more", "rituximab", "rituximab-ivig", "rituximab-ivig-mycophenolate")
-CONVENTIONAL_DRUGS = ("prednisone", *CONVENTIONAL)
 DRUG_INTENTS = frozenset({"dose", "grade", "evidence", "mechanism", "caution", "cost"})  # about one drug
 
 
-def facts_of(slots: Slots) -> Facts:
-    """Every slot key of the table, from the slots."""
+def facts_of(slots: Slots, catalog: Catalog | None = None) -> Facts:
+    """Every slot key of the table, from the slots (and the lexicon's drug roles: the loaded ones by default)."""
+    catalog = catalog or _catalog()
     return {
         "situation": situation(slots),
         "prednisone": prednisone_band(slots),
-        "sparing": sparing(slots),
+        "sparing": sparing(slots, catalog),
         "failed": failed_stage(slots),
         "ild": "present" if slots.ild else "absent",
         "rash": "refractory" if slots.rash else "absent",
         "muscle": "active" if slots.muscle or muscle_resistance_described(slots) else "unstated",
-        "drug_asked": "yes" if focus_drug(slots) else "no",
+        "drug_asked": "yes" if focus_drug(slots, catalog) else "no",
         "combination_asked": "yes" if slots.combination_asked else "no",
         "disease": slots.disease or "unstated",
     }
@@ -75,25 +77,32 @@ def prednisone_band(slots: Slots) -> str:
     return "below-10" if dose < PREDNISONE_BOUNDARY else "exactly-10"
 
 
-def both_conventional_failed(slots: Slots) -> bool:
+def _catalog() -> Catalog:
+    from bot.core import knowledge_base  # only when no catalog is given (tests, tools)
+
+    return knowledge_base().catalog
+
+
+def both_conventional_failed(slots: Slots, conventional: tuple[str, ...]) -> bool:
     """AZA and MTX have both failed ("If the patient has already failed both").
 
     A flare on one after the other failed is a flare on a glucocorticoid-sparing drug: the source's
     answer for it quotes the both-failed sentence too, and the clinician judges whether the current
     drug has failed; the bot does not jump to the resistant ladder on its own.
     """
-    return set(CONVENTIONAL) <= set(slots.failed)
+    return set(conventional) <= set(slots.failed)
 
 
-def sparing(slots: Slots) -> str:
+def sparing(slots: Slots, catalog: Catalog) -> str:
     """The glucocorticoid-sparing drug now: on one, on one after the other failed, both failed, none, unknown."""
-    if both_conventional_failed(slots):
+    conventional, sparing_drugs = catalog.conventional_drugs, catalog.sparing_drugs
+    if both_conventional_failed(slots, conventional):
         return "both-failed"
-    if set(CONVENTIONAL) <= set(slots.failed) | set(slots.current) and set(CONVENTIONAL) & set(slots.failed):
+    if set(conventional) <= set(slots.failed) | set(slots.current) and set(conventional) & set(slots.failed):
         return "on-other-failed"
-    if slots.sparing_current or any(d in SPARING_DRUGS for d in slots.current):
+    if slots.sparing_current or any(d in sparing_drugs for d in slots.current):
         return "on"
-    stopped = any(d in SPARING_DRUGS for d in slots.stopped)
+    stopped = any(d in sparing_drugs for d in slots.stopped)
     if slots.off_all or slots.sparing_unknown_negated or (stopped and not slots.current):
         return "none"
     return "unknown"
@@ -121,7 +130,7 @@ def failed_stage(slots: Slots) -> str:
     return FAILED_STAGES[-1]
 
 
-def focus_drug(slots: Slots) -> str | None:
+def focus_drug(slots: Slots, catalog: Catalog) -> str | None:
     """A drug asked about (not tried, not current, not stopped), other than the conventional three.
 
     In a message that describes a situation and asks something, only a drug the question reaches is
@@ -129,7 +138,8 @@ def focus_drug(slots: Slots) -> str | None:
     arranged. Options?" asks for the situation's answer).
     """
     described = slots.situation is not None or slots.ild or slots.rash or bool(slots.failed)
-    untried = [d for d in slots.mentioned if d not in CONVENTIONAL_DRUGS and d not in slots.failed
+    conventional = (STEROID_CONCEPT, *catalog.conventional_drugs)
+    untried = [d for d in slots.mentioned if d not in conventional and d not in slots.failed
                and d not in slots.current and d not in slots.stopped]
     asked = [d for d in untried if d in slots.drugs_asked]
     if asked:

@@ -12,7 +12,7 @@ with; it is never an intent of a question. Pure: no I/O.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.knowledge import KnowledgeError
 
@@ -127,7 +127,8 @@ class Intents:
 
 # --- phrases: whole phrases the context cues cannot say (knowledge/phrases.toml) -------------------
 
-PHRASE_FIELDS = frozenset({"about", "patterns", "examples"})
+PHRASE_FIELDS = frozenset({"about", "patterns", "words", "examples"})
+_WORD_CHAR = re.compile(r"\w")
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,17 +139,21 @@ class PhraseRule:
     about: str
     patterns: tuple[str, ...]
     examples: tuple[str, ...]
+    words: tuple[str, ...] = ()  # plain words or phrases, matched as whole words
 
 
 def load_phrases(raw: dict) -> tuple[PhraseRule, ...]:
     """The phrases; a malformed one raises KnowledgeError naming it."""
     phrases = []
     for name, entry in raw.get("phrase", {}).items():
+        where = f"phrases.toml [phrase.{name}]"
         if unknown := sorted(set(entry) - PHRASE_FIELDS):
-            raise KnowledgeError(f"phrases.toml [phrase.{name}]: unknown field {unknown[0]!r}")
-        patterns, examples = _checked(f"phrases.toml [phrase.{name}]", entry)
+            raise KnowledgeError(f"{where}: unknown field {unknown[0]!r}")
+        patterns, words, examples = _checked_phrase(where, entry)
+        if name in WORD_LISTS and (patterns or not words):
+            raise KnowledgeError(f"{where}: the reader looks it up word by word: give words, not patterns")
         phrases.append(PhraseRule(name=name, about=str(entry.get("about", "")), patterns=patterns,
-                                  examples=examples))
+                                  examples=examples, words=words))
     missing = sorted(PHRASE_NAMES - {p.name for p in phrases})
     if missing:
         raise KnowledgeError(f"phrases.toml: the reader needs [phrase.{missing[0]}]")
@@ -160,37 +165,170 @@ def _checked(where: str, entry: dict) -> tuple[tuple[str, ...], tuple[str, ...]]
     patterns, examples = entry.get("patterns"), entry.get("examples")
     if not patterns or not all(isinstance(p, str) and p for p in patterns):
         raise KnowledgeError(f"{where}: needs a list of non-empty patterns")
-    if not examples or not all(isinstance(e, str) and e.strip() for e in examples):
-        raise KnowledgeError(f"{where}: needs a list of examples (texts the patterns must read)")
+    _check_examples(where, "|".join(patterns), examples, "patterns")
+    return tuple(patterns), tuple(examples)
+
+
+def _checked_phrase(where: str, entry: dict) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(patterns, words, examples) of a phrase: patterns or words or both, every example read; else KnowledgeError."""
+    patterns, words = entry.get("patterns", []), entry.get("words", [])
+    if not isinstance(patterns, list) or not all(isinstance(p, str) and p for p in patterns):
+        raise KnowledgeError(f"{where}: patterns must be a list of non-empty regular expressions")
+    if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+        raise KnowledgeError(f"{where}: words must be a list of non-empty words or phrases")
+    if not patterns and not words:
+        raise KnowledgeError(f"{where}: needs patterns or words")
+    if named := next((p for p in patterns if "(?P<" in p), None):
+        raise KnowledgeError(f"{where}: pattern {named!r} names a group; the reader names its own, use (?:...)")
+    seen: set[str] = set()
+    for word in words:
+        key = " ".join(word.lower().split())
+        if key in seen:
+            raise KnowledgeError(f"{where}: word {word!r} is listed twice")
+        seen.add(key)
+    what = " and ".join(k for k, v in (("patterns", patterns), ("words", words)) if v)
+    _check_examples(where, phrase_regex(patterns, words), entry.get("examples"), what)
+    return tuple(patterns), tuple(words), tuple(entry["examples"])
+
+
+def _check_examples(where: str, regex: str, examples: object, what: str) -> None:
+    if not examples or not isinstance(examples, list) or not all(isinstance(e, str) and e.strip() for e in examples):
+        raise KnowledgeError(f"{where}: needs a list of examples (texts the {what} must read)")
     try:
-        compiled = re.compile("|".join(patterns), re.IGNORECASE)
+        compiled = re.compile(regex, re.IGNORECASE)
     except re.error as e:
         raise KnowledgeError(f"{where}: a pattern is not a valid regular expression: {e}") from e
     for example in examples:
         if not compiled.search(example):
-            raise KnowledgeError(f"{where}: example {example!r} is not read by its patterns")
-    return tuple(patterns), tuple(examples)
+            raise KnowledgeError(f"{where}: example {example!r} is not read by its {what}")
+
+
+def phrase_regex(patterns: tuple[str, ...] | list[str], words: tuple[str, ...] | list[str]) -> str:
+    """One regular expression for a phrase: any of its patterns, or any of its words as a whole word.
+
+    A word is matched case-insensitively (by the caller's flag), not inside a longer word, a space in it
+    standing for any run of spaces; the longest word is tried first.
+    """
+    alternatives = list(patterns)
+    if words:
+        alternatives.append("(?:" + "|".join(_word_regex(w) for w in sorted(words, key=len, reverse=True)) + ")")
+    return "|".join(alternatives)
+
+
+def _word_regex(word: str) -> str:
+    body = r"\s+".join(re.escape(part) for part in word.split())
+    before = r"(?<!\w)" if _WORD_CHAR.match(word.strip()[0]) else ""
+    after = r"(?!\w)" if _WORD_CHAR.match(word.strip()[-1]) else ""
+    return before + body + after
+
+
+# --- rewrites: shorthand read as the words it stands for (knowledge/phrases.toml [[rewrite]]) ------------
+
+REWRITE_FIELDS = frozenset({"about", "pattern", "replace", "examples"})
+
+
+@dataclass(frozen=True, slots=True)
+class RewriteRule:
+    """One [[rewrite]] of phrases.toml: `pattern` (case-insensitive) is replaced by `replace` (\\1 is group 1)."""
+
+    about: str
+    pattern: str
+    replace: str
+    examples: tuple[tuple[str, str], ...]  # (as written, as read after this rewrite alone)
+
+
+def load_rewrites(raw: dict) -> tuple[RewriteRule, ...]:
+    """The rewrites in file order; rows are numbered from 1 in errors."""
+    return tuple(_rewrite(number, row) for number, row in enumerate(raw.get("rewrite", []), start=1))
+
+
+def _rewrite(number: int, row: dict) -> RewriteRule:
+    def fail(problem: str) -> KnowledgeError:
+        return KnowledgeError(f"phrases.toml rewrite {number} ({row.get('pattern')!r}): {problem}")
+
+    if unknown := sorted(set(row) - REWRITE_FIELDS):
+        raise fail(f"unknown field {unknown[0]!r}")
+    pattern, replace, examples = row.get("pattern"), row.get("replace"), row.get("examples")
+    if not isinstance(pattern, str) or not pattern:
+        raise fail("needs a pattern")
+    if not isinstance(replace, str):
+        raise fail("needs a replace text")
+    try:
+        compiled = re.compile(pattern, re.IGNORECASE)
+    except re.error as e:
+        raise fail(f"the pattern is not a valid regular expression: {e}") from e
+    if not examples or not isinstance(examples, list) or not all(
+            isinstance(e, list) and len(e) == 2 and all(isinstance(x, str) for x in e) for e in examples):
+        raise fail("needs examples: pairs [as written, as read]")
+    for written, read in examples:
+        try:
+            got = compiled.sub(replace, written)
+        except (re.error, IndexError) as e:
+            raise fail(f"the replace text does not fit the pattern: {e}") from e
+        if got != read:
+            raise fail(f"example {written!r} reads {got!r}, not {read!r}")
+    return RewriteRule(about=str(row.get("about", "")), pattern=pattern, replace=replace,
+                       examples=tuple((w, r) for w, r in examples))
 
 
 # The phrases the reader asks for by name (bot/slots.py).
 PHRASE_NAMES = frozenset({"all_failed", "off_all", "everything_failed", "multiple_failed", "combination",
-                          "refractory_rash", "active_muscle", "flare", "resistant", "asks_what_flare_is"})
+                          "refractory_rash", "active_muscle", "flare", "resistant", "asks_what_flare_is",
+                          "course_words", "failed_before_list", "neither_nor_failed", "neither_nor_other",
+                          "dose_lead", "dose_of", "clause_end", "clause_turn", "defines_recurrent",
+                          "defines_resistant", "despite", "cannot_taper_below", "tapered_to", "dose_after_drug",
+                          "later_dose", "more_than", "less_than", "twice_daily", "three_times_daily", "tablet_words",
+                          "flare_dose_stated"})
+# Those it looks up one token (or a few tokens joined by spaces) at a time: they are word lists.
+WORD_LISTS = frozenset({"course_words", "failed_before_list", "neither_nor_failed", "neither_nor_other",
+                        "dose_lead", "dose_of", "clause_turn"})
 
 
 @dataclass(frozen=True, slots=True)
 class Phrases:
-    """The phrases compiled once, by name."""
+    """The phrases by name, each compiled once per knowledge load, when first used (most messages use few)."""
 
-    compiled: dict[str, re.Pattern[str]]
+    sources: dict[str, str]  # name -> its regular expression (phrase_regex)
+    word_sets: dict[str, frozenset[str]] = field(default_factory=dict)  # lower-cased, single-spaced
+    rewrites: tuple[tuple[re.Pattern[str], str], ...] = ()  # (pattern, replace), in file order
+    compiled: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def from_rules(cls, rules: tuple[PhraseRule, ...]) -> Phrases:
-        return cls({r.name: re.compile("|".join(r.patterns), re.IGNORECASE) for r in rules})
+    def from_rules(cls, rules: tuple[PhraseRule, ...], rewrites: tuple[RewriteRule, ...] = ()) -> Phrases:
+        return cls({r.name: phrase_regex(r.patterns, r.words) for r in rules},
+                   {r.name: frozenset(" ".join(w.lower().split()) for w in r.words) for r in rules},
+                   tuple((re.compile(r.pattern, re.IGNORECASE), r.replace) for r in rewrites))
+
+    def rewrite(self, text: str) -> str:
+        """The text with every rewrite applied, in order ("s/p RTX" -> "after RTX")."""
+        for pattern, replace in self.rewrites:
+            text = pattern.sub(replace, text)
+        return text
+
+    def pattern(self, name: str) -> re.Pattern[str]:
+        """The phrase's compiled expression (case-insensitive)."""
+        try:
+            return self.compiled[name]
+        except KeyError:  # not compiled yet (threads may both compile it: the same pattern either way)
+            compiled = self.compiled[name] = re.compile(self.sources[name], re.IGNORECASE)
+            return compiled
+
+    def source(self, name: str) -> str:
+        """The phrase's regular expression, for a reader that composes it with its own syntax."""
+        return self.sources[name]
 
     def search(self, name: str, text: str) -> bool:
         """Whether the phrase occurs in `text`."""
-        return self.compiled[name].search(text) is not None
+        return self.pattern(name).search(text) is not None
 
     def match(self, name: str, text: str) -> bool:
         """Whether `text` starts with the phrase."""
-        return self.compiled[name].match(text) is not None
+        return self.pattern(name).match(text) is not None
+
+    def find(self, name: str, text: str) -> re.Match[str] | None:
+        """The phrase's first occurrence in `text`."""
+        return self.pattern(name).search(text)
+
+    def words(self, name: str) -> frozenset[str]:
+        """A word list's words, lower-cased, for looking tokens up (tokens joined by single spaces)."""
+        return self.word_sets[name]

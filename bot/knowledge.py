@@ -24,6 +24,9 @@ KNOWLEDGE_ENV = "DMPM_BOT_KNOWLEDGE"  # a directory to read instead of the shipp
 KNOWLEDGE_FILES = ("source.md", "repairs.toml", "passages.toml", "topic_refs.toml", "lexicon.toml", "rules.toml",
                    "context.toml", "intents.toml", "phrases.toml")
 GRADE_RE = re.compile(r"^[12][ABC]$")
+LEXICON_FIELDS = frozenset({"name", "terms", "class", "code", "short", "scope", "steroid_sparing", "conventional",
+                            "capitals_only"})
+CONVENTIONAL_COUNT = 2  # the source's pair, "azathioprine or methotrexate": the rules table's "both failed"
 DRUG_CODE_RE = re.compile(r"^[a-z0-9]{2}$")
 # When an uncovered concept puts a question outside the source (see lexicon.toml's header).
 UNCOVERED_SCOPES = ("population", "disease", "aspect", "comedication", "descriptor")
@@ -82,6 +85,9 @@ class Term:
     code: str | None = None  # drugs: the two-letter code that carries them on buttons
     short: str | None = None  # drugs: the name to print in lists ("IVIG"); `name` when absent
     scope: str | None = None  # uncovered: when mentioning it puts a question outside the source (UNCOVERED_SCOPES)
+    steroid_sparing: bool = False  # drugs: counts as a glucocorticoid-sparing drug in the flare scenarios
+    conventional: bool = False  # drugs: one of the source's conventional pair (azathioprine or methotrexate)
+    capitals_only: bool = False  # counts only when typed with a capital letter ("CTX"; "ctx" is context)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +104,7 @@ class Corpus:
     sources_stat: str | None = None  # see sources_stat: taken before the files were read
     intents: tuple = ()  # bot.intents.IntentRule rows of intents.toml (imported there, not here: a cycle)
     phrases: tuple = ()  # bot.intents.PhraseRule rows of phrases.toml
+    rewrites: tuple = ()  # bot.intents.RewriteRule rows of phrases.toml, in order
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +118,8 @@ class Catalog:
     uncovered_scopes: Mapping[str, str]  # uncovered concept -> one of UNCOVERED_SCOPES
     drug_codes: Mapping[str, str]  # drug concept -> its button code, from the lexicon
     drug_names: Mapping[str, str]  # drug concept -> the short name printed in lists
+    sparing_drugs: frozenset[str]  # drug concepts that are glucocorticoid-sparing (lexicon `steroid_sparing`)
+    conventional_drugs: tuple[str, ...]  # the conventional pair (lexicon `conventional`), in lexicon order
 
 
 def drug_tables(terms: tuple[Term, ...] | list[Term]) -> tuple[dict[str, str], dict[str, str]]:
@@ -119,6 +128,13 @@ def drug_tables(terms: tuple[Term, ...] | list[Term]) -> tuple[dict[str, str], d
     codes = {t.concept: t.code for t in drugs if t.code}
     names = {t.concept: t.short or t.name for t in drugs}
     return codes, names
+
+
+def drug_roles(terms: tuple[Term, ...] | list[Term]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """(the glucocorticoid-sparing drug concepts, the conventional pair in lexicon order), from the lexicon."""
+    sparing = frozenset(t.concept for t in terms if t.kind == "drug" and t.steroid_sparing)
+    conventional = tuple(dict.fromkeys(t.concept for t in terms if t.kind == "drug" and t.conventional))
+    return sparing, conventional
 
 
 @lru_cache(maxsize=64)
@@ -295,10 +311,13 @@ def load_lexicon(raw: dict) -> tuple[Term, ...]:
     """Flatten lexicon.toml into (term, kind, concept) rows; every drug needs a unique button code."""
     terms = []
     codes: dict[str, str] = {}
+    conventional: list[str] = []
     for kind in ("drug", "condition", "uncovered"):
         for concept, entry in raw.get(kind, {}).items():
             if "name" not in entry:
                 raise KnowledgeError(f"lexicon [{kind}.{concept}]: needs a name")
+            if unknown := sorted(set(entry) - LEXICON_FIELDS):
+                raise KnowledgeError(f"lexicon [{kind}.{concept}]: unknown field {unknown[0]!r}")
             code = entry.get("code")
             if kind == "drug":
                 _check_drug_code(concept, code, codes)
@@ -310,10 +329,49 @@ def load_lexicon(raw: dict) -> tuple[Term, ...]:
                                      f"{', '.join(UNCOVERED_SCOPES)}; got {scope!r}")
             if kind != "uncovered" and scope is not None:
                 raise KnowledgeError(f"lexicon [{kind}.{concept}]: only uncovered topics have a scope")
-            for term in dict.fromkeys([entry["name"], *entry.get("terms", [])]):
+            sparing, pair = _drug_role(kind, concept, entry)
+            if pair:
+                conventional.append(concept)
+            names = list(dict.fromkeys([entry["name"], *entry.get("terms", [])]))
+            capitals = _capitals_only(kind, concept, entry, names)
+            for term in names:
                 terms.append(Term(term=term, kind=kind, concept=concept, name=entry["name"],
-                                  drug_class=entry.get("class"), code=code, short=entry.get("short"), scope=scope))
+                                  drug_class=entry.get("class"), code=code, short=entry.get("short"), scope=scope,
+                                  steroid_sparing=sparing, conventional=pair, capitals_only=term.lower() in capitals))
+    if len(conventional) != CONVENTIONAL_COUNT:
+        named = ", ".join(f"[drug.{c}]" for c in conventional) or "none"
+        raise KnowledgeError(f"lexicon: exactly {CONVENTIONAL_COUNT} drugs must be conventional (the source's "
+                             f"azathioprine or methotrexate, whose failure the rules table reads); found {named}")
     return tuple(terms)
+
+
+def _drug_role(kind: str, concept: str, entry: dict) -> tuple[bool, bool]:
+    """(steroid_sparing, conventional) of one lexicon entry: true or false, on drugs only."""
+    roles = []
+    for field in ("steroid_sparing", "conventional"):
+        value = entry.get(field, False)
+        if not isinstance(value, bool):
+            raise KnowledgeError(f"lexicon [{kind}.{concept}]: {field} must be true or false, got {value!r}")
+        if value and kind != "drug":
+            raise KnowledgeError(f"lexicon [{kind}.{concept}]: only drugs can be {field}")
+        roles.append(value)
+    sparing, conventional = roles
+    if conventional and not sparing:
+        raise KnowledgeError(f"lexicon [{kind}.{concept}]: a conventional drug is steroid_sparing too")
+    return sparing, conventional
+
+
+def _capitals_only(kind: str, concept: str, entry: dict, names: list[str]) -> frozenset[str]:
+    """The entry's terms (lower-cased) that count only when typed with a capital; each must be one of its terms."""
+    listed = entry.get("capitals_only", [])
+    if not isinstance(listed, list) or not all(isinstance(t, str) for t in listed):
+        raise KnowledgeError(f"lexicon [{kind}.{concept}]: capitals_only must be a list of its terms")
+    own = {n.lower() for n in names}
+    for term in listed:
+        if term.lower() not in own:
+            raise KnowledgeError(f"lexicon [{kind}.{concept}]: capitals_only names {term!r}, which is not one "
+                                 f"of its terms")
+    return frozenset(t.lower() for t in listed)
 
 
 def _check_drug_code(concept: str, code: object, seen: dict[str, str]) -> None:
@@ -345,12 +403,13 @@ def load_corpus(directory: Path | None = None, *, salt: str = "") -> Corpus:
     check_printed_grades_attached(repaired, passages)
     lexicon = load_lexicon(_read_toml(directory / "lexicon.toml"))
     from bot.context_rules import load_context_rules  # it imports KnowledgeError from here
-    from bot.intents import load_intents, load_phrases
+    from bot.intents import load_intents, load_phrases, load_rewrites
 
     context_rules = load_context_rules(_read_toml(directory / "context.toml"))
     intents = load_intents(_read_toml(directory / "intents.toml"))
-    phrases = load_phrases(_read_toml(directory / "phrases.toml"))
+    phrases_raw = _read_toml(directory / "phrases.toml")
+    phrases, rewrites = load_phrases(phrases_raw), load_rewrites(phrases_raw)
     return Corpus(source=source, repaired=repaired, repairs=repairs, passages=passages,
                   references=references, topic_refs=topic_refs, lexicon=lexicon, context_rules=context_rules,
-                  intents=intents, phrases=phrases,
+                  intents=intents, phrases=phrases, rewrites=rewrites,
                   sources_hash=sources_hash(directory, salt=salt), sources_stat=stat)

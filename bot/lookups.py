@@ -157,7 +157,7 @@ def definition(which: tuple[str, ...]) -> Decision:
 
 def lookup_decision(slots: Slots, catalog: Catalog, table: Table) -> Decision:
     """Questions about a drug, the options, or anything else the source might answer."""
-    drug = focus_drug(slots) or (slots.mentioned[0] if slots.mentioned else None)
+    drug = focus_drug(slots, catalog) or (slots.mentioned[0] if slots.mentioned else None)
     if drug and _only_treatment_history(slots):
         return Decision(rule="search", title="From the source")
     if drug:

@@ -22,19 +22,20 @@ def decide(slots: Slots, catalog: Catalog, table: Table | None = None) -> Decisi
     routed = lookups.route_first(slots, catalog, table) or lookups.conflict_decision(slots, catalog, table)
     if routed:
         return routed
-    rows = fire(table, facts_of(slots))
+    facts = facts_of(slots, catalog)
+    rows = fire(table, facts)
     if rows:
-        return decision_for(rows, slots, table)
+        return decision_for(rows, slots, table, facts)
     return lookups.lookup_decision(slots, catalog, table)
 
 
-def decision_for(rows: tuple[Row, ...], slots: Slots, table: Table) -> Decision:
+def decision_for(rows: tuple[Row, ...], slots: Slots, table: Table, facts: Facts) -> Decision:
     """One decision from the rows that fire: a question back, or every answer in table order."""
     question = next((r for r in rows if r.kind == "clarify"), None)
     if question:
         return Decision(rule=question.id, kind="clarify", title=question.title, question=question.question,
                         options=question.options, rules=(question.id,))
-    parts = tuple(part_for(row, slots, table) for row in rows)
+    parts = tuple(part_for(row, slots, table, facts) for row in rows)
     return Decision(
         rule=parts[0].rule, title=_title(rows, parts),
         passages=tuple(dict.fromkeys(p for part in parts for p in part.passages)),
@@ -43,9 +44,8 @@ def decision_for(rows: tuple[Row, ...], slots: Slots, table: Table) -> Decision:
         rules=tuple(part.rule for part in parts), parts=parts if len(parts) > 1 else ())
 
 
-def part_for(row: Row, slots: Slots, table: Table) -> Part:
+def part_for(row: Row, slots: Slots, table: Table, facts: Facts) -> Part:
     """One row's answer: its quotes, notes (conditional ones when they hold) and doses."""
-    facts = facts_of(slots)
     notes = [*row.notes, *(n.text for n in row.conditional_notes if _holds(n.when, facts))]
     if row.steroid_note and slots.steroid_word:  # set only for a word other than the source's own
         notes.append(table.messages["steroid_word"].format(word=slots.steroid_word))
@@ -154,7 +154,7 @@ def _mermaid(text: str) -> str:
 def why_text(decision: Decision, slots: Slots, catalog: Catalog, table: Table | None = None) -> list[str]:
     """"Why this answer?": for each rule, the situation in a clinician's words and the source's rule."""
     table = table or load_table()
-    facts = facts_of(slots)
+    facts = facts_of(slots, catalog)
     chained: dict[str, dict[str, str]] = {}  # branch -> the facts a "then" set for it
     paragraphs = []
     for rule_id in decision.rule_ids:

@@ -6,9 +6,16 @@ never switches to partial matching) only for words of five letters or more,
 with an explicit cutoff, so "tac" or "PM" never match by accident. Doses,
 weights and surface areas are read with regular expressions.
 
-What the words around a drug, a condition or a dose say of it (failed, stopped,
-current, negated, past) is not code here: the ConText engine (`bot.context`)
-reads it from the cue rows of knowledge/context.toml, once per message.
+No clinical vocabulary is code here. What the words around a drug, a condition
+or a dose say of it (failed, stopped, current, negated, past) is read by the
+ConText engine (`bot.context`) from the cue rows of knowledge/context.toml, once
+per message; whole phrases and word lists the cues cannot say (a flare said as
+"weakness is back", course words, the words that make a number the dose now,
+shorthand such as "s/p") are knowledge/phrases.toml's; which drugs are
+steroid-sparing or the conventional pair, and which abbreviations count only in
+capitals, are attributes in knowledge/lexicon.toml. What stays here is syntax:
+numbers and number words, units, durations, punctuation, list signs, grade
+tokens, reference numbers, years and surnames, each said where it is defined.
 """
 
 from __future__ import annotations
@@ -18,8 +25,8 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from bot.context import HYPHEN, ConText, Hit, Modifier, Rule, Target, reach_index, spans
-from bot.intents import IntentRule, Intents, PhraseRule, Phrases
-from bot.knowledge import Term
+from bot.intents import IntentRule, Intents, PhraseRule, Phrases, RewriteRule
+from bot.knowledge import Term, drug_roles
 
 LB_TO_KG = 0.45359237
 MAX_TOKENS = 400  # longer messages are read up to here: nothing clinical hides past it
@@ -33,10 +40,7 @@ Disease = Literal["DM", "PM"]
 Intent = Literal["dose", "grade", "evidence", "mechanism", "caution", "cost", "reference",
                  "definition", "legend", "ladder", "help", "recommendation", "discontinuation", "taper"]
 
-STEROID_CONCEPT = "prednisone"
-SPARING_DRUGS = frozenset({"azathioprine", "methotrexate", "mycophenolate", "cyclosporine", "tacrolimus",
-                           "cyclophosphamide", "chlorambucil", "rituximab", "ivig", "etanercept",
-                           "infliximab", "tnf", "calcineurin", "alkylating"})
+STEROID_CONCEPT = "prednisone"  # the lexicon concept the source's flare scenarios state their doses in
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,13 +111,16 @@ class Lexicon:
     context: ConText  # the cues (knowledge/context.toml) that modify the terms found
     intents: Intents  # what kind of question (knowledge/intents.toml)
     phrases: Phrases  # whole phrases the cues cannot say (knowledge/phrases.toml)
+    readers: DoseReaders  # the dose patterns: phrases.toml's words around the number syntax
     long_starts: frozenset[str] = frozenset()  # first words of the terms of three words or more
     fuzzy_lengths: dict[tuple[str, int], frozenset[int]] = field(default_factory=dict)  # (letter, words): lengths
+    conventional: tuple[str, ...] = ()  # the conventional pair (lexicon `conventional`: azathioprine, methotrexate)
     fuzzy_cache: dict[str, Term | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_terms(cls, terms: tuple[Term, ...] | list[Term], rules: tuple[Rule, ...] = (),
-                   intents: tuple[IntentRule, ...] = (), phrases: tuple[PhraseRule, ...] = ()) -> Lexicon:
+                   intents: tuple[IntentRule, ...] = (), phrases: tuple[PhraseRule, ...] = (),
+                   rewrites: tuple[RewriteRule, ...] = ()) -> Lexicon:
         exact: dict[str, Term] = {}
         for t in terms:
             exact.setdefault(_norm(t.term), t)
@@ -124,8 +131,10 @@ class Lexicon:
         return cls(exact=exact, fuzzy_keys=tuple(k for k, _ in fuzzy),
                    fuzzy_terms=tuple(t for _, t in fuzzy),
                    max_words=max(len(k.split()) for k in exact), context=ConText(rules),
-                   intents=Intents.from_rules(intents), phrases=Phrases.from_rules(phrases),
+                   intents=Intents.from_rules(intents), phrases=(compiled := Phrases.from_rules(phrases, rewrites)),
+                   readers=DoseReaders.from_phrases(compiled),
                    long_starts=frozenset(k.split(" ", 1)[0] for k in exact if k.count(" ") >= 2),
+                   conventional=drug_roles(terms)[1],
                    fuzzy_lengths={k: frozenset(v) for k, v in lengths.items()})
 
 
@@ -230,15 +239,9 @@ def _fuzzy_uncached(phrase: str, lexicon: Lexicon, size: int) -> Term | None:
     return lexicon.fuzzy_terms[hit[2]]
 
 
-# Abbreviations that are also other things in lower case ("ctx" = context).
-_CAPITALS_ONLY = frozenset({"mpa", "ctx", "uip", "ibm", "ssc", "gc", "gcs", "cs", "hcq", "ra", "gca", "cni", "pmr",
-                            "tac"})
-
-
 def _case_ok(term: Term, tokens: list[Token]) -> bool:
-    """Ambiguous short abbreviations count only when typed in capitals."""
-    text = " ".join(t.text for t in tokens)
-    return text.lower() not in _CAPITALS_ONLY or not text.islower()
+    """A term marked `capitals_only` in the lexicon ("CTX"; "ctx" is context) counts only when typed with a capital."""
+    return not term.capitals_only or not " ".join(t.text for t in tokens).islower()
 
 
 # --- context: what the cues (knowledge/context.toml) say about each mention ----------------------------------
@@ -404,25 +407,30 @@ def _background(mention: Mention, hits: tuple[Hit, ...]) -> bool:
 
 
 SIDE_CONDITIONS = frozenset({"ild", "rash"})  # the source's branches beside the muscle ladder
-_CLAUSE_TURNS = frozenset({".", ";", "!", "?", "but", "however", "although", "whereas"})
 _ATTACHED_WORDS = 6  # how far after "ILD" a failure cue still speaks of it ("ILD is still refractory to")
 
 
-def flares_of_side_condition_only(tokens: list[Token], mentions: list[Mention], readings: Readings) -> bool:
+def flares_of_side_condition_only(tokens: list[Token], mentions: list[Mention], readings: Readings,
+                                  phrases: Phrases) -> bool:
     """Every flare word stands right beside ILD or a rash, in its clause ("worsening ILD", "rash flaring")."""
     sides = [m for i, m in enumerate(mentions) if m.term.concept in SIDE_CONDITIONS
              and not _reached(readings, i, "NEGATED")]
     flares = [m for m in mentions if m.term.concept == "flare"]
 
     def beside(flare: Mention) -> bool:
-        return any((0 < side.first - flare.last <= 2 and _same_clause(tokens, flare.last, side.first))
-                   or (0 < flare.first - side.last <= 2 and _same_clause(tokens, side.last, flare.first))
+        return any((0 < side.first - flare.last <= 2 and _same_clause(tokens, flare.last, side.first, phrases))
+                   or (0 < flare.first - side.last <= 2 and _same_clause(tokens, side.last, flare.first, phrases))
                    for side in sides)
     return bool(sides and flares) and all(beside(f) for f in flares)
 
 
-def _same_clause(tokens: list[Token], start: int, end: int) -> bool:
-    return not any(tokens[k].low in _CLAUSE_TURNS or tokens[k].low == "," for k in range(start + 1, end))
+def _same_clause(tokens: list[Token], start: int, end: int, phrases: Phrases) -> bool:
+    return not any(_turns(tokens[k].low, phrases) or tokens[k].low == "," for k in range(start + 1, end))
+
+
+def _turns(word: str, phrases: Phrases) -> bool:
+    """A sentence stop, or a turn of phrases.toml's clause_turn ("but", "however")."""
+    return word in _SENTENCE_END or word in phrases.words("clause_turn")
 
 
 def failures_for_side_condition_only(text: str, tokens: list[Token], mentions: list[Mention],
@@ -445,7 +453,7 @@ def failures_for_side_condition_only(text: str, tokens: list[Token], mentions: l
 
     def belongs_to_side(at: int, reach: int = _ATTACHED_WORDS) -> bool:
         return any(side.last < at and words_before[at] - words_before[side.last + 1] < reach and not any(
-            tokens[k].low in _CLAUSE_TURNS or k in drug_at for k in range(side.last + 1, at)) for side in sides)
+            _turns(tokens[k].low, phrases) or k in drug_at for k in range(side.last + 1, at)) for side in sides)
 
     failure_cues = {h.at for i, m in enumerate(mentions) if _target_type(m) == "drug"
                     for h in readings.get(i, ()) if h.category in ("FAILED", "TRIED")}
@@ -468,7 +476,7 @@ _RANK = {"mentioned": 0, "planned": 0, "current": 1, "stopped": 2, "failed": 3}
 
 
 def _current_beside_anothers_failure(tokens: list[Token], mention: Mention, hits: tuple[Hit, ...],
-                                     drug_tokens: set[int]) -> bool:
+                                     drug_tokens: set[int], phrases: Phrases) -> bool:
     """Taken now by a cue right before it, and every failure cue lies after another drug set off by a comma.
 
     "maintained on MTX, AZA did not work": the comma ends MTX's clause; "on MTX and AZA, no response"
@@ -477,14 +485,15 @@ def _current_beside_anothers_failure(tokens: list[Token], mention: Mention, hits
     if not any(h.category == "CURRENT" and h.distance == 0 for h in hits):
         return False
     failures = [h for h in hits if h.category in ("FAILED", "TRIED")]
-    return bool(failures) and all(h.at > mention.last and _comma_then_drug(tokens, mention.last + 1, h.at, drug_tokens)
+    return bool(failures) and all(h.at > mention.last
+                                  and _comma_then_drug(tokens, mention.last + 1, h.at, drug_tokens, phrases)
                                   for h in failures)
 
 
-def _comma_then_drug(tokens: list[Token], start: int, end: int, drug_tokens: set[int]) -> bool:
+def _comma_then_drug(tokens: list[Token], start: int, end: int, drug_tokens: set[int], phrases: Phrases) -> bool:
     """Tokens [start, end) are the drug's dose ("125 mg daily"), then a comma, then another drug."""
     k = start
-    while k < end and tokens[k].low != "," and _is_dose_word(tokens[k].low):
+    while k < end and tokens[k].low != "," and _is_dose_word(tokens[k].low, phrases):
         k += 1
     comma = k
     while k < end and tokens[k].low == ",":
@@ -526,15 +535,16 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
             mode = "stopped"  # never taken ("never had rituximab, AZA didn't help"): it cannot have failed
         elif _planned_not_failed(hits):
             mode = "planned"  # not yet given ("MMF planned, RTX and IVIG failed")
-        elif mode == "failed" and _current_beside_anothers_failure(tokens, m, hits, drug_tokens):
+        elif mode == "failed" and _current_beside_anothers_failure(tokens, m, hits, drug_tokens, phrases):
             mode = "current"  # "maintained on MTX, AZA did not work": the failure is AZA's
         if mode == "stopped" and _dose_follows(tokens, m) and min(h.distance for h in hits) > 0:
             mode = "current"  # "no DMARD, pred 20": a drug with its dose is being taken
         if _is_question_subject(tokens, m):
             mode = "mentioned"  # "failed rituximab, IVIG?": IVIG is asked about
-        if mode == "mentioned" and (_failed_parenthesis(tokens, m.first) or _counted_course(tokens, m)):
+        if mode == "mentioned" and (_failed_parenthesis(tokens, m.first, phrases)
+                                    or _counted_course(tokens, m, phrases)):
             mode = "failed"
-        if _neither_nor_worked(tokens, m, sentence_start) or all_failed[m.last + 1]:
+        if _neither_nor_worked(tokens, m, sentence_start, phrases) or all_failed[m.last + 1]:
             mode = "failed"
         status[m.term.concept] = _merge(status.get(m.term.concept), mode)
         seen.setdefault(m.term.concept, set()).add(mode)
@@ -543,13 +553,11 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
     return status
 
 
+# List syntax: the signs and conjunctions that join the items of a list of drugs ("MTX, AZA and RTX").
 _LIST_WORDS = frozenset({",", "and", "or", "&", "+", "/", "plus", "nor", "both", "then"})
 
 
-_COURSE_WORDS = frozenset({"cycle", "cycles", "course", "courses", "infusion", "infusions", "round", "rounds"})
-
-
-def _counted_course(tokens: list[Token], mention: Mention) -> bool:
+def _counted_course(tokens: list[Token], mention: Mention, phrases: Phrases) -> bool:
     """"2 RTX cycles", "5 monthly Gamunex infusions": a course given is a course tried.
 
     The count sits before the drug and the course word after it, which no cue row can say;
@@ -557,10 +565,10 @@ def _counted_course(tokens: list[Token], mention: Mention) -> bool:
     """
     before = [t.low for t in tokens[max(0, mention.first - 2):mention.first]]
     after = [t.low for t in tokens[mention.last + 1:mention.last + 3]]
-    return any(w[:1].isdigit() for w in before) and bool(_COURSE_WORDS & set(after))
+    return any(w[:1].isdigit() for w in before) and bool(phrases.words("course_words") & set(after))
 
 
-def _failed_parenthesis(tokens: list[Token], index: int) -> bool:
+def _failed_parenthesis(tokens: list[Token], index: int, phrases: Phrases) -> bool:
     """"failed pretty much everything (RTX, IVIG, MMF)": a list in brackets after a failure word."""
     depth = 0
     for j in range(index - 1, max(-1, index - 15), -1):
@@ -570,7 +578,7 @@ def _failed_parenthesis(tokens: list[Token], index: int) -> bool:
         elif low == "(":
             if depth == 0:
                 before = {t.low for t in tokens[max(0, j - 5):j]}
-                return bool(before & {"failed", "tried", "everything", "failures", "exhausted"})
+                return bool(before & phrases.words("failed_before_list"))
             depth -= 1
         elif low in _SENTENCE_END:
             return False
@@ -589,12 +597,16 @@ def _is_question_subject(tokens: list[Token], mention: Mention) -> bool:
     return nxt == "?" and mention.first > 0 and tokens[mention.first - 1].low == ","
 
 
-def _is_dose_word(word: str) -> bool:
+# Dose syntax: the numbers, units, durations, routes, frequencies and counts that make up a drug's dose
+# inside a list ("rituximab (2 courses), then IVIG x6", "MTX 20 mg weekly"); the course words are phrases.toml's.
+_DOSE_WORD_RE = re.compile(
+    r"\d+(?:[.,]\d+)?|x\d*|mg|g|mcg|kg|d|day|days|daily|week|weeks|wk|wks|weekly|month|months|monthly|year|years"
+    r"|per|of|a|/|\(|\)|sc|iv|po|bd|bid|od|tds|qd|qw|doses?|then|two|three|four|five|six|several|few|some")
+
+
+def _is_dose_word(word: str, phrases: Phrases) -> bool:
     """Doses, counts and durations inside a list of drugs: "rituximab (2 courses), then IVIG x6"."""
-    return bool(re.fullmatch(
-        r"\d+(?:[.,]\d+)?|x\d*|mg|g|mcg|kg|d|day|days|daily|week|weeks|wk|wks|weekly|month|months|monthly|year|years"
-        r"|per|of|a|/|\(|\)|sc|iv|po|bd|bid|od|tds|qd|qw|courses?|cycles?|rounds?|doses?|infusions?|then|two|three"
-        r"|four|five|six|several|few|some", word))
+    return _DOSE_WORD_RE.fullmatch(word) is not None or word in phrases.words("course_words")
 
 
 _SENTENCE_END = frozenset({".", ";", "!", "?"})
@@ -615,7 +627,7 @@ def lists_said_all_failed(tokens: list[Token], drug_tokens: set[int], phrases: P
             says[j] = [True, True]
         elif low in _SENTENCE_END:
             says[j] = [low != "?" and says[j + 1][1], False]
-        elif j in drug_tokens or low in _LIST_WORDS or low in {"-", HYPHEN, ":"} or _is_dose_word(low):
+        elif j in drug_tokens or low in _LIST_WORDS or low in {"-", HYPHEN, ":"} or _is_dose_word(low, phrases):
             says[j] = says[j + 1][:]
     return [first for first, _ in says]
 
@@ -630,15 +642,17 @@ def sentence_starts(tokens: list[Token]) -> list[int]:
     return starts
 
 
-def _neither_nor_worked(tokens: list[Token], mention: Mention, sentence_start: list[int]) -> bool:
-    """"neither the rituximab nor the IVIG worked"."""
+def _neither_nor_worked(tokens: list[Token], mention: Mention, sentence_start: list[int], phrases: Phrases) -> bool:
+    """"neither the rituximab nor the IVIG worked": the verbs are phrases.toml's; "neither" is grammar."""
     if "neither" not in {t.low for t in tokens[sentence_start[mention.first]:mention.first]}:
         return False
     for t in tokens[mention.last + 1:]:
         if t.low in _SENTENCE_END:
             return False
-        if t.low in {"worked", "helped", "controlled", "did", "was", "were"}:
-            return t.low in {"worked", "helped", "controlled"}
+        if t.low in phrases.words("neither_nor_failed"):
+            return True
+        if t.low in phrases.words("neither_nor_other"):
+            return False
     return False
 
 
@@ -649,6 +663,8 @@ def _merge(old: str | None, new: str) -> str:
 
 # --- numbers ------------------------------------------------------------------
 
+# Number syntax: digits, units and the labels that say what a number measures ("wt 70", "BSA 1.8"). The words
+# that make a number the prednisone dose now are phrases.toml's (see DoseReaders).
 # A number starts at the start of a digit run, so no pattern retries inside one (4,096 digits stay linear).
 _NUM = r"(?<![\d.,])(\d+(?:[.,]\d+)?)"
 _WEIGHT_RE = re.compile(
@@ -662,10 +678,46 @@ _BSA_RE = re.compile(
 _MG_RE = re.compile(
     rf"{_NUM}\s*(mg|milligrams?)\b\s*(/\s*kg|per\s+kg)?"
     rf"(\s*(?:/\s*d(?:ay)?|per\s+day|a\s+day|daily|qd|od|once daily|/24h))?", re.IGNORECASE)
-_BARE_AFTER_DRUG_RE = re.compile(
-    rf"^\s*(?:at|of|=|:|now|currently|(?:now\s+)?(?:(?:tapered|weaned|reduced|cut|dropped|decreased|lowered)\s+)?"
-    rf"(?:down\s+)?to)?\s*{_NUM}(?!\s*(?:kg|lb|m2|m²|%|g\b|mg/kg|months?|mo\b|weeks?|wks?|days?|years?|yrs?|"
-    rf"y\b|times|x\b|ago|h\b|hours?|doses?|courses?|cycles?))", re.IGNORECASE)
+# The number the dose readers below read, as a named group: the words around it are phrases.toml's.
+_DOSE_NUMBER = r"(?<![\d.,])(?P<number>\d+(?:[.,]\d+)?)"
+# Units, durations and counts after a number that make it no prednisone dose ("20 kg", "6 months", "3 cycles").
+_NOT_A_BARE_DOSE = (r"(?!\s*(?:kg|lb|m2|m²|%|g\b|mg/kg|months?|mo\b|weeks?|wks?|days?|years?|yrs?|y\b|times|x\b|ago|h\b"
+                    r"|hours?|doses?|courses?|cycles?))")
+_NOT_A_BOUND = r"(?!\s*(?:months?|mo\b|weeks?|wks?|days?|years?|yrs?|kg|lbs?|%|units?|cycles?|courses?))"
+
+
+@dataclass(frozen=True, slots=True)
+class DoseReaders:
+    """The prednisone dose patterns: each a phrase of knowledge/phrases.toml (the words) around the number
+    syntax here (digits, units), compiled once per knowledge load. Phrases name no groups (the build checks),
+    so the groups here are the only ones named."""
+
+    cannot_taper_below: re.Pattern[str]  # "could never get below 20": 20 is the dose now
+    tapered_to: re.Pattern[str]  # "prednisone 60 mg tapered to 20": 20 now
+    bare_after_drug: re.Pattern[str]  # "pred 5", "pred at 7.5", "pred now 10"
+    later_dose: re.Pattern[str]  # "pred 60->5", "30 to 8": the later one is now
+    bound: re.Pattern[str]  # "> 10 mg", "less than 10": group `more` or `less`
+    times_a_day: re.Pattern[str]  # "5 mg BD", "5 mg tds": group `two` or `three`
+    tablets: re.Pattern[str]  # "two 5 mg prednisolone tablets": the words after the dose
+
+    @classmethod
+    def from_phrases(cls, phrases: Phrases) -> DoseReaders:
+        def words(name: str) -> str:
+            return f"(?:{phrases.source(name)})"
+
+        def compiled(regex: str) -> re.Pattern[str]:
+            return re.compile(regex, re.IGNORECASE)
+
+        return cls(
+            cannot_taper_below=compiled(words("cannot_taper_below") + _DOSE_NUMBER),
+            tapered_to=compiled(words("tapered_to") + _DOSE_NUMBER + r"(?!\s*(?:kg|lb|%))"),
+            bare_after_drug=compiled(rf"^\s*(?:=|:|{words('dose_after_drug')})?\s*{_DOSE_NUMBER}{_NOT_A_BARE_DOSE}"),
+            later_dose=compiled(rf"\s*,?\s*{words('later_dose')}\s*{_DOSE_NUMBER}"),
+            bound=compiled(rf"(?:(?P<more>>=?|≥|{words('more_than')})|(?P<less><=?|≤|{words('less_than')}))\s*"
+                           rf"{_DOSE_NUMBER}{_NOT_A_BOUND}\s*(?:mg)?"),
+            times_a_day=compiled(rf"^\s*(?:(?P<two>{words('twice_daily')})|(?P<three>{words('three_times_daily')}))\b"),
+            tablets=compiled(rf"^\s*(?:\w+\s+){{0,2}}{words('tablet_words')}\b"),
+        )
 
 
 def _number(text: str) -> float:
@@ -698,29 +750,15 @@ def find_bsa(text: str) -> float | None:
     return value if 0.2 <= value <= 3.5 else None
 
 
-_CMP_RE = re.compile(
-    r"(>=?|≥|<=?|≤|\babove\b|\bover\b|\bmore\s+than\b|\bgreater\s+than\b|\bhigher\s+than\b|\bbelow\b"
-    r"|\bunder\b|\bless\s+than\b|\blower\s+than\b)\s*" + _NUM
-    + r"(?!\s*(?:months?|mo\b|weeks?|wks?|days?|years?|yrs?|kg|lbs?|%|units?|cycles?|courses?))\s*(?:mg)?",
-    re.IGNORECASE)
-
-
-_CANNOT_TAPER_BELOW_RE = re.compile(r"(?:never|n't|not|unable\s+to)\s+(?:\w+\s+){0,4}below\s+" + _NUM, re.IGNORECASE)
-_TAPERED_TO_RE = re.compile(r"\b(?:taper\w*|reduc\w*|wean\w*|cut|down|dropp?\w*|decreas\w*|lower\w*)\s+(?:back\s+)?"
-                            r"(?:down\s+)?to\s+" + _NUM + r"(?!\s*(?:kg|lb|%))", re.IGNORECASE)
-
-
-def find_prednisone_bound(text: str) -> tuple[str, float] | None:
+def find_prednisone_bound(text: str, readers: DoseReaders) -> tuple[str, float] | None:
     """("> ", 10) for "flare >10mg pred", "above 10 mg/day", "less than 10"."""
-    if _CANNOT_TAPER_BELOW_RE.search(text):
+    if readers.cannot_taper_below.search(text):
         return None  # "could never taper below 20": handled as a dose of 20
-    found = list(_CMP_RE.finditer(text))
+    found = list(readers.bound.finditer(text))
     if len(found) != 1:
         return None  # none, or "the >10 or the <10 scenario?": no bound on this patient's dose
     m = found[0]
-    word = m.group(1).lower()
-    cmp = ">" if word[0] in ">≥" or word.split()[0] in {"above", "over", "more", "greater", "higher"} else "<"
-    return cmp, _number(m.group(2))
+    return (">" if m.group("more") is not None else "<"), _number(m.group("number"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -734,7 +772,7 @@ class Dose:
 
 
 def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention], situation: str | None,
-                         context: ConText, conflicts: list[str] | None = None
+                         lexicon: Lexicon, conflicts: list[str] | None = None
                          ) -> tuple[float | Literal["off"] | None, float | None]:
     """(mg/day or "off", mg/kg/day) of prednisone now, from the doses written next to a steroid word.
 
@@ -742,10 +780,10 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     is on 5; "had 5 mg until she stopped" is off. Two different current doses are not guessed at:
     they go into `conflicts` as "prednisone" and the dose is left unknown, so the bot asks.
     """
-    doses = steroid_doses(text, tokens, mentions, situation)
+    doses = steroid_doses(text, tokens, mentions, situation, lexicon)
     if not doses:
         return None, None
-    times = [_dose_time(hits) for hits in context.apply(
+    times = [_dose_time(hits) for hits in lexicon.context.apply(
         [t.low for t in tokens], [Target(d.first, d.end, "dose") for d in doses])]
     live = [d for d, time in zip(doses, times, strict=True) if time not in ("PAST", "STOPPED", "PLANNED")]
     current = [d for d, time in zip(doses, times, strict=True) if time == "CURRENT"]
@@ -784,7 +822,8 @@ def _dose_time(hits: list[Hit]) -> str | None:
     return next(c for c in ("PLANNED", "PAST", "CURRENT") if c in nearest)
 
 
-def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situation: str | None) -> list[Dose]:
+def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situation: str | None,
+                  lexicon: Lexicon) -> list[Dose]:
     """Every prednisone dose, in order: each "N mg" whose owner is a steroid word, and "pred N".
 
     A dose's owner is the medication named right after it ("10 mg pred"), else the nearest one named
@@ -797,10 +836,10 @@ def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situa
     doses = []
     for m in _MG_RE.finditer(text):
         first, end = _token_span(tokens, m.start(), m.end())
-        owner = _dose_owner(first, end, tokens, meds)
+        owner = _dose_owner(first, end, tokens, meds, lexicon.phrases)
         if isinstance(owner, Mention) and owner.term.concept == STEROID_CONCEPT:
-            value = _number(m.group(1)) * _times_a_day(text[m.end():m.end() + 20]) \
-                * _tablets(text[max(0, m.start() - 12):m.start()], text[m.end():m.end() + 30])
+            value = _number(m.group(1)) * _times_a_day(text[m.end():m.end() + 20], lexicon.readers) \
+                * _tablets(text[max(0, m.start() - 12):m.start()], text[m.end():m.end() + 30], lexicon.readers)
         elif owner is None and situation == "flare":
             value = _number(m.group(1))
         else:
@@ -810,11 +849,11 @@ def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situa
         return doses
     for s in (m for m in meds if m.term.concept == STEROID_CONCEPT):  # "pred 5", "pred now 10", "pred 60->5"
         after = text[tokens[s.last].end:tokens[s.last].end + 24]
-        bare = _BARE_AFTER_DRUG_RE.match(after)
-        if bare and not _MG_RE.match(after.lstrip(" :=atof")):
-            value, at = bare.group(1), bare.start(1)
-            if later := _LATER_VALUE_RE.match(after, bare.end(1)):  # "60->5", "30 to 8": the later one is now
-                value, at = later.group(1), later.start(1)
+        bare = lexicon.readers.bare_after_drug.match(after)
+        if bare and not _MG_RE.match(after.lstrip(" :=atof")):  # "pred at 5 mg" is the mg reader's
+            value, at = bare.group("number"), bare.start("number")
+            if later := lexicon.readers.later_dose.match(after, bare.end("number")):  # "60->5": the later is now
+                value, at = later.group("number"), later.start("number")
             start = tokens[s.last].end + at
             doses.append(Dose(_number(value), False, *_token_span(tokens, start, start + len(value))))
     return doses
@@ -826,24 +865,21 @@ def _token_span(tokens: list[Token], start: int, end: int) -> tuple[int, int]:
     return (inside[0], inside[-1] + 1) if inside else (len(tokens), len(tokens))
 
 
-_TIMES_A_DAY_RE = re.compile(r"^\s*(?:(bd|bid|b\.d\.|twice\s+(?:daily|a\s+day))|(tds|tid|t\.d\.s\.|three\s+times\s+"
-                             r"(?:daily|a\s+day)))\b", re.IGNORECASE)
+def _times_a_day(after: str, readers: DoseReaders) -> int:
+    """2 for "5 mg BD", 3 for "5 mg tds" (phrases.toml's twice_daily, three_times_daily), else 1: the source's
+    doses are per day."""
+    m = readers.times_a_day.match(after)
+    return 1 if not m else 2 if m.group("two") else 3
 
 
-def _times_a_day(after: str) -> int:
-    """2 for "5 mg BD", 3 for "5 mg tds", else 1: the source's doses are per day."""
-    m = _TIMES_A_DAY_RE.match(after)
-    return 1 if not m else 2 if m.group(1) else 3
-
-
+# The count before a dose of tablets: two to four, in digits or words, maybe with "x" (number syntax).
 _TABLET_COUNT_RE = re.compile(r"\b(two|three|four|2|3|4)\s*(?:x\s*)?$", re.IGNORECASE)
-_TABLET_RE = re.compile(r"^\s*(?:\w+\s+){0,2}(?:tablets?|tabs?|pills?)\b", re.IGNORECASE)
 
 
-def _tablets(before: str, after: str) -> int:
-    """2 for "two 5 mg prednisolone tablets": the daily dose is the tablets' total."""
+def _tablets(before: str, after: str, readers: DoseReaders) -> int:
+    """2 for "two 5 mg prednisolone tablets" (phrases.toml's tablet_words): the daily dose is the tablets' total."""
     count = _TABLET_COUNT_RE.search(before)
-    if not count or not _TABLET_RE.match(after):
+    if not count or not readers.tablets.match(after):
         return 1
     word = count.group(1).lower()
     return {"two": 2, "three": 3, "four": 4}.get(word) or int(word)
@@ -852,13 +888,19 @@ def _tablets(before: str, after: str) -> int:
 _OWNER = Mention | Literal["unknown"] | None
 
 
-def _dose_owner(first: int, end: int, tokens: list[Token], meds: list[Mention]) -> _OWNER:
-    """The medication a dose at tokens [first, end) belongs to (see `steroid_doses`)."""
+def _dose_owner(first: int, end: int, tokens: list[Token], meds: list[Mention], phrases: Phrases) -> _OWNER:
+    """The medication a dose at tokens [first, end) belongs to (see `steroid_doses`).
+
+    The words that join a dose to the medication after it ("10 mg of pred") and those that may stand
+    right before a dose without owning it ("was on 40", "down to 5") are phrases.toml's dose_of and
+    dose_lead; a dose right before a medication, with nothing between, belongs to it.
+    """
     for m in meds:
-        if m.first >= end and " ".join(t.low for t in tokens[end:m.first]) in _DOSE_OF:
+        if m.first >= end and ((gap := " ".join(t.low for t in tokens[end:m.first])) == ""
+                               or gap in phrases.words("dose_of")):
             return m
     before = tokens[first - 1] if first > 0 else None
-    if before is not None and before.low[0].isalpha() and before.low not in _DOSE_LEAD \
+    if before is not None and before.low[0].isalpha() and before.low not in phrases.words("dose_lead") \
             and not any(m.first <= first - 1 <= m.last for m in meds):
         return "unknown"
     sentence = max((i for i in range(first) if tokens[i].low in _SENTENCE_END), default=-1)
@@ -866,32 +908,18 @@ def _dose_owner(first: int, end: int, tokens: list[Token], meds: list[Mention]) 
     return earlier[-1] if earlier else None
 
 
-# Words that join a dose to the medication after it ("10 mg of pred"), and the grammar words that
-# may stand right before a dose without owning it ("was on 40", "down to 5", "pred at 7.5").
-_DOSE_OF = frozenset({"", "of", "/ d of", "daily of", "a day of", "per day of", "/ day of"})
-_DOSE_LEAD = frozenset({
-    "at", "of", "is", "was", "were", "on", "now", "to", "from", "and", "or", "dose", "exactly", "about", "approx",
-    "approximately", "around", "roughly", "only", "still", "currently", "down", "up", "had", "has", "have", "been",
-    "being", "weaned", "tapered", "reduced", "increased", "decreased", "raised", "lowered", "cut", "dropped",
-    "back", "taking", "takes", "receiving", "maintained", "continues", "continued", "started", "starting",
-    "under", "below", "over", "above", "than", "less", "more", "by", "a", "the", "her", "his", "their",
-    "daily", "day", "with", "plus", "then", "again", "until", "till", "since", "for", "just", "x",
-})
-_LATER_VALUE_RE = re.compile(rf"\s*,?\s*(?:->|→|-+>|to|then|down\s+to|now)\s*{_NUM}", re.IGNORECASE)
 
 
 # --- intents ------------------------------------------------------------------
 
+# Grade tokens ("2C", "grade 1 vs 2"): the source's grading syntax, not vocabulary.
 _GRADE_TOKEN_RE = re.compile(r"\b([12])\s*([abcABC])\b")
 _LEGEND_PART_RE = re.compile(r"\bgrade\s+([12abcABC])\b(?:\s*(?:vs\.?|versus|or|and)\s*([12abcABC])\b)?", re.IGNORECASE)
 
 
 # --- the extractor --------------------------------------------------------------
 
-# Off everything, said without a stop cue reaching a treatment word (those are knowledge/context.toml rows).
-_DEFINITION_RE = re.compile(r"\b(recurrent|recurrence|resistant|refractory)\b", re.IGNORECASE)
-
-
+# English numerals read as digits when a unit follows: number syntax, not clinical vocabulary.
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
     "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "twenty-five": 25, "thirty": 30, "forty": 40,
@@ -900,7 +928,7 @@ _NUMBER_WORDS = {
 }
 _NUMBER_WORD_ALTERNATION = "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
 _NUMBER_WORD_RE = re.compile(
-    r"(?:(?<=\bpred )|(?<=\bprednisone )|(?<=\bprednisolone )|(?<=\bsteroids ))?\b(" + _NUMBER_WORD_ALTERNATION
+    r"\b(" + _NUMBER_WORD_ALTERNATION
     + r")(?=\s*(?:mg|milligrams?|kg|kilos?|lbs?|pounds?|a\s+day|daily|per\s+day|/d|mane|od)\b)", re.IGNORECASE)
 
 
@@ -909,25 +937,18 @@ def digits_for_number_words(text: str) -> str:
     return _NUMBER_WORD_RE.sub(lambda m: f"{_NUMBER_WORDS[m.group(1).lower()]:g}", text)
 
 
-_SHORTHAND = tuple((re.compile(pattern, re.IGNORECASE), replacement) for pattern, replacement in (
-    (r"\bs/p\b", "after"), (r"\bw/o\b", "without"), (r"\bw/(?=\s|\w)", "with "),
-    (r"(?:->|→|=>)\s*(?:no|nope|nothing|none|failed|fail)\b", " failed"),
-    (r"(?<!\s)\s*(?:->|→|=>)\s*", ", then "),
-    (r"\bstoped\b", "stopped"), (r"\bdiscontined\b", "discontinued"),
-    (r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s*-\s*(kg|kgs|lbs?)\b", r"\1 \2"),
-))
+# "85-kg": a weight's number and unit joined by a hyphen (number syntax; the shorthand is phrases.toml's).
+_HYPHENATED_WEIGHT_RE = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s*-\s*(kg|kgs|lbs?)\b", re.IGNORECASE)
 
 
-def normalise_shorthand(text: str) -> str:
-    """ "s/p RTX w/o response", "IVIg -> no", "85-kg": the words the extractor reads."""
-    for pattern, replacement in _SHORTHAND:
-        text = pattern.sub(replacement, text)
-    return text
+def normalise_shorthand(text: str, phrases: Phrases) -> str:
+    """ "s/p RTX w/o response", "IVIg -> no" (phrases.toml's rewrites), "85-kg": the words the extractor reads."""
+    return _HYPHENATED_WEIGHT_RE.sub(r"\1 \2", phrases.rewrite(text))
 
 
 def extract(text: str, lexicon: Lexicon) -> Slots:
     """All slots from one message."""
-    text = digits_for_number_words(normalise_shorthand(text))
+    text = digits_for_number_words(normalise_shorthand(text, lexicon.phrases))
     tokens = tokenize(text)
     if len(tokens) >= MAX_TOKENS:  # read as far as the tokens go, to the end of that word ("1.7 m²"), no further
         cut = text.find(" ", tokens[-1].end)
@@ -943,19 +964,20 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
                                       if m.term.kind == "drug" and asks and _asked(readings, i)))
     phrases = lexicon.phrases
     side_only = failures_for_side_condition_only(text, tokens, mentions, readings, phrases)
-    if "flare" in concepts and flares_of_side_condition_only(tokens, mentions, readings):
+    if "flare" in concepts and flares_of_side_condition_only(tokens, mentions, readings, phrases):
         concepts = concepts - {"flare"}  # "worsening ILD": the lungs are worse, not a flare of the disease
     conflicts: list[str] = []
     status = classify_drugs(tokens, mentions, readings, phrases, conflicts)
     steroid_said = status.get(STEROID_CONCEPT) in ("current", "stopped")
     situation = _situation(concepts, text, phrases, side_only, steroid_said)
     drugs_in_order = list(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "drug"))
-    prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, situation, lexicon.context, conflicts)
-    if STEROID_CONCEPT in concepts and (floor := _CANNOT_TAPER_BELOW_RE.search(text)):
-        prednisone = _number(floor.group(1))
-    elif STEROID_CONCEPT in concepts and isinstance(prednisone, float) and (later := _TAPERED_TO_RE.search(text)):
-        prednisone = _number(later.group(1))  # "prednisone 60 mg tapered to 20": 20 now
-    bound = find_prednisone_bound(text) if situation == "flare" or STEROID_CONCEPT in concepts else None
+    prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, situation, lexicon, conflicts)
+    readers = lexicon.readers
+    if STEROID_CONCEPT in concepts and (floor := readers.cannot_taper_below.search(text)):
+        prednisone = _number(floor.group("number"))
+    elif STEROID_CONCEPT in concepts and isinstance(prednisone, float) and (later := readers.tapered_to.search(text)):
+        prednisone = _number(later.group("number"))  # "prednisone 60 mg tapered to 20": 20 now
+    bound = find_prednisone_bound(text, readers) if situation == "flare" or STEROID_CONCEPT in concepts else None
     cmp = None
     if bound and (prednisone is None or prednisone == bound[1]):
         cmp, prednisone = bound
@@ -981,7 +1003,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         # In a flare, an unqualified drug is the one the patient is on ("relapse pred 15 aza").
         current += tuple(d for d in drugs_in_order
                          if status.get(d) == "mentioned" and d != STEROID_CONCEPT and d not in current)
-    if "despite" in text.lower():
+    if phrases.search("despite", text):
         current += tuple(d for d in failed if d not in current and situation == "flare")
     steroid_words = [tokens[m.first].low for m in mentions if m.term.concept == STEROID_CONCEPT]
     intents = lexicon.intents.find(text, question_text(text, tokens, found))
@@ -1019,21 +1041,17 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         definition_of=_definition_of(text, phrases),
         everything_failed=phrases.search("everything_failed", text),
         multiple_failed=phrases.search("multiple_failed", text),
-        combination_asked=_combination_asked(text, drugs_in_order, failed, phrases),
+        combination_asked=_combination_asked(text, drugs_in_order, failed, lexicon),
         **reference_request(text, intents),
     )
 
 
-_CONVENTIONAL = ("azathioprine", "methotrexate")
-
-
-def _combination_asked(text: str, drugs: list[str], failed: tuple[str, ...], phrases: Phrases) -> bool:
-    """Azathioprine and methotrexate named together, neither failed, with a word that joins them."""
-    named = all(d in drugs for d in _CONVENTIONAL)
-    return named and not any(d in failed for d in _CONVENTIONAL) and phrases.search("combination", text)
-
-
-_CLAUSE_END_RE = re.compile(r"[.;!?]|\b(?:but|however|although|though|whereas|yet)\b", re.IGNORECASE)
+def _combination_asked(text: str, drugs: list[str], failed: tuple[str, ...], lexicon: Lexicon) -> bool:
+    """The conventional pair (azathioprine and methotrexate) named together, neither failed, with a word that
+    joins them."""
+    pair = lexicon.conventional
+    named = bool(pair) and all(d in drugs for d in pair)
+    return named and not any(d in failed for d in pair) and lexicon.phrases.search("combination", text)
 
 
 def _refractory_rash(text: str, tokens: list[Token], mentions: list[Mention], readings: Readings,
@@ -1043,15 +1061,17 @@ def _refractory_rash(text: str, tokens: list[Token], mentions: list[Mention], re
         if m.term.concept != "rash" or any(h.category == "NEGATED" for h in readings.get(i, ())):
             continue
         at = tokens[m.first].start
-        starts = [e.end() for e in _CLAUSE_END_RE.finditer(text, 0, at)]
+        clause_end = phrases.pattern("clause_end")  # a stop, or "but", "however", ...
+        starts = [e.end() for e in clause_end.finditer(text, 0, at)]
         start = starts[-1] if starts else 0
-        end_match = _CLAUSE_END_RE.search(text, tokens[m.last].end)
+        end_match = clause_end.search(text, tokens[m.last].end)
         clause = text[start:end_match.start() if end_match else len(text)]
         if phrases.search("refractory_rash", clause):
             return True
     return False
 
 
+# Reference numbers, surnames and years as typed: the syntax of a citation, not vocabulary.
 _REF_NUMBER_RE = re.compile(r"\b(?:ref(?:erence)?s?|#|no\.?|number|citation)\s*#?\s*(\d{1,2})\b", re.IGNORECASE)
 _SURNAME_RE = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?")
 _YEAR_RE = re.compile(r"\b(19[89]\d|20[0-2]\d)\b")
@@ -1076,10 +1096,6 @@ def _grades_asked(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-_SIGN = (r"(?:rash|weakness|weak|symptoms?|disease|myositis|polymyositis|dermatomyositis|DM|PM|heliotrope|gottron\w*|CK"
-         r"|it|she|he|hes|he's|she's)")
-
-
 def _situation(concepts: set[str], text: str, phrases: Phrases, side_only: bool = False,
                steroid_said: bool = False) -> Situation | None:
     """A flare, resistance, or neither. Resistance that is only the rash's or the ILD's ("flare on pred
@@ -1093,8 +1109,7 @@ def _situation(concepts: set[str], text: str, phrases: Phrases, side_only: bool 
     if side_only and "resistant" in concepts:  # the resistance is the rash's or the lungs'
         concepts = concepts - {"resistant"}
     if "flare" in concepts and "resistant" in concepts:
-        return "flare" if steroid_said or re.search(r"\b\d+(?:\.\d+)?\s*mg|\boff\b|\bpred\w*\s+\d", text, re.I) \
-            else "resistant"
+        return "flare" if steroid_said or phrases.search("flare_dose_stated", text) else "resistant"
     if "flare" in concepts:
         return "flare"
     if "resistant" in concepts:
@@ -1111,6 +1126,8 @@ def _disease(concepts: set[str]) -> Disease | None:
 
 
 def _steroid_word(words: list[str]) -> str | None:
+    """The steroid word typed when it is not the source's own prednisone ("pred", "prednisone" and their typos):
+    prednisolone, steroids, GC ... are named in a note that the source states prednisone doses."""
     for word in words:
         if not word.startswith("pred") or word.startswith("prednisol"):
             return word
@@ -1120,8 +1137,9 @@ def _steroid_word(words: list[str]) -> str | None:
 
 
 def _definition_of(text: str, phrases: Phrases) -> tuple[str, ...]:
+    """Which definitions a message names: phrases.toml's defines_recurrent and defines_resistant, in the order
+    they first appear, after "recurrent" when it asks what a flare is."""
     found = ["recurrent"] if phrases.search("asks_what_flare_is", text) else []
-    for word in _DEFINITION_RE.findall(text):
-        w = word.lower()
-        found.append("recurrent" if w.startswith("recurren") else "resistant")
-    return tuple(dict.fromkeys(found))
+    named = [(m.start(), which) for which in ("recurrent", "resistant")
+             if (m := phrases.find(f"defines_{which}", text))]
+    return tuple(dict.fromkeys([*found, *(which for _, which in sorted(named))]))

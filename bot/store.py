@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from bot.context import Rule
-from bot.intents import IntentRule, PhraseRule
+from bot.intents import IntentRule, PhraseRule, RewriteRule
 from bot.knowledge import (
     Corpus,
     KnowledgeError,
@@ -33,7 +33,7 @@ from bot.knowledge import (
 )
 from bot.table import Table, parse_table, validate_knowledge
 
-SCHEMA_VERSION = "8"  # bump when the tables change, so old databases are rebuilt
+SCHEMA_VERSION = "10"  # bump when the tables change, so old databases are rebuilt
 DB_ENV = "DMPM_BOT_DB"
 MAX_QUERY_TERMS = 32
 
@@ -138,7 +138,8 @@ def _write(db, corpus: Corpus) -> None:
         pk=("topic", "reference_number"), foreign_keys=[("reference_number", "references", "number")])
     db["lexicon"].insert_all(
         ({"term": t.term, "kind": t.kind, "concept": t.concept, "name": t.name, "class": t.drug_class,
-          "code": t.code, "short": t.short, "scope": t.scope}
+          "code": t.code, "short": t.short, "scope": t.scope, "steroid_sparing": t.steroid_sparing,
+          "conventional": t.conventional, "capitals_only": t.capitals_only}
          for t in corpus.lexicon),
         pk=("term", "kind", "concept"), columns={"class": str, "code": str, "short": str, "scope": str})
     db["context_rules"].insert_all(
@@ -151,8 +152,12 @@ def _write(db, corpus: Corpus) -> None:
           "examples": json.dumps(i.examples), "reply": i.reply} for n, i in enumerate(corpus.intents, start=1)),
         pk="position", columns={"reply": str})
     db["phrases"].insert_all(
-        ({"name": r.name, "about": r.about, "patterns": json.dumps(r.patterns), "examples": json.dumps(r.examples)}
-         for r in corpus.phrases), pk="name")
+        ({"name": r.name, "about": r.about, "patterns": json.dumps(r.patterns), "words": json.dumps(r.words),
+          "examples": json.dumps(r.examples)} for r in corpus.phrases), pk="name")
+    db["rewrites"].insert_all(
+        ({"position": n, "about": r.about, "pattern": r.pattern, "replace": r.replace,
+          "examples": json.dumps(r.examples)} for n, r in enumerate(corpus.rewrites, start=1)),
+        pk="position", columns={"about": str, "pattern": str, "replace": str, "examples": str})
     db["repairs"].insert_all(
         ({"id": r.id, "why": r.why, "find": r.find, "replace": r.replace, "count": r.count}
          for r in corpus.repairs), pk="id")
@@ -283,7 +288,9 @@ def load_references(conn: sqlite3.Connection) -> tuple[Reference, ...]:
 def load_lexicon(conn: sqlite3.Connection) -> tuple[Term, ...]:
     """Every lexicon term."""
     return tuple(Term(term=r["term"], kind=r["kind"], concept=r["concept"], name=r["name"],
-                      drug_class=r["class"], code=r["code"], short=r["short"], scope=r["scope"])
+                      drug_class=r["class"], code=r["code"], short=r["short"], scope=r["scope"],
+                      steroid_sparing=bool(r["steroid_sparing"]), conventional=bool(r["conventional"]),
+                      capitals_only=bool(r["capitals_only"]))
                  for r in conn.execute("SELECT * FROM lexicon ORDER BY rowid"))
 
 
@@ -305,8 +312,15 @@ def load_intents(conn: sqlite3.Connection) -> tuple[IntentRule, ...]:
 def load_phrases(conn: sqlite3.Connection) -> tuple[PhraseRule, ...]:
     """The reader's whole phrases (phrases.toml)."""
     return tuple(PhraseRule(name=r["name"], about=r["about"], patterns=tuple(json.loads(r["patterns"])),
-                            examples=tuple(json.loads(r["examples"])))
+                            examples=tuple(json.loads(r["examples"])), words=tuple(json.loads(r["words"])))
                  for r in conn.execute("SELECT * FROM phrases ORDER BY rowid"))
+
+
+def load_rewrites(conn: sqlite3.Connection) -> tuple[RewriteRule, ...]:
+    """The shorthand rewrites (phrases.toml [[rewrite]]), in order."""
+    return tuple(RewriteRule(about=r["about"], pattern=r["pattern"], replace=r["replace"],
+                             examples=tuple(tuple(e) for e in json.loads(r["examples"])))
+                 for r in conn.execute("SELECT * FROM rewrites ORDER BY position"))
 
 
 _WORD_RE = re.compile(r"\w+")
@@ -350,4 +364,4 @@ def _references_for(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple
 
 __all__ = ["DatabasePathError", "Hit", "KnowledgeError", "build", "check_db_path", "default_db_path",
            "ensure_built", "fts_query", "load_context_rules", "load_intents", "load_lexicon", "load_passages",
-           "load_phrases", "load_references", "open_read_only", "search"]
+           "load_phrases", "load_references", "load_rewrites", "open_read_only", "search"]

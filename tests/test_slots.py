@@ -196,7 +196,8 @@ TABLE = [
     ("Previously on 20 mg, on 2.5 mg since Christmas; aza 150. flare", {"prednisone": 2.5}),
     ("has not taken any prednisone for a year, still on Azasan; relapsing now", {"prednisone": "off"}),
     # a planned drug is neither current nor the question
-    ("PM flare on pred 15 and AZA; considering CellCept", {"current": ("azathioprine",), "planned": ("mycophenolate",)}),
+    ("PM flare on pred 15 and AZA; considering CellCept",
+     {"current": ("azathioprine",), "planned": ("mycophenolate",)}),
     # a sign that changes again is a flare
     ("DM on MTX, CK rising again with new weakness, off pred", {"situation": "flare"}),
 ]
