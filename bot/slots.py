@@ -715,7 +715,7 @@ class DoseReaders:
             later_dose=compiled(rf"\s*,?\s*{words('later_dose')}\s*{_DOSE_NUMBER}"),
             bound=compiled(rf"(?:(?P<more>>=?|≥|{words('more_than')})|(?P<less><=?|≤|{words('less_than')}))\s*"
                            rf"{_DOSE_NUMBER}{_NOT_A_BOUND}\s*(?:mg)?"),
-            times_a_day=compiled(rf"^\s*(?:(?P<two>{words('twice_daily')})|(?P<three>{words('three_times_daily')}))\b"),
+            times_a_day=compiled(rf"^\s*(?:(?P<two>{words('twice_daily')})|(?P<three>{words('three_times_daily')}))(?!\w)"),
             tablets=compiled(rf"^\s*(?:\w+\s+){{0,2}}{words('tablet_words')}\b"),
         )
 
@@ -837,13 +837,11 @@ def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situa
     for m in _MG_RE.finditer(text):
         first, end = _token_span(tokens, m.start(), m.end())
         owner = _dose_owner(first, end, tokens, meds, lexicon.phrases)
-        if isinstance(owner, Mention) and owner.term.concept == STEROID_CONCEPT:
-            value = _number(m.group(1)) * _times_a_day(text[m.end():m.end() + 20], lexicon.readers) \
-                * _tablets(text[max(0, m.start() - 12):m.start()], text[m.end():m.end() + 30], lexicon.readers)
-        elif owner is None and situation == "flare":
-            value = _number(m.group(1))
-        else:
+        steroid = isinstance(owner, Mention) and owner.term.concept == STEROID_CONCEPT
+        if not (steroid or owner is None and situation == "flare"):
             continue
+        value = _number(m.group(1)) * _times_a_day(text[m.end():m.end() + 20], lexicon.readers) \
+            * _tablets(text[max(0, m.start() - 12):m.start()], text[m.end():m.end() + 30], lexicon.readers)
         doses.append(Dose(value, bool(m.group(3)), first, end))
     if doses:
         return doses
