@@ -758,7 +758,13 @@ def find_prednisone_bound(text: str, readers: DoseReaders) -> tuple[str, float] 
     if len(found) != 1:
         return None  # none, or "the >10 or the <10 scenario?": no bound on this patient's dose
     m = found[0]
+    if _OFFERED_AS_CHOICE_RE.search(text, 0, m.start()):
+        return None  # "above or below 10?": the two scenarios are asked about, not this patient's dose
     return (">" if m.group("more") is not None else "<"), _number(m.group("number"))
+
+
+# A comparison right after "or" is one side of a choice (syntax: "X or <comparison> N").
+_OFFERED_AS_CHOICE_RE = re.compile(r"\bor\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

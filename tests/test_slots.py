@@ -195,6 +195,8 @@ TABLE = [
     # a dose no drug owns, in a flare, is prednisone's, whatever else is named later
     ("Previously on 20 mg, on 2.5 mg since Christmas; aza 150. flare", {"prednisone": 2.5}),
     ("has not taken any prednisone for a year, still on Azasan; relapsing now", {"prednisone": "off"}),
+    # "above or below 10?" asks about the scenarios; it is no bound on the patient's dose
+    ("flare on prednisone 10 mg a day - above or below 10?", {"prednisone": 10.0, "prednisone_cmp": None}),
     # twice a day doubles the dose, however it is written ("b.d." ends in a full stop)
     ("5 mg b.d. pred, flare", {"prednisone": 10.0}),
     ("flare, 5 mg bd", {"prednisone": 10.0}),
