@@ -501,6 +501,14 @@ def _comma_then_drug(tokens: list[Token], start: int, end: int, drug_tokens: set
     return comma < k < end and k in drug_tokens
 
 
+def _never_taken(hits: tuple[Hit, ...]) -> bool:
+    """A "never taken" cue reaches the drug at least as closely as any failure: "never had rituximab, AZA
+    didn't help" (rituximab never taken), "haven't tried rituximab, IVIG failed" (IVIG failed)."""
+    negated = [h.distance for h in hits if h.category == "NEGATED"]
+    failed = [h.distance for h in hits if h.category in ("FAILED", "TRIED")]
+    return bool(negated) and (not failed or min(negated) <= min(failed))
+
+
 def _planned_not_failed(hits: tuple[Hit, ...]) -> bool:
     """A plan reaches the drug at least as closely as any failure does, and the failure is not a
     hypothesis: "RTX planned; what if it fails?" asks for the step after rituximab."""
@@ -531,7 +539,7 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
         hits = readings.get(i, ())
         mode = max((_STATUS[h.category] for h in hits if h.category in _STATUS), key=_RANK.__getitem__,
                    default="mentioned")
-        if any(h.category == "NEGATED" for h in hits):
+        if _never_taken(hits):
             mode = "stopped"  # never taken ("never had rituximab, AZA didn't help"): it cannot have failed
         elif _planned_not_failed(hits):
             mode = "planned"  # not yet given ("MMF planned, RTX and IVIG failed")

@@ -197,6 +197,9 @@ TABLE = [
     ("has not taken any prednisone for a year, still on Azasan; relapsing now", {"prednisone": "off"}),
     # "above or below 10?" asks about the scenarios; it is no bound on the patient's dose
     ("flare on prednisone 10 mg a day - above or below 10?", {"prednisone": 10.0, "prednisone_cmp": None}),
+    # never taken and failed: the nearer cue decides
+    ("haven't tried rituximab, IVIG failed, DM refractory", {"failed": ("ivig",), "stopped": ("rituximab",)}),
+    ("never had rituximab, AZA didn't help. resistant DM", {"failed": ("azathioprine",), "stopped": ("rituximab",)}),
     # twice a day doubles the dose, however it is written ("b.d." ends in a full stop)
     ("5 mg b.d. pred, flare", {"prednisone": 10.0}),
     ("flare, 5 mg bd", {"prednisone": 10.0}),
