@@ -1018,7 +1018,11 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     if phrases.search("despite", text):
         current += tuple(d for d in failed if d not in current and situation == "flare")
     steroid_words = [tokens[m.first].low for m in mentions if m.term.concept == STEROID_CONCEPT]
-    intents = lexicon.intents.find(text, question_text(text, tokens, found))
+    # A vignette's words ("on MTX 20 mg", "infection last year") are not what it asks, so aspects are read
+    # where its question reaches; a message that describes no situation ("IVIG 2 g/kg dose, 7 kg?") asks
+    # with all of it.
+    described = situation is not None or bool(failed) or "ild" in present or "rash" in present
+    intents = lexicon.intents.find(text, question_text(text, tokens, found) if described else text)
     return Slots(
         disease=_disease(concepts),
         situation=situation,

@@ -200,6 +200,8 @@ TABLE = [
     # never taken and failed: the nearer cue decides
     ("haven't tried rituximab, IVIG failed, DM refractory", {"failed": ("ivig",), "stopped": ("rituximab",)}),
     ("never had rituximab, AZA didn't help. resistant DM", {"failed": ("azathioprine",), "stopped": ("rituximab",)}),
+    # a message that describes no situation asks with all its words
+    ("IVIG 2 g/kg dose for my adult patient, weight 70 kg?", {"intents": ("dose",)}),
     # twice a day doubles the dose, however it is written ("b.d." ends in a full stop)
     ("5 mg b.d. pred, flare", {"prednisone": 10.0}),
     ("flare, 5 mg bd", {"prednisone": 10.0}),
