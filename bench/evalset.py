@@ -32,10 +32,26 @@ BENCH_DIR = Path(__file__).resolve().parent
 EVAL_PATH = BENCH_DIR / "eval.jsonl"
 # Question sets the bot has been corrected against: a regression on any of them fails CI
 # (tests/test_question_sets.py). A blind batch moves here once it is fixed against.
-TUNED_SETS = ("eval.jsonl", "holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl")
+TUNED_SETS = ("eval.jsonl", "holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl", "holdout4.jsonl", "holdout5.jsonl")
+# Questions of a tuned set the bot still misses, each a miss (never a wrong answer), with why. The CI test
+# expects them to fail (strict): fixing one fails it until it leaves this list, so the list stays true.
+KNOWN_MISSES = {
+    "holdout4.jsonl:h4-res-rtx-02": "'not used rituximab, IVIG or anything else': a negation does not cross the "
+                                    "comma to IVIG, so the dose intent looks IVIG up",
+    "holdout4.jsonl:h4-res-tnf-02": "etanercept asked about in a resistant situation gets the ladder, not the TNF "
+                                    "passage beside it",
+    "holdout4.jsonl:h4-drug-03": "'after a rituximab infusion' is read as rituximab failed: a mechanism question "
+                                 "gets the ladder's next step",
+    "holdout4.jsonl:h4-oos-04": "refused (fertility), then quotes what the source says of cyclophosphamide, "
+                                "as DESIGN.md allows; the item forbids any grade in the reply",
+    "holdout5.jsonl:h5-time-01": "'was on 40 last year, now 5' names no steroid: the bot asks for the dose",
+    "holdout5.jsonl:h5-res-08": "'then monthly IVIG for 6 months' breaks the list that 'nothing worked' closes",
+    "holdout5.jsonl:h5-implaus-04": "'IVIG for a 1200 lb man with refractory DM' names no dose word: the dose "
+                                    "passage is not quoted after the weight is refused",
+}
 # Blind batches, written without reading or running the bot and not tuned against: measured by
 # the bench (`python -m bench`), never gated, so the latest one stays the honest figure.
-BLIND_SETS = ("holdout4.jsonl", "holdout5.jsonl", "holdout6.jsonl", "holdout7.jsonl")
+BLIND_SETS = ("holdout6.jsonl", "holdout7.jsonl")
 SOURCE_CANDIDATES = (
     ROOT / "knowledge" / "source.md",
     ROOT.parent / "shared" / "source" / "alhefny-recurrent-resistant-dm-pm.md",

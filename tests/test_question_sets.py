@@ -1,4 +1,5 @@
-"""The tuned question sets gate CI: every question the bot was corrected against still passes.
+"""The tuned question sets gate CI: every question the bot was corrected against still passes, but the
+few declared in `bench.evalset.KNOWN_MISSES` (each a miss, with why), which must still fail.
 
 The blind batches (`bench.evalset.BLIND_SETS`) are not here: they are measured by the bench,
 so that a figure on unseen phrasing stays honest.
@@ -8,13 +9,23 @@ from __future__ import annotations
 
 import pytest
 
-from bench.evalset import BENCH_DIR, TUNED_SETS, Item, load, reply_ok
+from bench.evalset import BENCH_DIR, KNOWN_MISSES, TUNED_SETS, Item, load, reply_ok
 from bot.core import answer
 
 ITEMS = [(name, item) for name in TUNED_SETS for item in load(BENCH_DIR / name)]
 
 
-@pytest.mark.parametrize(("name", "item"), ITEMS, ids=[f"{n}:{i.id}" for n, i in ITEMS])
+def _case(name: str, item: Item):  # noqa: ANN202 - a pytest ParameterSet
+    key = f"{name}:{item.id}"
+    marks = [pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[key])] if key in KNOWN_MISSES else []
+    return pytest.param(name, item, id=key, marks=marks)
+
+
+def test_every_known_miss_names_a_question() -> None:
+    assert set(KNOWN_MISSES) <= {f"{n}:{i.id}" for n, i in ITEMS}
+
+
+@pytest.mark.parametrize(("name", "item"), [_case(n, i) for n, i in ITEMS])
 def test_tuned_question_passes(name: str, item: Item) -> None:
     reply = answer(item.question)
     assert reply.kind != "error", f"internal failure on {item.question!r}"
