@@ -40,8 +40,8 @@ KNOWN_MISSES = {
                                     "comma to IVIG, so the dose intent looks IVIG up",
     "holdout4.jsonl:h4-res-tnf-02": "etanercept asked about in a resistant situation gets the ladder, not the TNF "
                                     "passage beside it",
-    "holdout4.jsonl:h4-drug-03": "'after a rituximab infusion' is read as rituximab failed: a mechanism question "
-                                 "gets the ladder's next step",
+    "holdout4.jsonl:h4-drug-03": "'how long before the B cells are gone' reads as a dose question: rituximab's "
+                                 "regimens are quoted, not its B-cell passage",
     "holdout4.jsonl:h4-oos-04": "refused (fertility), then quotes what the source says of cyclophosphamide, "
                                 "as DESIGN.md allows; the item forbids any grade in the reply",
     "holdout5.jsonl:h5-time-01": "'was on 40 last year, now 5' names no steroid: the bot asks for the dose",

@@ -501,6 +501,15 @@ def _comma_then_drug(tokens: list[Token], start: int, end: int, drug_tokens: set
     return comma < k < end and k in drug_tokens
 
 
+def _only_after_is_when(status: dict[str, str], mentions: list[Mention], readings: Readings) -> None:
+    """With no failing disease in the message, "after" is when, not a failure: "after a rituximab
+    infusion, how long before the B cells are gone?" (in "refractory DM after RTX" it is a failure)."""
+    for i, m in enumerate(mentions):
+        fails = [h.cue for h in readings.get(i, ()) if h.category in ("FAILED", "TRIED")]
+        if status.get(m.term.concept) == "failed" and fails and all(cue == "after" for cue in fails):
+            status[m.term.concept] = "mentioned"
+
+
 def _never_taken(hits: tuple[Hit, ...]) -> bool:
     """A "never taken" cue reaches the drug at least as closely as any failure: "never had rituximab, AZA
     didn't help" (rituximab never taken), "haven't tried rituximab, IVIG failed" (IVIG failed)."""
@@ -982,6 +991,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     status = classify_drugs(tokens, mentions, readings, phrases, conflicts)
     steroid_said = status.get(STEROID_CONCEPT) in ("current", "stopped")
     situation = _situation(concepts, text, phrases, side_only, steroid_said)
+    if situation is None and not phrases.search("active_muscle", text):
+        _only_after_is_when(status, mentions, readings)
     drugs_in_order = list(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "drug"))
     prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, situation, lexicon, conflicts)
     readers = lexicon.readers

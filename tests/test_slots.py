@@ -202,6 +202,9 @@ TABLE = [
     ("never had rituximab, AZA didn't help. resistant DM", {"failed": ("azathioprine",), "stopped": ("rituximab",)}),
     # a message that describes no situation asks with all its words
     ("IVIG 2 g/kg dose for my adult patient, weight 70 kg?", {"intents": ("dose",)}),
+    # with no failing disease named, "after" is when
+    ("After a rituximab infusion, how long before the B cells are gone?", {"failed": ()}),
+    ("refractory DM after RTX", {"failed": ("rituximab",)}),
     # twice a day doubles the dose, however it is written ("b.d." ends in a full stop)
     ("5 mg b.d. pred, flare", {"prednisone": 10.0}),
     ("flare, 5 mg bd", {"prednisone": 10.0}),
