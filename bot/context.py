@@ -113,6 +113,7 @@ class ConText:
                 key = _literal_words(rule.literal)
                 by_first.setdefault(key[0], []).append((key, rule))
         self._by_first = {k: sorted(v, key=lambda kv: -len(kv[0])) for k, v in by_first.items()}
+        self._words_of: dict[str, frozenset[str]] = {}
         self._patterns = [(tuple(re.compile(p) for p in rule.pattern.split()), rule)
                           for rule in self.rules if rule.pattern is not None]
         # One test per token for "could any pattern row start here?": most tokens cannot.
@@ -121,8 +122,11 @@ class ConText:
 
     def words_of(self, category: str) -> frozenset[str]:
         """The one-word literal cues of a category ("it", "they" for ANAPHOR)."""
-        return frozenset(r.literal for r in self.rules
-                         if r.category == category and r.literal is not None and " " not in r.literal)
+        if category not in self._words_of:
+            self._words_of[category] = frozenset(
+                r.literal for r in self.rules
+                if r.category == category and r.literal is not None and " " not in r.literal)
+        return self._words_of[category]
 
     def _matches_at(self, tokens: Sequence[str], i: int) -> tuple[int, list[Rule]]:
         """(length, rules) of the longest cue starting at token i; (0, []) when none does."""
@@ -166,9 +170,13 @@ class ConText:
     def read(self, tokens: Sequence[str], targets: Sequence[Target]) -> tuple[list[list[Hit]], list[Modifier]]:
         """`apply`'s hits, and every cue found in the message, whether or not it reached a target."""
         found = _attached(self.modifiers(tokens, targets), targets)
-        hits = [sorted((h for m in found if (h := _hit(m, t)) is not None), key=lambda h: h.distance)
-                for t in targets]
-        return hits, found
+        return reached(found, targets), found
+
+
+def reached(found: Sequence[Modifier], targets: Sequence[Target]) -> list[list[Hit]]:
+    """For each target, the modifiers among `found` that reach it, nearest first (ties in text order)."""
+    return [sorted((h for m in found if (h := _hit(m, t)) is not None), key=lambda h: h.distance)
+            for t in targets]
 
 
 def _attached(found: list[Modifier], targets: Sequence[Target]) -> list[Modifier]:

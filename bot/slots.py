@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from bot.context import HYPHEN, ConText, Hit, Modifier, Rule, Target, reach_index, spans
+from bot.context import HYPHEN, ConText, Hit, Modifier, Rule, Target, reach_index, reached, spans
 from bot.intents import IntentRule, Intents, PhraseRule, Phrases, RewriteRule
 from bot.knowledge import Term, drug_roles
 
@@ -138,6 +138,19 @@ class Lexicon:
                    fuzzy_lengths={k: frozenset(v) for k, v in lengths.items()})
 
 
+_NORMED: dict[str, str] = {}  # word -> _norm(word); cleared when full, so memory stays bounded
+
+
+def _norm_word(word: str) -> str:
+    """_norm of one word, remembered: the same words recur across messages."""
+    normed = _NORMED.get(word)
+    if normed is None:
+        if len(_NORMED) >= FUZZY_CACHE_SIZE:
+            _NORMED.clear()
+        normed = _NORMED[word] = _norm(word)
+    return normed
+
+
 def _norm(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", text.lower().replace("-", " ")))
 
@@ -168,7 +181,7 @@ class Mention:
 def find_mentions(tokens: list[Token], lexicon: Lexicon) -> list[Mention]:
     """Lexicon terms in the text, longest first, non-overlapping."""
     words = [t.low for t in tokens]
-    normed = [_norm(w) for w in words]  # _norm of a phrase is its words' _norm joined: done once per word
+    normed = [_norm_word(w) for w in words]  # _norm of a phrase is its words' _norm joined: done once per word
     letter = [w[0].isalpha() for w in words]  # a term starts with a letter
     taken = [False] * len(tokens)
     found: list[Mention] = []
@@ -277,7 +290,7 @@ def read_context(tokens: list[Token], mentions: list[Mention], lexicon: Lexicon)
     readings = {i: tuple(Hit("QUESTION", x.cue, x.distance, x.at) if x.category == "CHOICE" else x for x in h
                          if x.category != "CHOICE" or x.at in asking)
                 for (i, _, _), h in zip(typed, hits, strict=True)}
-    for i, said in _said_of_pronouns(words, mentions, targets, lexicon).items():
+    for i, said in _said_of_pronouns(words, mentions, found, lexicon).items():
         readings[i] = readings.get(i, ()) + said
     return readings, found
 
@@ -286,10 +299,11 @@ def read_context(tokens: list[Token], mentions: list[Mention], lexicon: Lexicon)
 _PASSED_TO_ANTECEDENT = frozenset({"FAILED", "HYPOTHETICAL"})
 
 
-def _said_of_pronouns(words: list[str], mentions: list[Mention], targets: list[Target],
+def _said_of_pronouns(words: list[str], mentions: list[Mention], found: list[Modifier],
                       lexicon: Lexicon) -> dict[int, tuple[Hit, ...]]:
     """Failure and hypothesis cues that reach a pronoun (the ANAPHOR cue words of context.toml), given
-    to the nearest drug named before it. A second pass, so the pronouns change no other reading."""
+    to the nearest drug named before it. The cues already found are reused; the pronouns are not
+    targets of the reading, so they change no other one."""
     pronouns = lexicon.context.words_of("ANAPHOR")
     drugs = [i for i, m in enumerate(mentions) if m.term.kind == "drug"]
     links = {}
@@ -299,10 +313,9 @@ def _said_of_pronouns(words: list[str], mentions: list[Mention], targets: list[T
     if not links:
         return {}
     extra = [Target(p, p + 1, "drug") for p in links]
-    hits, _ = lexicon.context.read(words, [*targets, *extra])
     said: dict[int, tuple[Hit, ...]] = {}
-    for target, found in zip(extra, hits[len(targets):], strict=True):
-        passed = tuple(h for h in found if h.category in _PASSED_TO_ANTECEDENT)
+    for target, hits in zip(extra, reached(found, extra), strict=True):
+        passed = tuple(h for h in hits if h.category in _PASSED_TO_ANTECEDENT)
         if passed:
             i = links[target.start]
             said[i] = said.get(i, ()) + passed
