@@ -149,8 +149,13 @@ class ConText:
     def modifiers(self, tokens: Sequence[str], targets: Sequence[Target] = ()) -> list[Modifier]:
         """Every cue in the tokens, left to right, longest first, with its scope (see `_scoped` for `targets`)."""
         spans: list[tuple[int, int, Rule]] = []
+        by_first, pattern_start = self._by_first, self._pattern_start
         i = 0
         while i < len(tokens):
+            token = tokens[i]
+            if token not in by_first and (pattern_start is None or not pattern_start.fullmatch(token)):
+                i += 1  # most words start no cue: skip them without a call
+                continue
             size, rules = self._matches_at(tokens, i)
             spans += [(i, i + size, r) for r in rules]
             i += size or 1
