@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?|[A-Za-z][A-Za-z0-9]*(?:['’][a-z]+)?|[.;!?]|[+/,&()<>≥≤=-]")
 DIRECTIONS = ("forward", "backward", "bidirectional", "terminate", "pseudo")
@@ -51,8 +51,7 @@ def _literal_words(literal: str) -> tuple[str, ...]:
     return tuple(low.split(" ")) if _PLAIN_RE.fullmatch(low) else tuple(words(literal))
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
     """One cue row of context.toml. `pattern` is space-separated regexes, one per token."""
 
     literal: str | None
@@ -68,8 +67,7 @@ class Rule:
         return self.literal if self.literal is not None else f"/{self.pattern}/"
 
 
-@dataclass(frozen=True, slots=True)
-class Modifier:
+class Modifier(NamedTuple):
     """A rule matched at tokens [start, end), reaching tokens [scope_start, scope_end)."""
 
     rule: Rule
@@ -79,8 +77,7 @@ class Modifier:
     scope_end: int
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(NamedTuple):
     """A span to modify: tokens [start, end) of a type in TARGET_TYPES."""
 
     start: int
@@ -88,8 +85,7 @@ class Target:
     type: str
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """A modifier reaching a target: its category, the cue as written in the rules, tokens in between."""
 
     category: str
@@ -290,7 +286,7 @@ def _kept_in_brackets(m: Modifier, brackets: list[tuple[int, int]]) -> Modifier:
     if not inside:
         return m
     o, c = max(inside)  # the innermost
-    return replace(m, scope_start=max(m.scope_start, o + 1), scope_end=min(m.scope_end, c))
+    return m._replace(scope_start=max(m.scope_start, o + 1), scope_end=min(m.scope_end, c))
 
 
 def _hit(m: Modifier, t: Target) -> Hit | None:

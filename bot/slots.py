@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from bot.context import HYPHEN, ConText, Hit, Modifier, Rule, Target, reach_index, reached, spans
 from bot.intents import IntentRule, Intents, PhraseRule, Phrases, RewriteRule
@@ -157,8 +157,7 @@ def _norm(text: str) -> str:
 
 # --- tokens -----------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     text: str
     low: str
     start: int
@@ -171,8 +170,7 @@ def tokenize(text: str) -> list[Token]:
     return [Token(text[start:end], low, start, end) for start, end, low in spans(text)[:MAX_TOKENS]]
 
 
-@dataclass(frozen=True, slots=True)
-class Mention:
+class Mention(NamedTuple):
     term: Term
     first: int  # token index
     last: int
@@ -335,7 +333,7 @@ def _choices_that_ask(tokens: list[Token], found: list[Modifier]) -> set[int]:
 
 
 def _as_question(m: Modifier) -> Modifier:
-    return replace(m, rule=replace(m.rule, category="QUESTION"))
+    return m._replace(rule=m.rule._replace(category="QUESTION"))
 
 
 def question_text(text: str, tokens: list[Token], found: list[Modifier]) -> str:
@@ -797,8 +795,7 @@ def find_prednisone_bound(text: str, readers: DoseReaders) -> tuple[str, float] 
 _OFFERED_AS_CHOICE_RE = re.compile(r"\bor\s*$", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
-class Dose:
+class Dose(NamedTuple):
     """A prednisone dose written in the message: mg/day, or mg/kg/day when `per_kg`; tokens [first, end)."""
 
     value: float
