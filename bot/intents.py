@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from bot.knowledge import KnowledgeError
 
@@ -36,8 +37,7 @@ def chat_pattern(patterns: tuple[str, ...] | list[str]) -> re.Pattern[str]:
     return re.compile(f"{_CHAT_EDGE}{one}(?:{_CHAT_GAP}{one})*{_CHAT_EDGE}", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
-class IntentRule:
+class IntentRule(NamedTuple):
     """One [intent.NAME] of intents.toml."""
 
     name: str
@@ -131,8 +131,7 @@ PHRASE_FIELDS = frozenset({"about", "patterns", "words", "examples"})
 _WORD_CHAR = re.compile(r"\w")
 
 
-@dataclass(frozen=True, slots=True)
-class PhraseRule:
+class PhraseRule(NamedTuple):
     """One [phrase.NAME] of phrases.toml."""
 
     name: str
@@ -227,8 +226,7 @@ def _word_regex(word: str) -> str:
 REWRITE_FIELDS = frozenset({"about", "pattern", "replace", "examples"})
 
 
-@dataclass(frozen=True, slots=True)
-class RewriteRule:
+class RewriteRule(NamedTuple):
     """One [[rewrite]] of phrases.toml: `pattern` (case-insensitive) is replaced by `replace` (\\1 is group 1)."""
 
     about: str

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import quote_plus
 
 if TYPE_CHECKING:
@@ -47,8 +47,7 @@ class Repair:
     count: int = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Passage:
+class Passage(NamedTuple):
     id: str
     section: str
     text: str
@@ -58,8 +57,7 @@ class Passage:
     position: int  # offset in the repaired source, for reading order
 
 
-@dataclass(frozen=True, slots=True)
-class Reference:
+class Reference(NamedTuple):
     number: int
     authors: str
     title: str
@@ -75,8 +73,7 @@ class Reference:
         return _pubmed_url(self.title)
 
 
-@dataclass(frozen=True, slots=True)
-class Term:
+class Term(NamedTuple):
     term: str
     kind: str  # drug | condition | uncovered
     concept: str
