@@ -80,11 +80,14 @@ def section_holdout(report: Report) -> None:
     for name, status in batches:
         path = BENCH_DIR / name
         items = load(path)
-        result = accuracy.score("bot", items, accuracy.bot_judge)
-        failing = ", ".join(result.failing) if result.failing else "none"
+        classes = accuracy.failure_classes(items)
+        wrong = [i for i, c in classes.items() if c == "wrong"]
+        missed = [i for i, c in classes.items() if c != "wrong"]
+        passed = len(items) - len(classes)
         report.row("accuracy", f"bot on {path.name} ({len(items)} questions, {status})",
-                   f"{result.passed}/{len(items)} ({100 * result.passed / len(items):.1f}%)")
-        report.notes.append(f"{path.name} failing ids ({len(result.failing)}): {failing}")
+                   f"{passed}/{len(items)} ({100 * passed / len(items):.1f}%); wrong {len(wrong)}, miss {len(missed)}")
+        report.notes.append(f"{path.name} wrong ({len(wrong)}): {', '.join(wrong) or 'none'}; "
+                            f"missed ({len(missed)}): {', '.join(missed) or 'none'}")
 
 
 def section_latency(report: Report, items: Sequence[Item], index: Fts5Index, plan: Plan) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bench.evalset import Item, peer_ok, reply_ok
+from bench.evalset import Item, failure_class, peer_ok, reply_ok
 from bench.peers import Peer
 
 
@@ -59,6 +59,26 @@ def bot_judge(item: Item) -> bool:
 
     reply = answer(item.question)
     return reply_ok(item, reply.kind, reply.text, reply.grades, reply.references)
+
+
+def failure_classes(items: Sequence[Item]) -> dict[str, str]:
+    """Each failing item's id -> "wrong" or "miss" (bench.evalset.failure_class); an internal failure
+    (kind "error") or a crash is "wrong": a clinician would get no answer, or a broken one."""
+    from bot.core import answer
+
+    found = {}
+    for item in items:
+        try:
+            reply = answer(item.question)
+        except Exception:  # noqa: BLE001 - a crash on a question is a failed question
+            found[item.id] = "wrong"
+            continue
+        kind = failure_class(item, reply.kind, reply.text, reply.grades, reply.references)
+        if reply.kind == "error":
+            kind = "wrong"
+        if kind:
+            found[item.id] = kind
+    return found
 
 
 def peer_judge(peer: Peer) -> Callable[[Item], bool]:
