@@ -614,9 +614,13 @@ def _failed_parenthesis(tokens: list[Token], index: int, phrases: Phrases) -> bo
 
 
 def _dose_follows(tokens: list[Token], mention: Mention) -> bool:
-    """"pred 20": a number right after the drug."""
-    nxt = tokens[mention.last + 1].low if mention.last + 1 < len(tokens) else ""
-    return nxt[:1].isdigit()
+    """"pred 20": a number right after the drug, and not a time ("stopped pred and MTX 8 months ago")."""
+    after = [t.low for t in tokens[mention.last + 1:mention.last + 3]]
+    return bool(after) and after[0][:1].isdigit() and not (len(after) > 1 and _DURATION_RE.fullmatch(after[1]))
+
+
+# Units of time (syntax): a number before one is a duration, not a dose.
+_DURATION_RE = re.compile(r"days?|d|weeks?|wks?|w|months?|mo|mos|m|years?|yrs?|y|hours?|hrs?|h")
 
 
 def _is_question_subject(tokens: list[Token], mention: Mention) -> bool:
