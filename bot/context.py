@@ -18,7 +18,8 @@ import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
-TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?|[A-Za-z][A-Za-z0-9]*(?:['’][a-z]+)?|[.;!?]|[+/,&()<>≥≤=-]")
+# Words are letters of any alphabet ("méthotrexate", "Rückfall" are one word each), then letters or digits.
+TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_][^\W_]*(?:['’][^\W\d_]+)?|[.;!?]|[+/,&()<>≥≤=-]")
 DIRECTIONS = ("forward", "backward", "bidirectional", "terminate", "pseudo")
 CATEGORIES = ("FAILED", "TRIED", "STOPPED", "CURRENT", "NEGATED", "HYPOTHETICAL", "PAST", "PLANNED", "QUESTION",
               "CHOICE", "ANAPHOR")

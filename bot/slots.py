@@ -21,6 +21,7 @@ tokens, reference numbers, years and surnames, each said where it is defined.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Literal, NamedTuple
 
@@ -152,7 +153,9 @@ def _norm_word(word: str) -> str:
 
 
 def _norm(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", text.lower().replace("-", " ")))
+    """Lower case, accents dropped ("méthotrexate" is "methotrexate"), words of letters and digits."""
+    plain = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
+    return " ".join(re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", plain.replace("-", " ")))
 
 
 # --- tokens -----------------------------------------------------------------

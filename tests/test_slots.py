@@ -205,6 +205,12 @@ TABLE = [
     # with no failing disease named, "after" is when
     ("After a rituximab infusion, how long before the B cells are gone?", {"failed": ()}),
     ("refractory DM after RTX", {"failed": ("rituximab",)}),
+    # words of any alphabet, accents dropped: colleagues sometimes write in French, German or Spanish
+    ("Rechute de DM sous prednisone 30 mg/j et méthotrexate 20 mg/sem",
+     {"situation": "flare", "prednisone": 30.0, "current": ("methotrexate",)}),
+    ("Poussée de PM, prednisone arrêtée il y a 6 mois, toujours sous azathioprine",
+     {"situation": "flare", "prednisone": "off", "current": ("azathioprine",)}),
+    ("DM-Rezidiv unter Prednison 17,5 mg täglich plus Azathioprin", {"situation": "flare", "prednisone": 17.5}),
     # twice a day doubles the dose, however it is written ("b.d." ends in a full stop)
     ("5 mg b.d. pred, flare", {"prednisone": 10.0}),
     ("flare, 5 mg bd", {"prednisone": 10.0}),
