@@ -1036,6 +1036,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     stopped = tuple(d for d in drugs_in_order if status.get(d) == "stopped" and d != STEROID_CONCEPT)
     planned = tuple(d for d in drugs_in_order if status.get(d) == "planned" and d != STEROID_CONCEPT)
     if off_all:
+        if current:  # "off all immunosuppression; on MTX 15 mg weekly": which is it? Ask.
+            conflicts.append(current[0])
         current = ()
     if situation == "resistant" and not failed and phrases.search("resistant", text):
         failed, current = current, ()  # "on pred 20 + MTX for 6 months and never got control"
