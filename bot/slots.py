@@ -823,6 +823,10 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     doses = steroid_doses(text, tokens, mentions, situation, lexicon)
     if not doses:
         return None, None
+    if any(_OR_ANOTHER_DOSE_RE.match(text, tokens[d.end - 1].end) for d in doses if d.end <= len(tokens)):
+        if conflicts is not None:
+            conflicts.append(STEROID_CONCEPT)
+        return None, None  # "pred 7.5 or 12.5, can't remember which": ask
     times = [_dose_time(hits) for hits in lexicon.context.apply(
         [t.low for t in tokens], [Target(d.first, d.end, "dose") for d in doses])]
     live = [d for d, time in zip(doses, times, strict=True) if time not in ("PAST", "STOPPED", "PLANNED")]
@@ -835,6 +839,10 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
         return None, None  # two current doses: ask rather than pick one
     dose = (current or live)[0]
     return (None, dose.value) if dose.per_kg else (dose.value, None)
+
+
+# A dose followed by "or" and another number: two possible doses (syntax).
+_OR_ANOTHER_DOSE_RE = re.compile(r"\s*(?:mg(?:/d(?:ay)?)?\s*)?or\s+(?:about\s+)?\d", re.IGNORECASE)
 
 
 def _differ(doses: list[Dose], text: str) -> bool:

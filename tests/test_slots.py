@@ -213,6 +213,8 @@ TABLE = [
     ("DM-Rezidiv unter Prednison 17,5 mg täglich plus Azathioprin", {"situation": "flare", "prednisone": 17.5}),
     # off everything yet on a drug: asked about, not guessed
     ("Off all immunosuppression; on MTX 15 mg weekly. Relapsing DM.", {"conflicts": ("methotrexate",)}),
+    # one dose or another: asked about
+    ("recurrence, pred 7.5 or 12.5, can't remember which, + AZA", {"prednisone": None, "conflicts": ("prednisone",)}),
     # twice a day doubles the dose, however it is written ("b.d." ends in a full stop)
     ("5 mg b.d. pred, flare", {"prednisone": 10.0}),
     ("flare, 5 mg bd", {"prednisone": 10.0}),
