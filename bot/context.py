@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 # Words are letters of any alphabet ("méthotrexate", "Rückfall" are one word each), then letters or digits.
-TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_][^\W_]*(?:['’][^\W\d_]+)?|[.;!?]|[+/,&()<>≥≤=-]")
+TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_][^\W_]*(?:['’][^\W\d_]+)?|[.;!?]|[+/,&()<>≥≤=:-]")
 DIRECTIONS = ("forward", "backward", "bidirectional", "terminate", "pseudo")
 CATEGORIES = ("FAILED", "TRIED", "STOPPED", "CURRENT", "NEGATED", "HYPOTHETICAL", "PAST", "PLANNED", "QUESTION",
               "CHOICE", "ANAPHOR")
@@ -213,7 +213,7 @@ def _ends_scope(of: Rule, other: Rule) -> bool:
 # Tokens a reach does not count: numbers, doses, times a day, durations and list signs, so "failure of
 # AZA + RTX 1 g x2 + IVIG 2 g/kg monthly + MMF 1.5 g bd for 6 months" reaches back to AZA as "failure
 # of AZA + RTX + IVIG + MMF" would. (Not "weekly": "rituximab 375 mg/m2 weekly x4" is a regimen.)
-_FREE_RE = re.compile(r"\d+(?:[.,]\d+)?|x\d+|\d+x|mg|g|kg|m2|[+,/&()]|" + HYPHEN
+_FREE_RE = re.compile(r"\d+(?:[.,]\d+)?|x\d+|\d+x|mg|g|kg|m2|[+,/&():]|" + HYPHEN
                       + r"|bd|bid|tds|tid|od|qd|qds|qid|days?|weeks?|wks?|months?|mo|years?|yrs?")
 
 

@@ -78,7 +78,7 @@ def outside_topics(slots: Slots, scopes: Mapping[str, str]) -> tuple[str, ...]:
     no situation; a co-medication when it is asked about or nothing the source covers is named beside
     it; a descriptor (antibodies) never by itself.
     """
-    situation = bool(slots.situation or slots.ild or slots.rash)
+    situation = bool(slots.situation or slots.ild or slots.rash or slots.failed)  # failures describe one too
     covered_drug = any(d != STEROID_CONCEPT for d in slots.mentioned)
 
     def puts_outside(topic: str) -> bool:

@@ -387,8 +387,18 @@ def present_conditions(mentions: list[Mention], readings: Readings) -> set[str]:
             and not (m.term.concept in NEGATED_CONDITIONS and _reached(readings, i, "NEGATED"))}
 
 
-def uncovered_topics(mentions: list[Mention], readings: Readings,
-                     asks: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _questions_opened(tokens: list[Token], found: list[Modifier]) -> dict[int, int]:
+    """Sentence start -> the first token of a question cue other than "?" in that sentence."""
+    start = sentence_starts(tokens)
+    opened: dict[int, int] = {}
+    for m in found:
+        if m.rule.category == "QUESTION" and m.rule.literal != "?":
+            opened.setdefault(start[m.start], m.start)
+    return opened
+
+
+def uncovered_topics(mentions: list[Mention], readings: Readings, asks: bool,
+                     opened: dict[int, int] | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(topics the source does not cover that are mentioned, not negated; those of them the message asks about).
 
     A topic is asked about when a QUESTION cue reaches it ("can she have the flu vaccine?"); what a
@@ -400,8 +410,18 @@ def uncovered_topics(mentions: list[Mention], readings: Readings,
     # Without a question cue, a topic that opens the message is its subject ("tofacitinib for refractory DM").
     opening = [(i, c) for i, c in found if not asks and i == 0 and mentions[0].first <= 1]
     asked = tuple(dict.fromkeys(c for i, c in found if asks and _asked(readings, i) and not _background(
-        mentions[i], readings.get(i, ())) or (i, c) in opening))
+        mentions[i], readings.get(i, ())) and not _closing_mark_only(mentions[i], readings.get(i, ()), opened or {})
+        or (i, c) in opening))
     return mentioned, asked
+
+
+def _closing_mark_only(mention: Mention, hits: tuple[Hit, ...], opened: dict[int, int]) -> bool:
+    """Only the closing "?" reaches the topic, and the question opened before it: in "How should I manage
+    a PM flare, on AZA, calcium 500 mg bd?" the question is the management, the calcium is background."""
+    asked = [h for h in hits if h.category in ("QUESTION", "ANAPHOR")]
+    if not asked or any(h.cue != "?" for h in asked):
+        return False
+    return any(first < mention.first and any(h.at > first for h in asked) for first in opened.values())
 
 
 _TAKEN = frozenset({"CURRENT", "PAST", "STOPPED"})
@@ -1005,7 +1025,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     categories = {m.rule.category for m in found}
     present = present_conditions(mentions, readings)
     asks = "QUESTION" in categories
-    uncovered, uncovered_asked = uncovered_topics(mentions, readings, asks=asks)
+    uncovered, uncovered_asked = uncovered_topics(mentions, readings, asks=asks,
+                                                  opened=_questions_opened(tokens, found))
     drugs_asked = tuple(dict.fromkeys(m.term.concept for i, m in enumerate(mentions)
                                       if m.term.kind == "drug" and asks and _asked(readings, i)))
     phrases = lexicon.phrases

@@ -215,6 +215,10 @@ TABLE = [
     ("Off all immunosuppression; on MTX 15 mg weekly. Relapsing DM.", {"conflicts": ("methotrexate",)}),
     # one dose or another: asked about
     ("recurrence, pred 7.5 or 12.5, can't remember which, + AZA", {"prednisone": None, "conflicts": ("prednisone",)}),
+    # the closing "?" of a question opened earlier does not ask about the vignette's last item
+    ("How should I manage a PM flare, on AZA 100 mg daily, calcium 500 mg bd with vitamin D?",
+     {"uncovered": ("other_drugs",), "uncovered_asked": ()}),
+    ("Bone protection for long-term prednisone in myositis?", {"uncovered_asked": ("bone_health",)}),
     # twice a day doubles the dose, however it is written ("b.d." ends in a full stop)
     ("5 mg b.d. pred, flare", {"prednisone": 10.0}),
     ("flare, 5 mg bd", {"prednisone": 10.0}),
