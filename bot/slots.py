@@ -415,6 +415,13 @@ def uncovered_topics(mentions: list[Mention], readings: Readings, asks: bool,
     return mentioned, asked
 
 
+def _opens_the_message(index: int, mention: Mention, readings: Readings) -> bool:
+    """A drug the message opens with, said of nothing ("Cytoxan dose for resistant myositis, BSA 1.8?",
+    "Leukeran - any role in recalcitrant DM?"): the message is about it, as with an uncovered topic."""
+    return index == 0 and mention.first == 0 and mention.term.concept != STEROID_CONCEPT \
+        and not readings.get(index)
+
+
 def _closing_mark_only(mention: Mention, hits: tuple[Hit, ...], opened: dict[int, int]) -> bool:
     """Only the closing "?" reaches the topic, and the question opened before it: in "How should I manage
     a PM flare, on AZA, calcium 500 mg bd?" the question is the management, the calcium is background."""
@@ -537,11 +544,17 @@ def _comma_then_drug(tokens: list[Token], start: int, end: int, drug_tokens: set
 
 def _only_after_is_when(status: dict[str, str], mentions: list[Mention], readings: Readings) -> None:
     """With no failing disease in the message, "after" is when, not a failure: "after a rituximab
-    infusion, how long before the B cells are gone?" (in "refractory DM after RTX" it is a failure)."""
+    infusion, how long before the B cells are gone?" (in "refractory DM after RTX" it is a failure, and
+    so it is in "if mycophenolate also fails after rituximab and IVIG", where another drug fails)."""
+    only_after = []
     for i, m in enumerate(mentions):
         fails = [h.cue for h in readings.get(i, ()) if h.category in ("FAILED", "TRIED")]
-        if status.get(m.term.concept) == "failed" and fails and all(cue == "after" for cue in fails):
-            status[m.term.concept] = "mentioned"
+        if fails and any(cue != "after" for cue in fails):
+            return  # a failure said otherwise: the message is about failing treatment
+        if fails and status.get(m.term.concept) == "failed":
+            only_after.append(m.term.concept)
+    for concept in only_after:
+        status[concept] = "mentioned"
 
 
 def _never_taken(hits: tuple[Hit, ...]) -> bool:
@@ -1028,7 +1041,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     uncovered, uncovered_asked = uncovered_topics(mentions, readings, asks=asks,
                                                   opened=_questions_opened(tokens, found))
     drugs_asked = tuple(dict.fromkeys(m.term.concept for i, m in enumerate(mentions)
-                                      if m.term.kind == "drug" and asks and _asked(readings, i)))
+                                      if m.term.kind == "drug" and (asks and _asked(readings, i)
+                                                                    or _opens_the_message(i, m, readings))))
     phrases = lexicon.phrases
     side_only = failures_for_side_condition_only(text, tokens, mentions, readings, phrases)
     if "flare" in concepts and flares_of_side_condition_only(tokens, mentions, readings, phrases):
