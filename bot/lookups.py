@@ -277,7 +277,7 @@ def reference_lookup(slots: Slots, catalog: Catalog) -> Decision:
 
     A number the source's list does not have ("ref 14") is outside the source.
     """
-    if slots.reference_numbers and slots.reference_numbers[0] not in catalog.references:
+    if slots.reference_numbers and any(n not in catalog.references for n in slots.reference_numbers):
         return no_such_reference("with that number", len(catalog.references))  # "ref 00" is not "0"
     numbers = find_reference_numbers(slots, catalog)
     if numbers is None:
@@ -297,8 +297,8 @@ def find_reference_numbers(slots: Slots, catalog: Catalog) -> tuple[int, ...] | 
     """The references a message asks for; () for "all"; None when it names one that does not exist."""
     references = catalog.references
     if slots.reference_numbers:
-        n = slots.reference_numbers[0]
-        return (n,) if n in references else None
+        known = tuple(n for n in slots.reference_numbers if n in references)
+        return known if len(known) == len(slots.reference_numbers) else None
     if slots.mentioned:
         topics = set(slots.mentioned) | ({"ild"} if slots.ild else set())
         from_topics = sorted({n for t in topics for n in catalog.topic_refs.get(t, ())})

@@ -1162,6 +1162,7 @@ def _refractory_rash(text: str, tokens: list[Token], mentions: list[Mention], re
 
 # Reference numbers, surnames and years as typed: the syntax of a citation, not vocabulary.
 _REF_NUMBER_RE = re.compile(r"\b(?:ref(?:erence)?s?|#|no\.?|number|citation)\s*#?\s*(\d{1,2})\b", re.IGNORECASE)
+_MORE_NUMBERS_RE = re.compile(r"(?:\s*(?:,|&|and|\+)\s*#?\d{1,2}\b)+", re.IGNORECASE)  # list syntax after the first
 _SURNAME_RE = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?")
 _YEAR_RE = re.compile(r"\b(19[89]\d|20[0-2]\d)\b")
 
@@ -1171,7 +1172,10 @@ def reference_request(text: str, intents: tuple[str, ...]) -> dict[str, tuple]:
     if "reference" not in intents:
         return {}
     number = _REF_NUMBER_RE.search(text) or re.fullmatch(r"\s*(\d{1,3})\s*", text)
-    return {"reference_numbers": (int(number.group(1)),) if number else (),
+    numbers = (int(number.group(1)),) if number else ()
+    if number and (more := _MORE_NUMBERS_RE.match(text, number.end())):  # "references 1 and 12", "refs 3, 4"
+        numbers += tuple(int(n) for n in re.findall(r"\d{1,2}", more.group()))
+    return {"reference_numbers": tuple(dict.fromkeys(numbers)),
             "reference_words": tuple(dict.fromkeys(w.lower() for w in _SURNAME_RE.findall(text) if len(w) > 2)),
             "reference_years": tuple(dict.fromkeys(int(y) for y in _YEAR_RE.findall(text)))}
 

@@ -219,6 +219,9 @@ TABLE = [
     ("How should I manage a PM flare, on AZA 100 mg daily, calcium 500 mg bd with vitamin D?",
      {"uncovered": ("other_drugs",), "uncovered_asked": ()}),
     ("Bone protection for long-term prednisone in myositis?", {"uncovered_asked": ("bone_health",)}),
+    # several reference numbers
+    ("Give me references 1 and 12 please", {"reference_numbers": (1, 12)}),
+    ("refs 3, 4 & 9", {"reference_numbers": (3, 4, 9)}),
     # twice a day doubles the dose, however it is written ("b.d." ends in a full stop)
     ("5 mg b.d. pred, flare", {"prednisone": 10.0}),
     ("flare, 5 mg bd", {"prednisone": 10.0}),
