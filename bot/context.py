@@ -135,11 +135,13 @@ class ConText:
                 best, found = len(key), [*found, rule]
         if self._pattern_start is None or not self._pattern_start.fullmatch(tokens[i]):
             return best, found
-        literal = best  # a literal row says what its phrase means: a pattern of its length adds nothing
+        # A literal row says what its phrase means: a pattern of its length, category and direction adds nothing.
+        said = {(r.category, r.direction) for r in found}
+        literal = best
         for regexes, rule in self._patterns:
             size = len(regexes)
-            if size >= best and size != literal and i + size <= len(tokens) and all(
-                    r.fullmatch(tokens[i + k]) for k, r in enumerate(regexes)):
+            if size >= best and not (size == literal and (rule.category, rule.direction) in said) \
+                    and i + size <= len(tokens) and all(r.fullmatch(tokens[i + k]) for k, r in enumerate(regexes)):
                 best, found = size, ([*found, rule] if size == best else [rule])
         return best, found
 

@@ -935,7 +935,14 @@ def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situa
                 value, at = later.group("number"), later.start("number")
             start = tokens[s.last].end + at
             doses.append(Dose(_number(value), False, *_token_span(tokens, start, start + len(value))))
+        elif before := _NUMBER_OF_RE.search(text, max(0, tokens[s.first].start - 16), tokens[s.first].start):
+            start = before.start(1)  # "still on 20 of prednisone daily"
+            doses.append(Dose(_number(before.group(1)), False, *_token_span(tokens, start, before.end(1))))
     return doses
+
+
+# A bare number joined to the steroid named after it by "of" (syntax): "20 of prednisone".
+_NUMBER_OF_RE = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s+of\s+$")
 
 
 def _token_span(tokens: list[Token], start: int, end: int) -> tuple[int, int]:

@@ -219,6 +219,9 @@ TABLE = [
     ("How should I manage a PM flare, on AZA 100 mg daily, calcium 500 mg bd with vitamin D?",
      {"uncovered": ("other_drugs",), "uncovered_asked": ()}),
     ("Bone protection for long-term prednisone in myositis?", {"uncovered_asked": ("bone_health",)}),
+    # "20 of prednisone"; a drug never tried after it is named
+    ("Flaring on 20 of prednisone daily, MTX maxed at 25/wk, azathioprine never tried",
+     {"prednisone": 20.0, "current": ("methotrexate",), "stopped": ("azathioprine",)}),
     # several reference numbers
     ("Give me references 1 and 12 please", {"reference_numbers": (1, 12)}),
     ("refs 3, 4 & 9", {"reference_numbers": (3, 4, 9)}),
