@@ -199,10 +199,15 @@ def drug_lookup(drug: str, slots: Slots, passages: Mapping[str, Passage], table:
     if not chosen:
         chosen = list(table.drug_passages.get(drug, ()))
     chosen = list(dict.fromkeys(_context_passages(topic, slots, passages, table) + chosen))
+    if "ild" in slots.absent:  # "tacrolimus dose, no lung involvement": not the ILD recommendation
+        chosen = [pid for pid in chosen if "ild" not in passages[pid].topics] or [
+            p.id for p in passages.values() if topic in p.topics and "ild" not in p.topics]
     if not chosen:  # a drug the lexicon knows but no passage discusses
         return out_of_scope((drug,))
     notes = tuple(_nothing_on(intent, drug) for intent in missing)
     specs = () if drug == "prednisone" else table.doses_of(drug)
+    if "ild" in slots.absent:
+        specs = tuple(s for s in specs if "ild" not in passages[s.passage].topics)
     doses = tuple(s for s in specs if s.passage in chosen) or (specs if "dose" in intents else ())
     chosen += [s.passage for s in doses if s.passage not in chosen]
     return Decision(rule="lookup.drug", title=DRUG_TITLES.get(drug, drug), passages=tuple(chosen),

@@ -58,6 +58,7 @@ class Slots:
     failed: tuple[str, ...] = ()
     stopped: tuple[str, ...] = ()  # "not on", "off", "stopped", "never had"
     planned: tuple[str, ...] = ()  # "planning rituximab", "MMF planned": not yet given
+    absent: tuple[str, ...] = ()  # conditions said to be absent ("no lung involvement", "rash resolved")
     off_all: bool = False
     sparing_unknown_negated: bool = False  # "no DMARD", "no immunosuppressant"
     sparing_current: bool = False  # "on a steroid-sparing drug", unnamed
@@ -1114,6 +1115,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         failed=failed,
         stopped=stopped,
         planned=planned,
+        absent=tuple(c for c in sorted(NEGATED_CONDITIONS) if c in concepts and c not in present),
         off_all=off_all,
         sparing_unknown_negated=status.get("sparing") == "stopped",
         sparing_current=status.get("sparing") == "current" and not off_all

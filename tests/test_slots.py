@@ -222,6 +222,8 @@ TABLE = [
     # "20 of prednisone"; a drug never tried after it is named
     ("Flaring on 20 of prednisone daily, MTX maxed at 25/wk, azathioprine never tried",
      {"prednisone": 20.0, "current": ("methotrexate",), "stopped": ("azathioprine",)}),
+    # a condition said to be absent
+    ("Tacrolimus dose for myositis in a patient with no lung involvement?", {"ild": False, "absent": ("ild",)}),
     # several reference numbers
     ("Give me references 1 and 12 please", {"reference_numbers": (1, 12)}),
     ("refs 3, 4 & 9", {"reference_numbers": (3, 4, 9)}),
