@@ -14,7 +14,7 @@ from dataclasses import replace
 from bot.decision import Decision, Option
 from bot.facts import focus_drug
 from bot.knowledge import Catalog, Passage, Reference
-from bot.slots import STEROID_CONCEPT, Slots
+from bot.slots import EFFECT_CONFLICT, STEROID_CONCEPT, Slots
 from bot.table import ASK_PREDNISONE, Table
 
 INTENT_TOPIC = {"dose": "dosing", "mechanism": "mechanism", "caution": "caution", "cost": "cost",
@@ -100,6 +100,15 @@ def conflict_decision(slots: Slots, catalog: Catalog, table: Table) -> Decision 
         ask = next(r for r in table.rows if r.id == ASK_PREDNISONE)
         return Decision(rule="conflict.prednisone", kind="clarify", title=messages["conflict_title"],
                         question=messages["conflict_dose"], options=ask.options)
+    if conflict.endswith(EFFECT_CONFLICT):
+        drug = conflict.removesuffix(EFFECT_CONFLICT)
+        name = catalog.drug_names.get(drug, drug)
+        failed = tuple(d for d in slots.failed if d != drug)
+        current = tuple(d for d in slots.current if d != drug)
+        options = (Option(f"{name} failed", (("failed", (*failed, drug)), ("current", current))),
+                   Option(f"{name} is working", (("failed", failed), ("current", (*current, drug)))))
+        return Decision(rule="conflict.effect", kind="clarify", title=messages["conflict_title"],
+                        question=messages["conflict_effect"].format(drug=name), options=options)
     if conflict in catalog.drug_names:
         name = catalog.drug_names[conflict]
         others = tuple(d for d in slots.current if d != conflict), tuple(d for d in slots.stopped if d != conflict)

@@ -513,7 +513,8 @@ def steroid_stopped(mentions: list[Mention], readings: Readings) -> bool:
                if m.term.concept == STEROID_CONCEPT for h in readings.get(i, ()))
 
 
-_STATUS = {"FAILED": "failed", "TRIED": "failed", "STOPPED": "stopped", "PAST": "stopped", "CURRENT": "current"}
+_STATUS = {"FAILED": "failed", "TRIED": "failed", "STOPPED": "stopped", "PAST": "stopped", "CURRENT": "current",
+           "EFFECTIVE": "current"}
 _RANK = {"mentioned": 0, "planned": 0, "current": 1, "stopped": 2, "failed": 3}
 
 
@@ -586,6 +587,8 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
     """
     status: dict[str, str] = {}
     seen: dict[str, set[str]] = {}  # every status each drug was given, to find "on MTX ... MTX stopped"
+    said_effective: set[str] = set()  # "rituximab working well": with a failure said too, the bot asks
+    said_failed: set[str] = set()
     conflicts = [] if conflicts is None else conflicts
     drug_tokens = {i for m in mentions if _target_type(m) == "drug" for i in range(m.first, m.last + 1)}
     all_failed = lists_said_all_failed(tokens, drug_tokens, phrases)
@@ -612,13 +615,21 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
         if _neither_nor_worked(tokens, m, sentence_start, phrases) or all_failed[m.last + 1]:
             mode = "failed"
         status[m.term.concept] = _merge(status.get(m.term.concept), mode)
+        if any(h.category == "EFFECTIVE" for h in hits):
+            said_effective.add(m.term.concept)
+        if any(h.category in ("FAILED", "TRIED") for h in hits) and mode == "failed":
+            said_failed.add(m.term.concept)
         seen.setdefault(m.term.concept, set()).add(mode)
     conflicts.extend(c for c, modes in seen.items() if c != STEROID_CONCEPT and {"current", "stopped"} <= modes
                      and "failed" not in modes)
+    conflicts.extend(f"{c}{EFFECT_CONFLICT}" for c in said_effective & said_failed)
     return status
 
 
 # List syntax: the signs and conjunctions that join the items of a list of drugs ("MTX, AZA and RTX").
+EFFECT_CONFLICT = ":effect"  # a conflict of a drug said to have failed and to be working ("rituximab:effect")
+
+
 _LIST_WORDS = frozenset({",", "and", "or", "&", "+", "/", "plus", "nor", "both", "then"})
 
 

@@ -14,6 +14,12 @@ from bot.core import answer, answer_callback
      ["on methotrexate", "not on methotrexate"], "on methotrexate", "recurrent.below-10"),
     ("resistant DM after rituximab, no ILD on HRCT, worsening ILD despite MTX", "conflict.ild",
      ["ILD present", "no ILD"], "no ILD", "resistant.ivig"),
+    ("resistant DM after MTX, rituximab failed, rituximab working well. next?", "conflict.effect",
+     ["rituximab failed", "rituximab is working"], "rituximab failed", "resistant.ivig"),
+    ("Off all immunosuppression; on MTX 15 mg weekly. Relapsing DM.", "conflict.drug",
+     ["on methotrexate", "not on methotrexate"], "not on methotrexate", "recurrent.off-all"),
+    ("recurrence, pred 7.5 or 12.5, can't remember which, + AZA", "conflict.prednisone",
+     ["> 10 mg/day", "< 10 mg/day", "exactly 10 mg/day", "off prednisone"], "> 10 mg/day", "recurrent.above-10"),
 ])
 def test_a_fact_read_both_ways_is_asked_and_a_button_settles_it(question, rule, labels, pick, then_rule) -> None:
     asked = answer(question)
@@ -27,6 +33,8 @@ def test_a_fact_read_both_ways_is_asked_and_a_button_settles_it(question, rule, 
     "flare on pred 10 mg, previously 30 mg, on MTX",  # a past dose is no conflict
     "was on 40 a year ago, currently 5 mg prednisone, flare, on MTX",
     "no ILD, flare on pred 20 with aza",
+    "flare on prednisone 0.3 mg/kg/d (80 kg => 24 mg), on MTX",  # one dose written two ways
+    "DM flare on pred 5, MTX working well until now",  # working, and no failure said
 ])
 def test_past_and_negated_facts_alone_are_no_conflict(question: str) -> None:
     reply = answer(question)
