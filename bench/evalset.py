@@ -32,8 +32,9 @@ BENCH_DIR = Path(__file__).resolve().parent
 EVAL_PATH = BENCH_DIR / "eval.jsonl"
 # Question sets the bot has been corrected against: a regression on any of them fails CI
 # (tests/test_question_sets.py). A blind batch moves here once it is fixed against.
-TUNED_SETS = ("eval.jsonl", "holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl", "holdout4.jsonl", "holdout5.jsonl")
-# Questions of a tuned set the bot still misses, each a miss (never a wrong answer), with why. The CI test
+TUNED_SETS = ("eval.jsonl", "holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl", "holdout4.jsonl", "holdout5.jsonl",
+              "holdout6.jsonl", "holdout7.jsonl")
+# Questions of a tuned set the bot still fails, with why; a wrong answer says "WRONG" first. The CI test
 # expects them to fail (strict): fixing one fails it until it leaves this list, so the list stays true.
 KNOWN_MISSES = {
     "holdout4.jsonl:h4-res-rtx-02": "'not used rituximab, IVIG or anything else': a negation does not cross the "
@@ -46,10 +47,30 @@ KNOWN_MISSES = {
     "holdout5.jsonl:h5-res-08": "'then monthly IVIG for 6 months' breaks the list that 'nothing worked' closes",
     "holdout5.jsonl:h5-implaus-04": "'IVIG for a 1200 lb man with refractory DM' names no dose word: the dose "
                                     "passage is not quoted after the weight is refused",
+    "holdout6.jsonl:h6-flare-03": "'was down to 5 mg ... bumped her back up to 25 mg; now flaring on the 25': both "
+                                  "doses read as current, so the bot asks",
+    "holdout6.jsonl:h6-flare-05": "'reduced from 30 to 8 over the winter' names no steroid: the bot asks for the dose",
+    "holdout6.jsonl:h6-rung-10": "'resistant to everything so far: steroids + MTX, rituximab, IVIG, MMF' does not "
+                                 "fail the list after the colon: the ladder starts again at rituximab",
+    "holdout6.jsonl:h6-hyp-06": "'say she flares after we stop the prednisone': a planned stop is not read as off",
+    "holdout6.jsonl:h6-hyp-08": "WRONG: 'if tacrolimus doesn't help the ILD, what after that?' quotes the muscle "
+                                "ladder; the source has nothing for ILD after tacrolimus, the table no row for it",
+    "holdout6.jsonl:h6-two-06": "two drugs' doses in one message ('the rituximab regimen, and the IVIG dose'): only "
+                                "rituximab is looked up",
+    "holdout6.jsonl:h6-two-07": "'what does the B stand for' is not read as the legend beside IVIG's grade",
+    "holdout6.jsonl:h6-broad-10": "'is it a one-off treatment?' is not read as the continued-treatment passage",
+    "holdout6.jsonl:h6-legend-02": "'what do the 1 and the C mean?' with a drug: the drug's passage, not the legend",
+    "holdout7.jsonl:h7-res-ivig-01": "'failed pred/MTX, then rituximab, then 5 months of monthly IVIG': 'then' "
+                                     "ends the failure, so the ladder starts at rituximab",
+    "holdout7.jsonl:h7-res-mmf-02": "'should tacrolimus come next, before cyclophosphamide?' after RTX, IVIG and "
+                                    "MMF: the asked drug is looked up, not the remaining options",
+    "holdout7.jsonl:h7-ild-03": "'rituximab or tacrolimus for the lungs?': rituximab is looked up, not the ILD row",
+    "holdout7.jsonl:h7-def-03": "'is that recurrent or resistant?' after a described failure gets the ladder, "
+                                "not the definitions",
 }
 # Blind batches, written without reading or running the bot and not tuned against: measured by
 # the bench (`python -m bench`), never gated, so the latest one stays the honest figure.
-BLIND_SETS = ("holdout6.jsonl", "holdout7.jsonl", "holdout8.jsonl")
+BLIND_SETS = ("holdout8.jsonl",)
 SOURCE_CANDIDATES = (
     ROOT / "knowledge" / "source.md",
     ROOT.parent / "shared" / "source" / "alhefny-recurrent-resistant-dm-pm.md",
