@@ -507,10 +507,20 @@ def failures_for_side_condition_only(text: str, tokens: list[Token], mentions: l
 # --- drug status ------------------------------------------------------------------
 
 
-def steroid_stopped(mentions: list[Mention], readings: Readings) -> bool:
-    """A stop reaches a steroid word ("off pred", "pred weaned to zero"), whatever else does ("failed")."""
-    return any(h.category in ("STOPPED", "PAST", "NEGATED") for i, m in enumerate(mentions)
-               if m.term.concept == STEROID_CONCEPT for h in readings.get(i, ()))
+def steroid_stopped(mentions: list[Mention], readings: Readings, tokens: list[Token] | None = None) -> bool:
+    """A stop reaches a steroid word ("off pred", "pred weaned to zero"), whatever else does ("failed"),
+    unless, with `tokens` (given when a prednisone dose was read), it is another drug's: "came off Trexall
+    in September, pred reduced from 40 to 20 mg" stops the drug its clause names, not the prednisone whose
+    dose follows the comma; "off MTX, pred and AZA" (no dose) stops all three."""
+    return any(h.category in ("STOPPED", "PAST", "NEGATED")
+               and not (tokens and _another_drugs_clause(tokens, mentions, h.at, m.first))
+               for i, m in enumerate(mentions) if m.term.concept == STEROID_CONCEPT for h in readings.get(i, ()))
+
+
+def _another_drugs_clause(tokens: list[Token], mentions: list[Mention], start: int, end: int) -> bool:
+    """Between a cue at `start` and a word at `end`, another drug ends its clause with a comma."""
+    return any(m.term.kind == "drug" and m.term.concept != STEROID_CONCEPT and start < m.first and m.last < end
+               and any(tokens[k].low == "," for k in range(m.last + 1, end)) for m in mentions)
 
 
 _STATUS = {"FAILED": "failed", "TRIED": "failed", "STOPPED": "stopped", "PAST": "stopped", "CURRENT": "current",
@@ -1084,7 +1094,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     if bound and (prednisone is None or prednisone == bound[1]):
         cmp, prednisone = bound
     weight, weight_lb = find_weight(text)
-    if steroid_stopped(mentions, readings):
+    if steroid_stopped(mentions, readings, tokens if isinstance(prednisone, float) else None):
         prednisone, per_kg, cmp = "off", None, None  # a stop beats any dose read nearby ("stopped pred 3 ...")
     elif prednisone is None and per_kg is not None and weight:
         prednisone = per_kg * weight

@@ -224,6 +224,10 @@ TABLE = [
      {"prednisone": 20.0, "current": ("methotrexate",), "stopped": ("azathioprine",)}),
     # a condition said to be absent
     ("Tacrolimus dose for myositis in a patient with no lung involvement?", {"ild": False, "absent": ("ild",)}),
+    # a stop in another drug's clause does not stop the prednisone whose dose follows the comma
+    ("relapse of DM, came off Trexall in September, pred reduced from 40 mg to 20 mg, on azathioprine 150",
+     {"prednisone": 20.0, "stopped": ("methotrexate",)}),
+    ("DM flare, off MTX, pred and AZA", {"prednisone": "off"}),
     # several reference numbers
     ("Give me references 1 and 12 please", {"reference_numbers": (1, 12)}),
     ("refs 3, 4 & 9", {"reference_numbers": (3, 4, 9)}),
