@@ -7,15 +7,14 @@ Pure data: no rules here, no I/O. `bot.rules` and `bot.lookups` produce a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from bot.slots import Slots
 
 DecisionKind = Literal["answer", "clarify", "out_of_scope", "help"]
 
 
-@dataclass(frozen=True, slots=True)
-class DoseSpec:
+class DoseSpec(NamedTuple):
     """A per-kg or per-m² dose printed in a passage, and what to call its result."""
 
     passage: str
@@ -26,8 +25,7 @@ class DoseSpec:
     result: str  # what the number is, in the source's terms
 
 
-@dataclass(frozen=True, slots=True)
-class Option:
+class Option(NamedTuple):
     """One clarification button: its label and the slot values it sets (or adds to a list)."""
 
     label: str
@@ -35,8 +33,7 @@ class Option:
     additions: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Part:
+class Part(NamedTuple):
     """One rule's answer inside a reply that answers several situations."""
 
     rule: str

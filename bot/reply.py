@@ -8,7 +8,7 @@ plain text, Telegram as HTML. Nothing here knows about Telegram.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Kind = Literal["answer", "clarify", "out_of_scope", "help", "error"]
 BlockKind = Literal["heading", "para", "quote", "formula", "reference", "note", "links"]
@@ -17,8 +17,7 @@ CALLBACK_DATA_MAX_BYTES = 64  # Telegram's limit for InlineKeyboardButton.callba
 ACTION_DATA_MAX_BYTES = 63  # an action leaves one byte for the front end to mark it as one
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
+class Block(NamedTuple):
     """One paragraph-level piece of a reply.
 
     `quote` blocks are verbatim source text; `source` names where it stands

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from bot.decision import DoseSpec, Option
 from bot.knowledge import KnowledgeError, Passage, knowledge_dir
@@ -24,8 +25,7 @@ Condition = Mapping[str, tuple[str, ...]]  # slot key -> the values on which it 
 KINDS = ("answer", "clarify")
 
 
-@dataclass(frozen=True, slots=True)
-class SlotKey:
+class SlotKey(NamedTuple):
     """One key of the table's vocabulary and its values, each with a clinician's label."""
 
     name: str
@@ -34,22 +34,19 @@ class SlotKey:
     silent: tuple[str, ...] = ()  # values that say nothing was said: left out of "You said"
 
 
-@dataclass(frozen=True, slots=True)
-class ConditionalNote:
+class ConditionalNote(NamedTuple):
     when: Condition
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Chain:
+class Chain(NamedTuple):
     """After this rule, answer `branch` too, with some slot keys set ("treat as resistant")."""
 
     branch: str
     facts: Mapping[str, str]
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     """One statement of the source, and when it applies."""
 
     id: str
@@ -71,8 +68,7 @@ class Row:
     options: tuple[Option, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Lookup:
+class Lookup(NamedTuple):
     """A question type answered by a look-up rather than a statement of the source."""
 
     id: str
