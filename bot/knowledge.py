@@ -188,7 +188,8 @@ def _identity(path: Path) -> tuple[int, int, int, int]:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
-def _read_toml(path: Path) -> dict:
+def read_toml(path: Path) -> dict:
+    """A knowledge file's TOML; KnowledgeError naming the file when it is not valid."""
     import tomllib  # only a build reads TOML: `python -m bot ask` starts without it
 
     try:
@@ -386,25 +387,25 @@ def load_corpus(directory: Path | None = None, *, salt: str = "") -> Corpus:
     directory = directory or knowledge_dir()
     stat = sources_stat(directory, salt=salt)
     source = (directory / "source.md").read_text(encoding="utf-8")
-    repairs = tuple(Repair(**r) for r in _read_toml(directory / "repairs.toml").get("repair", []))
+    repairs = tuple(Repair(**r) for r in read_toml(directory / "repairs.toml").get("repair", []))
     repaired = apply_repairs(source, repairs)
     references = parse_references(repaired)
     numbers = {r.number for r in references}
-    topic_refs = {k: tuple(v) for k, v in _read_toml(directory / "topic_refs.toml").items()}
+    topic_refs = {k: tuple(v) for k, v in read_toml(directory / "topic_refs.toml").items()}
     for topic, refs in topic_refs.items():
         for n in refs:
             if n not in numbers:
                 raise KnowledgeError(f"topic_refs {topic!r}: reference {n} does not exist")
-    passages = load_passages(_read_toml(directory / "passages.toml").get("passage", []), repaired,
+    passages = load_passages(read_toml(directory / "passages.toml").get("passage", []), repaired,
                              topic_refs, numbers)
     check_printed_grades_attached(repaired, passages)
-    lexicon = load_lexicon(_read_toml(directory / "lexicon.toml"))
+    lexicon = load_lexicon(read_toml(directory / "lexicon.toml"))
     from bot.context_rules import load_context_rules  # it imports KnowledgeError from here
     from bot.intents import load_intents, load_phrases, load_rewrites
 
-    context_rules = load_context_rules(_read_toml(directory / "context.toml"))
-    intents = load_intents(_read_toml(directory / "intents.toml"))
-    phrases_raw = _read_toml(directory / "phrases.toml")
+    context_rules = load_context_rules(read_toml(directory / "context.toml"))
+    intents = load_intents(read_toml(directory / "intents.toml"))
+    phrases_raw = read_toml(directory / "phrases.toml")
     phrases, rewrites = load_phrases(phrases_raw), load_rewrites(phrases_raw)
     return Corpus(source=source, repaired=repaired, repairs=repairs, passages=passages,
                   references=references, topic_refs=topic_refs, lexicon=lexicon, context_rules=context_rules,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from bot.decision import DoseSpec, Option
-from bot.knowledge import KnowledgeError, Passage, knowledge_dir
+from bot.knowledge import KnowledgeError, Passage, knowledge_dir, read_toml
 
 RULES_FILE = "rules.toml"
 ASK_PREDNISONE = "recurrent.ask-prednisone"  # its buttons also resolve two conflicting doses
@@ -139,13 +139,7 @@ def _load_cached(path: str) -> Table:
 
 def read_rules(path: Path) -> dict:
     """rules.toml as TOML data. The database keeps it as JSON, so `ask` parses no TOML."""
-    import tomllib  # only a build (and tests) read the TOML
-
-    try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise KnowledgeError(f"{RULES_FILE}: not valid TOML: {e}") from e
+    return read_toml(path)
 
 
 def parse_table(raw: Mapping) -> Table:
