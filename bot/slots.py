@@ -507,12 +507,15 @@ def failures_for_side_condition_only(text: str, tokens: list[Token], mentions: l
 # --- drug status ------------------------------------------------------------------
 
 
-def steroid_stopped(mentions: list[Mention], readings: Readings, tokens: list[Token] | None = None) -> bool:
+def steroid_stopped(mentions: list[Mention], readings: Readings, tokens: list[Token] | None = None,
+                    dose_now: bool = False) -> bool:
     """A stop reaches a steroid word ("off pred", "pred weaned to zero"), whatever else does ("failed"),
     unless, with `tokens` (given when a prednisone dose was read), it is another drug's: "came off Trexall
     in September, pred reduced from 40 to 20 mg" stops the drug its clause names, not the prednisone whose
-    dose follows the comma; "off MTX, pred and AZA" (no dose) stops all three."""
-    return any(h.category in ("STOPPED", "PAST", "NEGATED")
+    dose follows the comma; "off MTX, pred and AZA" (no dose) stops all three. With a dose read as taken
+    now (`dose_now`), a past ("previously on pred 40 mg, currently 12.5 mg") is the past, not a stop."""
+    stops = ("STOPPED", "NEGATED") if dose_now else ("STOPPED", "PAST", "NEGATED")
+    return any(h.category in stops
                and not (tokens and _another_drugs_clause(tokens, mentions, h.at, m.first))
                for i, m in enumerate(mentions) if m.term.concept == STEROID_CONCEPT for h in readings.get(i, ()))
 
@@ -1094,7 +1097,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     if bound and (prednisone is None or prednisone == bound[1]):
         cmp, prednisone = bound
     weight, weight_lb = find_weight(text)
-    if steroid_stopped(mentions, readings, tokens if isinstance(prednisone, float) else None):
+    if steroid_stopped(mentions, readings, tokens if isinstance(prednisone, float) else None,
+                       dose_now=isinstance(prednisone, float)):
         prednisone, per_kg, cmp = "off", None, None  # a stop beats any dose read nearby ("stopped pred 3 ...")
     elif prednisone is None and per_kg is not None and weight:
         prednisone = per_kg * weight

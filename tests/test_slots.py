@@ -228,6 +228,9 @@ TABLE = [
     ("relapse of DM, came off Trexall in September, pred reduced from 40 mg to 20 mg, on azathioprine 150",
      {"prednisone": 20.0, "stopped": ("methotrexate",)}),
     ("DM flare, off MTX, pred and AZA", {"prednisone": "off"}),
+    # a past said of the steroid is the past when a dose is taken now
+    ("DM, ILD excluded, previously on pred 40 mg, currently 12.5 mg with MTX 25 weekly. Weakness is back.",
+     {"prednisone": 12.5, "ild": False}),
     # several reference numbers
     ("Give me references 1 and 12 please", {"reference_numbers": (1, 12)}),
     ("refs 3, 4 & 9", {"reference_numbers": (3, 4, 9)}),
