@@ -297,8 +297,9 @@ def read_context(tokens: list[Token], mentions: list[Mention], lexicon: Lexicon)
     return readings, found
 
 
-# What a pronoun's cues say of the drug it points back to: "RTX planned; should it not work, what next?"
-_PASSED_TO_ANTECEDENT = frozenset({"FAILED", "HYPOTHETICAL"})
+# What a pronoun's cues say of the drug it points back to: "RTX planned; should it not work, what next?",
+# "on 20 mg prednisolone until March and off it since".
+_PASSED_TO_ANTECEDENT = frozenset({"FAILED", "HYPOTHETICAL", "STOPPED"})
 
 
 def _said_of_pronouns(words: list[str], mentions: list[Mention], found: list[Modifier],

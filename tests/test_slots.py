@@ -231,6 +231,8 @@ TABLE = [
     # a past said of the steroid is the past when a dose is taken now
     ("DM, ILD excluded, previously on pred 40 mg, currently 12.5 mg with MTX 25 weekly. Weakness is back.",
      {"prednisone": 12.5, "ild": False}),
+    ("she was on 20 mg prednisolone until March and has been off it since; on MTX; flare", {"prednisone": "off"}),
+    ("PM flare. Prednisone: 25 mg last autumn, 10 mg now. No DMARD.", {"prednisone": 10.0, "conflicts": ()}),
     # several reference numbers
     ("Give me references 1 and 12 please", {"reference_numbers": (1, 12)}),
     ("refs 3, 4 & 9", {"reference_numbers": (3, 4, 9)}),
