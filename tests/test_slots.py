@@ -233,6 +233,8 @@ TABLE = [
      {"prednisone": 12.5, "ild": False}),
     ("she was on 20 mg prednisolone until March and has been off it since; on MTX; flare", {"prednisone": "off"}),
     ("PM flare. Prednisone: 25 mg last autumn, 10 mg now. No DMARD.", {"prednisone": 10.0, "conflicts": ()}),
+    ("resistant PM, ILD? no. failed aza.", {"ild": False, "absent": ("ild",)}),
+    ("never went into remission on pred 20 + MTX 25; DM; what next?", {"situation": "resistant"}),
     # several reference numbers
     ("Give me references 1 and 12 please", {"reference_numbers": (1, 12)}),
     ("refs 3, 4 & 9", {"reference_numbers": (3, 4, 9)}),
