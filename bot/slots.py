@@ -534,12 +534,15 @@ _RANK = {"mentioned": 0, "planned": 0, "current": 1, "stopped": 2, "failed": 3}
 
 def _current_beside_anothers_failure(tokens: list[Token], mention: Mention, hits: tuple[Hit, ...],
                                      drug_tokens: set[int], phrases: Phrases) -> bool:
-    """Taken now by a cue right before it, and every failure cue lies after another drug set off by a comma.
+    """Taken now by a cue right before it, or written with its dose, and every failure cue lies after
+    another drug set off by a comma.
 
-    "maintained on MTX, AZA did not work": the comma ends MTX's clause; "on MTX and AZA, no response"
-    and "MTX, AZA didn't work" (no cue on MTX) still fail both.
+    "maintained on MTX, AZA did not work" and "AZA 150 mg/day, methotrexate: no effect": the comma ends
+    the first drug's item; "on MTX and AZA, no response" and "MTX, AZA didn't work" (nothing on MTX)
+    still fail both.
     """
-    if not any(h.category == "CURRENT" and h.distance == 0 for h in hits):
+    taken = any(h.category == "CURRENT" and h.distance == 0 for h in hits) or _dose_follows(tokens, mention)
+    if not taken:
         return False
     failures = [h for h in hits if h.category in ("FAILED", "TRIED")]
     return bool(failures) and all(h.at > mention.last

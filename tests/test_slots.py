@@ -235,6 +235,10 @@ TABLE = [
     ("PM flare. Prednisone: 25 mg last autumn, 10 mg now. No DMARD.", {"prednisone": 10.0, "conflicts": ()}),
     ("resistant PM, ILD? no. failed aza.", {"ild": False, "absent": ("ild",)}),
     ("never went into remission on pred 20 + MTX 25; DM; what next?", {"situation": "resistant"}),
+    # a drug written with its dose is its own item: a failure after the next comma is the next drug's
+    ("DM, AZA 150 mg/day, methotrexate: no effect, pred weaned off, flare",
+     {"current": ("azathioprine",), "failed": ("methotrexate",)}),
+    ("failed MTX 25 mg, AZA 150 mg, refractory DM", {"failed": ("methotrexate", "azathioprine")}),
     # several reference numbers
     ("Give me references 1 and 12 please", {"reference_numbers": (1, 12)}),
     ("refs 3, 4 & 9", {"reference_numbers": (3, 4, 9)}),
