@@ -1074,8 +1074,9 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     categories = {m.rule.category for m in found}
     present = present_conditions(mentions, readings)
     asks = "QUESTION" in categories
-    uncovered, uncovered_asked = uncovered_topics(mentions, readings, asks=asks,
-                                                  opened=_questions_opened(tokens, found))
+    has_uncovered = any(m.term.kind == "uncovered" for m in mentions)
+    uncovered, uncovered_asked = uncovered_topics(
+        mentions, readings, asks=asks, opened=_questions_opened(tokens, found) if has_uncovered else None)
     drugs_asked = tuple(dict.fromkeys(m.term.concept for i, m in enumerate(mentions)
                                       if m.term.kind == "drug" and (asks and _asked(readings, i)
                                                                     or _opens_the_message(i, m, readings))))
