@@ -70,7 +70,7 @@ KNOWN_MISSES = {
 }
 # Blind batches, written without reading or running the bot and not tuned against: measured by
 # the bench (`python -m bench`), never gated, so the latest one stays the honest figure.
-BLIND_SETS = ("holdout8.jsonl",)
+BLIND_SETS = ("holdout8.jsonl", "holdout9.jsonl")
 SOURCE_CANDIDATES = (
     ROOT / "knowledge" / "source.md",
     ROOT.parent / "shared" / "source" / "alhefny-recurrent-resistant-dm-pm.md",
