@@ -39,11 +39,13 @@ CONCURRENT_UPDATES = 100
 RATE_LIMIT_RETRIES = 3  # 429s retried by AIORateLimiter after retry_after
 BOOTSTRAP_RETRIES = 3  # start-up calls (deleteWebhook/setWebhook), after the first try
 STOP_GRACE = 20.0  # seconds a stop waits for the updates in flight (give the container 30)
-# Outbound connections to the Bot API. Telegram allows about 30 messages a second and a send
-# takes tens of milliseconds, so a handful of connections carry that rate. httpcore scans every
-# connection of the pool on each request; in the bench 128 connections cost 2.8 ms of CPU per
-# update against 2.0 ms with 8.
-CONNECTION_POOL = 8
+# Outbound connections to the Bot API. Telegram allows about 30 messages a second and a send takes
+# 50-100 ms, so 4 connections carry 40-80 a second; sends beyond them wait on RetryingRequest's
+# semaphore, which costs nothing. httpcore checks every idle connection of its pool (a getpeername
+# and a poll) twice per request, so each connection costs CPU on every send: in the bench, CPU per
+# update was 2.8 ms with 128 connections against 2.0 ms with 8, and 1.17-1.23 ms with 4 against
+# 1.33-1.47 ms with 8 (three interleaved rounds each, on a faster day).
+CONNECTION_POOL = 4
 
 
 class _QuietInvalidToken(logging.Filter):
