@@ -521,10 +521,16 @@ def steroid_stopped(mentions: list[Mention], readings: Readings, tokens: list[To
                for i, m in enumerate(mentions) if m.term.concept == STEROID_CONCEPT for h in readings.get(i, ()))
 
 
-def _another_drugs_clause(tokens: list[Token], mentions: list[Mention], start: int, end: int) -> bool:
-    """Between a cue at `start` and a word at `end`, another drug ends its clause with a comma."""
-    return any(m.term.kind == "drug" and m.term.concept != STEROID_CONCEPT and start < m.first and m.last < end
-               and any(tokens[k].low == "," for k in range(m.last + 1, end)) for m in mentions)
+def _another_drugs_clause(tokens: list[Token], mentions: list[Mention], at: int, end: int) -> bool:
+    """The cue at `at` is said of another drug whose clause a comma ends before the word at `end`: the drug
+    follows the cue ("came off Trexall in September, pred ...") or precedes it in the cue's own clause
+    ("AZA was discontinued in November, pred ...")."""
+    def comma(first: int, last: int) -> bool:
+        return any(tokens[k].low == "," for k in range(first, last))
+
+    return any(m.term.kind == "drug" and m.term.concept != STEROID_CONCEPT and m.last < end
+               and (at < m.first or not comma(m.last + 1, at)) and comma(max(at, m.last) + 1, end)
+               for m in mentions)
 
 
 _STATUS = {"FAILED": "failed", "TRIED": "failed", "STOPPED": "stopped", "PAST": "stopped", "CURRENT": "current",
@@ -610,6 +616,8 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
     drug_tokens = {i for m in mentions if _target_type(m) == "drug" for i in range(m.first, m.last + 1)}
     all_failed = lists_said_all_failed(tokens, drug_tokens, phrases)
     sentence_start = sentence_starts(tokens)
+    # The drug before: its mention, its mode, and whether it is failed by a cue before it (or a sequence's).
+    previous: tuple[Mention, str, bool] | None = None
     for i, m in enumerate(mentions):
         if _target_type(m) != "drug" or _comedication(m):
             continue
@@ -624,13 +632,18 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
             mode = "current"  # "maintained on MTX, AZA did not work": the failure is AZA's
         if mode == "stopped" and _dose_follows(tokens, m) and min(h.distance for h in hits) > 0:
             mode = "current"  # "no DMARD, pred 20": a drug with its dose is being taken
-        if _is_question_subject(tokens, m):
+        if _is_question_subject(tokens, m, hits):
             mode = "mentioned"  # "failed rituximab, IVIG?": IVIG is asked about
         if mode == "mentioned" and (_failed_parenthesis(tokens, m.first, phrases)
                                     or _counted_course(tokens, m, phrases)):
             mode = "failed"
         if _neither_nor_worked(tokens, m, sentence_start, phrases) or all_failed[m.last + 1]:
             mode = "failed"
+        goes_on = mode == "mentioned" and previous is not None and _failure_goes_on_then(tokens, previous, m, phrases)
+        if goes_on:
+            mode = "failed"
+        previous = (m, mode, goes_on or mode == "failed" and any(
+            h.category in ("FAILED", "TRIED") and h.at < m.first for h in hits))
         status[m.term.concept] = _merge(status.get(m.term.concept), mode)
         if any(h.category == "EFFECTIVE" for h in hits):
             said_effective.add(m.term.concept)
@@ -678,6 +691,20 @@ def _failed_parenthesis(tokens: list[Token], index: int, phrases: Phrases) -> bo
     return False
 
 
+def _failure_goes_on_then(tokens: list[Token], previous: tuple[Mention, str, bool], mention: Mention,
+                          phrases: Phrases) -> bool:
+    """"failed pred/MTX, then rituximab, then IVIG.": a bare drug after "then" carries on the sequence of
+    failures that a cue before the previous drug began ("then" otherwise turns a failure's reach: "failed
+    MTX, then started RTX"; "MTX failed, then RTX" says nothing of RTX). Bare: only its dose or course
+    before the next comma, "then" or sentence end; before a question mark it is asked ("..., then RTX?")."""
+    if not previous[2] or mention.first == 0 or tokens[mention.first - 1].low != "then":
+        return False
+    j = mention.last + 1
+    while j < len(tokens) and tokens[j].low != "then" and _is_dose_word(tokens[j].low, phrases):
+        j += 1
+    return j == len(tokens) or tokens[j].low in (",", "then", ".", ";", "-")
+
+
 def _dose_follows(tokens: list[Token], mention: Mention) -> bool:
     """"pred 20": a number right after the drug, and not a time ("stopped pred and MTX 8 months ago")."""
     after = [t.low for t in tokens[mention.last + 1:mention.last + 3]]
@@ -688,10 +715,18 @@ def _dose_follows(tokens: list[Token], mention: Mention) -> bool:
 _DURATION_RE = re.compile(r"days?|d|weeks?|wks?|w|months?|mo|mos|m|years?|yrs?|y|hours?|hrs?|h")
 
 
-def _is_question_subject(tokens: list[Token], mention: Mention) -> bool:
-    """"failed rituximab, IVIG?": the drug right before a question mark, after a comma, is asked about."""
-    nxt = tokens[mention.last + 1].low if mention.last + 1 < len(tokens) else ""
-    return nxt == "?" and mention.first > 0 and tokens[mention.first - 1].low == ","
+def _is_question_subject(tokens: list[Token], mention: Mention, hits: tuple[Hit, ...]) -> bool:
+    """"failed rituximab, IVIG?", "failed MTX, rituximab next?": the last item of a list, a question mark
+    right after it (a word or two between), is asked about; a failure that reached it across the comma
+    was the items' before it. Its own failure still counts ("failed MTX, AZA didn't help?")."""
+    if mention.first == 0 or tokens[mention.first - 1].low not in (",", "then"):
+        return False
+    j = mention.last + 1
+    while (j < len(tokens) and j <= mention.last + ASKED_ITEM_WORDS and tokens[j].low[0].isalpha()
+           and (tokens[j].low == "then" or tokens[j].low not in _LIST_WORDS)):  # "failed MTX, RTX and IVIG?" lists
+        j += 1
+    own = any(h.category in ("FAILED", "TRIED") and h.distance == 0 for h in hits)
+    return j < len(tokens) and tokens[j].low == "?" and not own
 
 
 # Dose syntax: the numbers, units, durations, routes, frequencies and counts that make up a drug's dose
@@ -707,6 +742,7 @@ def _is_dose_word(word: str, phrases: Phrases) -> bool:
 
 
 _SENTENCE_END = frozenset({".", ";", "!", "?"})
+ASKED_ITEM_WORDS = 2  # words between a list's last drug and the question mark that asks about it ("next")
 
 
 def lists_said_all_failed(tokens: list[Token], drug_tokens: set[int], phrases: Phrases) -> list[bool]:

@@ -46,6 +46,8 @@ CASES = [
     # --- recurrent, > 10 mg/day -----------------------------------------------------------
     C("flare on 15 mg pred with MTX", "answer", "recurrent.above-10", ABOVE, ("2C",), (), BELOW),
     C("relapse at pred 15 + aza", "answer", "recurrent.above-10", ABOVE, ("2C",), ()),
+    C("myositis flare, AZA was discontinued in November (neutropenia), pred reduced from 30 mg to 17.5 mg",
+      "answer", "recurrent.above-10", ABOVE, ("2C",), (), BELOW),
     C("DM flare on prednisone 20 mg/day", "answer", "recurrent.above-10", ABOVE, ("2C",)),
     C("flaring on prednisolone 12.5mg daily", "answer", "recurrent.above-10", ABOVE, ("2C",)),
     C("pm relapse, pred 30 mg, no steroid sparing agent yet", "answer", "recurrent.above-10", ABOVE),
@@ -146,6 +148,8 @@ CASES = [
     C("DM refractory to rituximab and IVIG, next", "answer", "resistant.mycophenolate", MMF),
     C("failed pred, MTX, rituximab and immunoglobulin - what next", "answer", "resistant.mycophenolate", MMF),
     C("DM failed rituxan + gamunex", "answer", "resistant.mycophenolate", MMF),
+    C("refractory DM: failed pred/MTX, then rituximab, then IVIG. next step?", "answer", "resistant.mycophenolate",
+      MMF, (), (7, 8), IVIG),
     C("failed rtx, ivig and mmf, next?", "answer", "resistant.remaining-options", REMAINING, ("1C", "2C"),
       REMAINING_REFS),
     C("PM failed RTX, IVIG and cellcept", "answer", "resistant.remaining-options", REMAINING),

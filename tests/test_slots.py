@@ -250,6 +250,22 @@ TABLE = [
      {"current": ("azathioprine",), "planned": ("mycophenolate",)}),
     # a sign that changes again is a flare
     ("DM on MTX, CK rising again with new weakness, off pred", {"situation": "flare"}),
+    # a stop said after another drug, in its own clause, is that drug's
+    ("myositis flare, AZA was discontinued in November, pred 17.5 mg",
+     {"prednisone": 17.5, "stopped": ("azathioprine",)}),
+    # the last item of a list, with a question mark after it, is asked about, not failed
+    ("DM failed MTX, rituximab next?", {"failed": ("methotrexate",), "drugs_asked": ("rituximab",)}),
+    ("refractory PM: failed MTX, rituximab then?", {"failed": ("methotrexate",)}),
+    ("resistant DM, failed MTX, RTX and IVIG?", {"failed": ("methotrexate", "rituximab", "ivig")}),
+    ("DM, failed MTX, AZA didn't help?", {"failed": ("methotrexate", "azathioprine")}),
+    # a sequence after a failure: "then" carries it on to a bare drug, not to one with a cue of its own
+    ("refractory DM: failed pred/MTX, then rituximab, then IVIG. next step?",
+     {"failed": ("methotrexate", "rituximab", "ivig")}),
+    ("failed MTX -> RTX -> IVIG; options?", {"failed": ("methotrexate", "rituximab", "ivig")}),
+    ("failed MTX, then RTX, then IVIG?", {"failed": ("methotrexate", "rituximab"), "drugs_asked": ("ivig",)}),
+    ("DM: failed MTX, then started RTX 3 months ago, weak again",
+     {"failed": ("methotrexate",), "current": ("rituximab",)}),
+    ("MTX failed, then RTX, then IVIG, what now?", {"failed": ("methotrexate",)}),
 ]
 
 
