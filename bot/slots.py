@@ -675,16 +675,19 @@ def _counted_course(tokens: list[Token], mention: Mention, phrases: Phrases) -> 
 
 
 def _failed_parenthesis(tokens: list[Token], index: int, phrases: Phrases) -> bool:
-    """"failed pretty much everything (RTX, IVIG, MMF)": a list in brackets after a failure word."""
+    """"failed pretty much everything (RTX, IVIG, MMF)", "nothing has worked: MTX, AZA, RTX": a list in
+    brackets or after a colon, opened by a failure word or a failure of everything."""
     depth = 0
     for j in range(index - 1, max(-1, index - 15), -1):
         low = tokens[j].low
         if low == ")":
             depth += 1
-        elif low == "(":
+        elif low == "(" or low == ":" and depth == 0:
             if depth == 0:
-                before = {t.low for t in tokens[max(0, j - 5):j]}
-                return bool(before & phrases.words("failed_before_list"))
+                before = tokens[max(0, j - 5):j]
+                said = " ".join(t.text for t in before)
+                return bool({t.low for t in before} & phrases.words("failed_before_list")) or (
+                    phrases.search("everything_failed", said))
             depth -= 1
         elif low in _SENTENCE_END:
             return False
@@ -703,6 +706,17 @@ def _failure_goes_on_then(tokens: list[Token], previous: tuple[Mention, str, boo
     while j < len(tokens) and tokens[j].low != "then" and _is_dose_word(tokens[j].low, phrases):
         j += 1
     return j == len(tokens) or tokens[j].low in (",", "then", ".", ";", "-")
+
+
+# A list that says what "everything" was: a colon or a bracket soon after the words, in their sentence.
+_LIST_OPENS_RE = re.compile(r"[^.;!?]{0,20}?[:(]")
+
+
+def _everything_failed(text: str, phrases: Phrases) -> bool:
+    """Every option failed ("nothing has worked"), unless a list says which ("nothing has worked: MTX, AZA,
+    RTX, IVIG, MMF" fails those five, read by `_failed_parenthesis`; the options never tried remain)."""
+    said = phrases.find("everything_failed", text)
+    return said is not None and _LIST_OPENS_RE.match(text, said.end()) is None
 
 
 def _dose_follows(tokens: list[Token], mention: Mention) -> bool:
@@ -1203,7 +1217,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         intents=intents,
         grades_asked=_grades_asked(text),
         definition_of=_definition_of(text, phrases),
-        everything_failed=phrases.search("everything_failed", text),
+        everything_failed=_everything_failed(text, phrases),
         multiple_failed=phrases.search("multiple_failed", text),
         combination_asked=_combination_asked(text, drugs_in_order, failed, lexicon),
         **reference_request(text, intents),

@@ -266,6 +266,12 @@ TABLE = [
     ("DM: failed MTX, then started RTX 3 months ago, weak again",
      {"failed": ("methotrexate",), "current": ("rituximab",)}),
     ("MTX failed, then RTX, then IVIG, what now?", {"failed": ("methotrexate",)}),
+    # a list after a colon or in brackets says what "everything" was
+    ("nothing has worked: MTX, AZA, RTX, IVIG, MMF",
+     {"failed": ("methotrexate", "azathioprine", "rituximab", "ivig", "mycophenolate"), "everything_failed": False}),
+    ("failed pretty much everything (RTX, IVIG, MMF). next?",
+     {"failed": ("rituximab", "ivig", "mycophenolate"), "everything_failed": False}),
+    ("everything has failed, what now?", {"everything_failed": True}),
 ]
 
 
