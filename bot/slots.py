@@ -842,7 +842,7 @@ class DoseReaders:
     cannot_taper_below: re.Pattern[str]  # "could never get below 20": 20 is the dose now
     tapered_to: re.Pattern[str]  # "prednisone 60 mg tapered to 20": 20 now
     bare_after_drug: re.Pattern[str]  # "pred 5", "pred at 7.5", "pred now 10"
-    later_dose: re.Pattern[str]  # "pred 60->5", "30 to 8": the later one is now
+    later_dose: re.Pattern[str]  # "pred 60->5", "30 to 8", "40 last year, now 5": the later one is now
     bound: re.Pattern[str]  # "> 10 mg", "less than 10": group `more` or `less`
     times_a_day: re.Pattern[str]  # "5 mg BD", "5 mg tds": group `two` or `three`
     tablets: re.Pattern[str]  # "two 5 mg prednisolone tablets": the words after the dose
@@ -859,7 +859,8 @@ class DoseReaders:
             cannot_taper_below=compiled(words("cannot_taper_below") + _DOSE_NUMBER),
             tapered_to=compiled(words("tapered_to") + _DOSE_NUMBER + r"(?!\s*(?:kg|lb|%))"),
             bare_after_drug=compiled(rf"^\s*(?:=|:|{words('dose_after_drug')})?\s*{_DOSE_NUMBER}{_NOT_A_BARE_DOSE}"),
-            later_dose=compiled(rf"\s*,?\s*{words('later_dose')}\s*{_DOSE_NUMBER}"),
+            later_dose=compiled(rf"(?:\s*,?\s*{words('later_dose')}|(?:\s+[^\W\d_]+){{1,3}}\s*,\s*"
+                                rf"{words('dose_now')})\s*{_DOSE_NUMBER}"),
             bound=compiled(rf"(?:(?P<more>>=?|≥|{words('more_than')})|(?P<less><=?|≤|{words('less_than')}))\s*"
                            rf"{_DOSE_NUMBER}{_NOT_A_BOUND}\s*(?:mg)?"),
             times_a_day=compiled(rf"^\s*(?:(?P<two>{words('twice_daily')})|(?P<three>{words('three_times_daily')}))(?!\w)"),
@@ -1006,7 +1007,7 @@ def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situa
     if doses:
         return doses
     for s in (m for m in meds if m.term.concept == STEROID_CONCEPT):  # "pred 5", "pred now 10", "pred 60->5"
-        after = text[tokens[s.last].end:tokens[s.last].end + 24]
+        after = text[tokens[s.last].end:tokens[s.last].end + 40]
         bare = lexicon.readers.bare_after_drug.match(after)
         if bare and not _MG_RE.match(after.lstrip(" :=atof")):  # "pred at 5 mg" is the mg reader's
             value, at = bare.group("number"), bare.start("number")

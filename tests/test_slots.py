@@ -272,6 +272,10 @@ TABLE = [
     ("failed pretty much everything (RTX, IVIG, MMF). next?",
      {"failed": ("rituximab", "ivig", "mycophenolate"), "everything_failed": False}),
     ("everything has failed, what now?", {"everything_failed": True}),
+    # a bare later dose after a few words of time and a comma is the dose now
+    ("flare. was on pred 40 last year, now 5. MTX ongoing", {"prednisone": 5.0}),
+    ("pred 40 at diagnosis, currently 7.5, flare, on AZA", {"prednisone": 7.5}),
+    ("pred 40, plan to go to 60, flare", {"prednisone": 40.0}),
 ]
 
 
