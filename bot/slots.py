@@ -700,7 +700,10 @@ def _failure_goes_on_then(tokens: list[Token], previous: tuple[Mention, str, boo
     failures that a cue before the previous drug began ("then" otherwise turns a failure's reach: "failed
     MTX, then started RTX"; "MTX failed, then RTX" says nothing of RTX). Bare: only its dose or course
     before the next comma, "then" or sentence end; before a question mark it is asked ("..., then RTX?")."""
-    if not previous[2] or mention.first == 0 or tokens[mention.first - 1].low != "then":
+    k = mention.first - 1
+    while k > 0 and tokens[k].low != "then" and _is_dose_word(tokens[k].low, phrases):
+        k -= 1  # "then 5 months of monthly IVIG"
+    if not previous[2] or k < 0 or tokens[k].low != "then" or k <= previous[0].last:
         return False
     j = mention.last + 1
     while j < len(tokens) and tokens[j].low != "then" and _is_dose_word(tokens[j].low, phrases):

@@ -262,6 +262,8 @@ TABLE = [
     ("refractory DM: failed pred/MTX, then rituximab, then IVIG. next step?",
      {"failed": ("methotrexate", "rituximab", "ivig")}),
     ("failed MTX -> RTX -> IVIG; options?", {"failed": ("methotrexate", "rituximab", "ivig")}),
+    ("failed MTX, then RTX x2, then 5 months of monthly IVIG. next?",
+     {"failed": ("methotrexate", "rituximab", "ivig")}),
     ("failed MTX, then RTX, then IVIG?", {"failed": ("methotrexate", "rituximab"), "drugs_asked": ("ivig",)}),
     ("DM: failed MTX, then started RTX 3 months ago, weak again",
      {"failed": ("methotrexate",), "current": ("rituximab",)}),
