@@ -639,7 +639,8 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
             mode = "failed"
         if _neither_nor_worked(tokens, m, sentence_start, phrases) or all_failed[m.last + 1]:
             mode = "failed"
-        goes_on = mode == "mentioned" and previous is not None and _failure_goes_on_then(tokens, previous, m, phrases)
+        goes_on = mode in ("mentioned", "failed") and previous is not None and _failure_goes_on_then(
+            tokens, previous, m, phrases)  # "..., then RTX x2, then IVIG": a course of its own goes on too
         if goes_on:
             mode = "failed"
         previous = (m, mode, goes_on or mode == "failed" and any(
