@@ -250,6 +250,8 @@ def out_of_scope_reply(slots: Slots, decision: Decision, catalog: Catalog) -> Re
     named = [catalog.uncovered_names.get(u) or catalog.drug_names.get(u, u) for u in decision.uncovered]
     if named:
         blocks.append(Block("para", "The review I answer from does not discuss " + "; ".join(named) + "."))
+    elif decision.notes:  # an aspect of a drug it discusses ("side effects of rituximab?")
+        blocks += [Block("para", note) for note in decision.notes]
     else:
         blocks.append(Block("para", "I found nothing on that in the review I answer from."))
     passages = [catalog.passages[pid] for pid in decision.passages]

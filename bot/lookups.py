@@ -201,7 +201,8 @@ def drug_lookup(drug: str, slots: Slots, passages: Mapping[str, Passage], table:
         if intent == "grade":
             found = [p.id for p in passages.values() if p.grade and topic in p.topics]
         else:
-            found = [p.id for p in passages.values() if {topic, INTENT_TOPIC[intent]} <= set(p.topics)]
+            found = [p.id for p in passages.values() if {topic, INTENT_TOPIC[intent]} <= set(p.topics)
+                     and (intent != "caution" or COMBINATION not in p.topics or _asks_combination(slots))]
         if not found:
             missing.append(intent)
         chosen += [pid for pid in found if pid not in chosen]
@@ -213,6 +214,10 @@ def drug_lookup(drug: str, slots: Slots, passages: Mapping[str, Passage], table:
             p.id for p in passages.values() if topic in p.topics and "ild" not in p.topics]
     if not chosen:  # a drug the lexicon knows but no passage discusses
         return out_of_scope((drug,))
+    if intents and set(intents) == set(missing) <= ASPECT_INTENTS:
+        # "side effects of rituximab?": an aspect the source leaves out, then what it says of the drug
+        return replace(out_of_scope(about=(drug,), passages=tuple(chosen)),
+                       notes=tuple(_not_discussed(intent, drug) for intent in missing))
     notes = tuple(_nothing_on(intent, drug) for intent in missing)
     specs = () if drug == "prednisone" else table.doses_of(drug)
     if "ild" in slots.absent:
@@ -221,6 +226,14 @@ def drug_lookup(drug: str, slots: Slots, passages: Mapping[str, Passage], table:
     chosen += [s.passage for s in doses if s.passage not in chosen]
     return Decision(rule="lookup.drug", title=DRUG_TITLES.get(drug, drug), passages=tuple(chosen),
                     notes=notes, doses=doses)
+
+
+# The cautions of azathioprine with methotrexate (cytopenias) are not those of either drug alone.
+COMBINATION = "combination"
+
+
+def _asks_combination(slots: Slots) -> bool:
+    return slots.combination_asked or {"azathioprine", "methotrexate"} <= set(slots.mentioned)
 
 
 def _context_passages(topic: str, slots: Slots, passages: Mapping[str, Passage], table: Table) -> list[str]:
@@ -235,6 +248,20 @@ def _context_passages(topic: str, slots: Slots, passages: Mapping[str, Passage],
         chosen += [p.id for p in passages.values() if {topic, slots.disease.lower()} <= set(p.topics)
                    and not p.grade]
     return chosen
+
+
+# Aspects of a drug a question may ask about; where the source says nothing on them, it is out of scope.
+# (A grade or the evidence it does not state is a statement about the source, answered as such.)
+ASPECT_INTENTS = frozenset({"dose", "mechanism", "caution", "cost"})
+
+
+def _not_discussed(intent: str, drug: str) -> str:
+    name = DRUG_TITLES.get(drug, drug)
+    return f"The review I answer from does not discuss {_ASPECT_WORDS[intent]} of {name}."
+
+
+_ASPECT_WORDS = {"dose": "the dose", "mechanism": "how it works", "caution": "the side effects, risks or monitoring",
+                 "cost": "the cost"}
 
 
 def _nothing_on(intent: str, drug: str) -> str:

@@ -430,3 +430,30 @@ def test_the_remaining_options_come_with_their_conditions_and_no_order() -> None
                     "unless all other treatment options have failed (Grade 2C)",
                     "The source states no order among these four options"):
         assert snippet in reply.text
+
+
+@pytest.mark.parametrize(("question", "aspect", "quoted"), [
+    ("side effects of rituximab?", "the side effects, risks or monitoring of rituximab", "rituximab.regimen"),
+    ("Does IVIG cause thrombosis?", "the side effects, risks or monitoring of Intravenous immune globulin (IVIG)",
+     "ivig.second-line"),
+    ("MTX and alcohol - how many units per week are ok?", "the side effects, risks or monitoring of methotrexate",
+     None),
+])
+def test_an_aspect_of_a_covered_drug_the_source_leaves_out_is_out_of_scope(question: str, aspect: str,
+                                                                           quoted: str | None) -> None:
+    """Said to be outside the source, then what the source does say about the drug; never quoted as if it answered."""
+    reply = answer(question)
+    assert reply.kind == "out_of_scope", reply.text
+    assert f"The review I answer from does not discuss {aspect}." in reply.text
+    assert quoted is None or quoted in reply.passages
+    assert "combination.aza-mtx" not in reply.passages or "methotrexate" not in question.lower()
+
+
+@pytest.mark.parametrize(("question", "passage"), [
+    ("what are the risks of mycophenolate?", "mycophenolate.infection"),
+    ("is cyclophosphamide safe?", "alkylating.reserve"),
+    ("AZA plus MTX together: what should I monitor?", "combination.aza-mtx"),
+])
+def test_an_aspect_the_source_does_discuss_is_answered(question: str, passage: str) -> None:
+    reply = answer(question)
+    assert reply.kind == "answer" and passage in reply.passages, (reply.kind, reply.passages)
