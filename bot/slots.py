@@ -713,7 +713,7 @@ def _failure_goes_on_then(tokens: list[Token], previous: tuple[Mention, str, boo
 
 
 # A list that says what "everything" was: a colon or a bracket soon after the words, in their sentence.
-_LIST_OPENS_RE = re.compile(r"[^.;!?]{0,20}?[:(]")
+_LIST_OPENS_RE = re.compile(r"[^.;!?]{0,40}?[:(]")
 
 
 def _everything_failed(text: str, phrases: Phrases) -> bool:

@@ -278,6 +278,13 @@ TABLE = [
     ("flare. was on pred 40 last year, now 5. MTX ongoing", {"prednisone": 5.0}),
     ("pred 40 at diagnosis, currently 7.5, flare, on AZA", {"prednisone": 7.5}),
     ("pred 40, plan to go to 60, flare", {"prednisone": 40.0}),
+    # not taken now, said with "has not been on"; a stop supposed after "after we", not a failure
+    ("relapsed DM; she hasn't been on any immunosuppression since 2022", {"prednisone": "off", "off_all": True}),
+    ("flare, has not been taking her methotrexate, pred 5", {"stopped": ("methotrexate",), "prednisone": 5.0}),
+    ("if she flares after we stop everything, what dose of pred?", {"off_all": True, "failed": ()}),
+    ("DM flared after we stopped MTX; on pred 5", {"stopped": ("methotrexate",), "failed": ()}),
+    ("DM failed everything in the ladder up to MMF (RTX, IVIG, MMF)",
+     {"everything_failed": False, "failed": ("mycophenolate", "rituximab", "ivig")}),
 ]
 
 
