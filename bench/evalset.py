@@ -50,8 +50,6 @@ KNOWN_MISSES = {
     "holdout6.jsonl:h6-flare-03": "'was down to 5 mg ... bumped her back up to 25 mg; now flaring on the 25': both "
                                   "doses read as current, so the bot asks",
     "holdout6.jsonl:h6-flare-05": "'reduced from 30 to 8 over the winter' names no steroid: the bot asks for the dose",
-    "holdout6.jsonl:h6-hyp-08": "WRONG: 'if tacrolimus doesn't help the ILD, what after that?' quotes the muscle "
-                                "ladder; the source has nothing for ILD after tacrolimus, the table no row for it",
     "holdout6.jsonl:h6-two-06": "two drugs' doses in one message ('the rituximab regimen, and the IVIG dose'): only "
                                 "rituximab is looked up",
     "holdout6.jsonl:h6-two-07": "'what does the B stand for' is not read as the legend beside IVIG's grade",

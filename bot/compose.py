@@ -258,14 +258,16 @@ def out_of_scope_reply(slots: Slots, decision: Decision, catalog: Catalog) -> Re
     numbers: list[int] = []
     if passages:
         drugs = ", ".join(catalog.drug_names.get(d, d) for d in decision.about)
-        blocks.append(Block("para", f"What it does say about {drugs}, for what it is worth here:"))
+        what = f"What it does say about {drugs}" if drugs else "What it does say"
+        blocks.append(Block("para", f"{what}, for what it is worth here:"))
         blocks += [Block("quote", p.text, source=p.section, grade=p.grade) for p in passages]
         numbers = sorted({n for p in passages for n in p.references})
         blocks += compact_reference_blocks(numbers, catalog, quoted=len(passages))
     else:
         blocks += [Block("para", COVERAGE), Block("para", EXAMPLES)]
     return Reply(kind="out_of_scope", blocks=tuple(blocks), grades=grades_of(passages), references=tuple(numbers),
-                 passages=tuple(p.id for p in passages), slots=slots.as_dict(), rule="out-of-scope")
+                 passages=tuple(p.id for p in passages), slots=slots.as_dict(), rule=decision.rule or "out-of-scope",
+                 rules=decision.rule_ids)
 
 
 def help_reply() -> Reply:

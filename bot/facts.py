@@ -9,7 +9,7 @@ enumerated and checked, and a new reader only has to feed the same keys.
 from __future__ import annotations
 
 from bot.knowledge import Catalog
-from bot.slots import STEROID_CONCEPT, Slots
+from bot.slots import DRUG_INTENTS, STEROID_CONCEPT, Slots
 
 Facts = dict[str, str]
 
@@ -19,7 +19,6 @@ PREDNISONE_BOUNDARY = 10.0  # mg/day: the source's scenarios say "> 10" and "< 1
 # The order the source states: rituximab first, IVIG if rituximab fails, mycophenolate after both.
 ORDERED_OPTIONS = ("rituximab", "ivig", "mycophenolate")
 FAILED_STAGES = ("nothing-more", "rituximab", "rituximab-ivig", "rituximab-ivig-mycophenolate")
-DRUG_INTENTS = frozenset({"dose", "grade", "evidence", "mechanism", "caution", "cost"})  # about one drug
 
 
 def facts_of(slots: Slots, catalog: Catalog | None = None) -> Facts:
@@ -31,6 +30,7 @@ def facts_of(slots: Slots, catalog: Catalog | None = None) -> Facts:
         "sparing": sparing(slots, catalog),
         "failed": failed_stage(slots),
         "ild": "present" if slots.ild else "absent",
+        "ild_failed": "tacrolimus" if slots.ild and "tacrolimus" in _failed_expanded(slots) else "none",
         "rash": "refractory" if slots.rash else "absent",
         "muscle": "active" if slots.muscle or muscle_resistance_described(slots) else "unstated",
         "drug_asked": "yes" if focus_drug(slots, catalog) else "no",

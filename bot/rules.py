@@ -36,8 +36,10 @@ def decision_for(rows: tuple[Row, ...], slots: Slots, table: Table, facts: Facts
         return Decision(rule=question.id, kind="clarify", title=question.title, question=question.question,
                         options=question.options, rules=(question.id,))
     parts = tuple(part_for(row, slots, table, facts) for row in rows)
+    # Only rows that say the source is silent on the question: out of scope, with what it does say.
+    kind = "out_of_scope" if all(r.kind == "out_of_scope" for r in rows) else "answer"
     return Decision(
-        rule=parts[0].rule, title=_title(rows, parts),
+        rule=parts[0].rule, kind=kind, title=_title(rows, parts),
         passages=tuple(dict.fromkeys(p for part in parts for p in part.passages)),
         notes=tuple(dict.fromkeys(n for part in parts for n in part.notes)),
         doses=tuple(dict.fromkeys(d for part in parts for d in part.doses)),

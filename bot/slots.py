@@ -476,6 +476,9 @@ def _turns(word: str, phrases: Phrases) -> bool:
     return word in _SENTENCE_END or word in phrases.words("clause_turn")
 
 
+_CUE_OBJECT_WORDS = 4  # from a failure cue's first word to the ILD or rash it is said of ("didn't help the ILD")
+
+
 def failures_for_side_condition_only(text: str, tokens: list[Token], mentions: list[Mention],
                                      readings: Readings, phrases: Phrases) -> bool:
     """Every failure and resistance the message states is the ILD's or the rash's, none the muscle disease's.
@@ -498,10 +501,15 @@ def failures_for_side_condition_only(text: str, tokens: list[Token], mentions: l
         return any(side.last < at and words_before[at] - words_before[side.last + 1] < reach and not any(
             _turns(tokens[k].low, phrases) or k in drug_at for k in range(side.last + 1, at)) for side in sides)
 
+    def said_of_side(at: int) -> bool:  # "tacrolimus doesn't help the ILD": the cue's object is the side
+        return any(at < side.first <= at + _CUE_OBJECT_WORDS and all(
+            tokens[k].low[0].isalpha() and not _turns(tokens[k].low, phrases) and k not in drug_at
+            for k in range(at, side.first)) for side in sides)
+
     failure_cues = {h.at for i, m in enumerate(mentions) if _target_type(m) == "drug"
                     for h in readings.get(i, ()) if h.category in ("FAILED", "TRIED")}
     resistant_words = [m for m in mentions if m.term.concept == "resistant"]
-    return all(belongs_to_side(at) for at in failure_cues) and all(
+    return all(belongs_to_side(at) or said_of_side(at) for at in failure_cues) and all(
         belongs_to_side(m.first, 2) or any(0 < side.first - m.last <= 2 for side in sides) for m in resistant_words)
 
 
@@ -601,7 +609,7 @@ def _planned_not_failed(hits: tuple[Hit, ...]) -> bool:
 
 
 def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readings, phrases: Phrases,
-                   conflicts: list[str] | None = None) -> dict[str, str]:
+                   conflicts: list[str] | None = None, intents: Intents | None = None) -> dict[str, str]:
     """Each drug's status: current, failed, stopped or mentioned.
 
     The strongest status among the cues that reach a mention (knowledge/context.toml):
@@ -632,7 +640,7 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
             mode = "current"  # "maintained on MTX, AZA did not work": the failure is AZA's
         if mode == "stopped" and _dose_follows(tokens, m) and min(h.distance for h in hits) > 0:
             mode = "current"  # "no DMARD, pred 20": a drug with its dose is being taken
-        if _is_question_subject(tokens, m, hits):
+        if _is_question_subject(tokens, m, hits, intents):
             mode = "mentioned"  # "failed rituximab, IVIG?": IVIG is asked about
         if mode == "mentioned" and (_failed_parenthesis(tokens, m.first, phrases)
                                     or _counted_course(tokens, m, phrases)):
@@ -733,18 +741,30 @@ def _dose_follows(tokens: list[Token], mention: Mention) -> bool:
 _DURATION_RE = re.compile(r"days?|d|weeks?|wks?|w|months?|mo|mos|m|years?|yrs?|y|hours?|hrs?|h")
 
 
-def _is_question_subject(tokens: list[Token], mention: Mention, hits: tuple[Hit, ...]) -> bool:
+def _is_question_subject(tokens: list[Token], mention: Mention, hits: tuple[Hit, ...],
+                         intents: Intents | None = None) -> bool:
     """"failed rituximab, IVIG?", "failed MTX, rituximab next?": the last item of a list, a question mark
     right after it (a word or two between), is asked about; a failure that reached it across the comma
-    was the items' before it. Its own failure still counts ("failed MTX, AZA didn't help?")."""
+    was the items' before it. So is one a question about a drug starts right after ("failing steroids and
+    MTX, tacrolimus dose for 55 kg"). Its own failure still counts ("failed MTX, AZA didn't help?")."""
     if mention.first == 0 or tokens[mention.first - 1].low not in (",", "then"):
         return False
+    if intents is not None and mention.last + 1 < len(tokens) and not _own_failure(hits):
+        after = tokens[mention.last + 1]
+        said = after.text if mention.last + 2 >= len(tokens) else " ".join(t.text for t in tokens[mention.last + 1:
+                                                                                                mention.last + 3])
+        if after.low[0].isalpha() and DRUG_INTENTS & set(intents.find(said)):
+            return True
     j = mention.last + 1
     while (j < len(tokens) and j <= mention.last + ASKED_ITEM_WORDS and tokens[j].low[0].isalpha()
            and (tokens[j].low == "then" or tokens[j].low not in _LIST_WORDS)):  # "failed MTX, RTX and IVIG?" lists
         j += 1
-    own = any(h.category in ("FAILED", "TRIED") and h.distance == 0 for h in hits)
-    return j < len(tokens) and tokens[j].low == "?" and not own
+    return j < len(tokens) and tokens[j].low == "?" and not _own_failure(hits)
+
+
+def _own_failure(hits: tuple[Hit, ...]) -> bool:
+    """A failure cue right beside the drug ("AZA didn't help", "RTX x2")."""
+    return any(h.category in ("FAILED", "TRIED") and h.distance == 0 for h in hits)
 
 
 # Dose syntax: the numbers, units, durations, routes, frequencies and counts that make up a drug's dose
@@ -759,6 +779,7 @@ def _is_dose_word(word: str, phrases: Phrases) -> bool:
     return _DOSE_WORD_RE.fullmatch(word) is not None or word in phrases.words("course_words")
 
 
+DRUG_INTENTS = frozenset({"dose", "grade", "evidence", "mechanism", "caution", "cost"})  # intents about one drug
 _SENTENCE_END = frozenset({".", ";", "!", "?"})
 ASKED_ITEM_WORDS = 2  # words between a list's last drug and the question mark that asks about it ("next")
 
@@ -1140,7 +1161,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     if "flare" in concepts and flares_of_side_condition_only(tokens, mentions, readings, phrases):
         concepts = concepts - {"flare"}  # "worsening ILD": the lungs are worse, not a flare of the disease
     conflicts: list[str] = []
-    status = classify_drugs(tokens, mentions, readings, phrases, conflicts)
+    status = classify_drugs(tokens, mentions, readings, phrases, conflicts, lexicon.intents)
     steroid_said = status.get(STEROID_CONCEPT) in ("current", "stopped")
     situation = _situation(concepts, text, phrases, side_only, steroid_said)
     if situation is None and not phrases.search("active_muscle", text):

@@ -22,7 +22,7 @@ from bot.knowledge import KnowledgeError, Passage, knowledge_dir, read_toml
 RULES_FILE = "rules.toml"
 ASK_PREDNISONE = "recurrent.ask-prednisone"  # its buttons also resolve two conflicting doses
 Condition = Mapping[str, tuple[str, ...]]  # slot key -> the values on which it holds
-KINDS = ("answer", "clarify")
+KINDS = ("answer", "clarify", "out_of_scope")
 
 
 class SlotKey(NamedTuple):
@@ -253,6 +253,8 @@ def _reference_problems(table: Table, passages: Mapping[str, Passage]) -> list[s
             problems.append(f"{where}: an answer must quote at least one passage")
         if row.kind == "clarify" and not (row.question and row.options):
             problems.append(f"{where}: a clarify rule needs a question and options")
+        if row.kind == "out_of_scope" and not row.notes:
+            problems.append(f"{where}: an out_of_scope rule needs notes saying what the source leaves out")
     if any(r.steroid_note for r in table.rows) and "steroid_word" not in table.messages:
         problems.append("[messages] needs steroid_word, which rules with steroid_note use")
     if "ladder_order" not in table.messages:

@@ -166,6 +166,11 @@ CASES = [
     C("DM with interstitial lung disease not responding to steroids and methotrexate", "answer",
       "ild.tacrolimus", ILD, ("2C",)),
     C("myositis ILD, what next", "answer", "ild.tacrolimus", ILD),
+    # the source names nothing for ILD after tacrolimus: said so, then what it does say of ILD
+    C("DM-ILD progressing despite tacrolimus, what next?", "out_of_scope", "ild.after-tacrolimus", ILD),
+    C("If tacrolimus doesn't help the ILD, what does the review recommend after that?", "out_of_scope",
+      "ild.after-tacrolimus", ILD, None, None, RTX),
+    C("ILD worse despite pred, AZA and tacrolimus", "out_of_scope", "ild.after-tacrolimus", ILD),
     C("refractory ILD in PM", "answer", "ild.tacrolimus", ILD, ("2C",)),
     C("lung involvement resistant to MTX", "answer", "ild.tacrolimus", ILD),
     C("ILD 60 kg refractory", "answer", "ild.tacrolimus", ILD, ("2C",)),

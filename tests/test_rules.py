@@ -101,6 +101,9 @@ TABLE = [
     (FLARE.with_(prednisone=20.0, ild=True), ("recurrent.above-10", "ild.tacrolimus"),
      {"recurrent.above-10", "ild.tacrolimus"}, set()),
     (FLARE.with_(ild=True), ("ild.tacrolimus",), {"ild.tacrolimus"}, set()),
+    # ILD refractory to tacrolimus: the source names no next agent (out of scope, with what it says of ILD)
+    (Slots(ild=True, failed=("tacrolimus",), side_failures_only=True), ("ild.after-tacrolimus",),
+     {"ild.tacrolimus"}, set()),
     (RESISTANT.with_(rash=True, side_failures_only=True), ("rash.refractory",), {"rash.refractory"},
      {"resistant.best-evidence"}),
     (RESISTANT.with_(rash=True), ("resistant.rituximab", "rash.refractory"),

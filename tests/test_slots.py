@@ -283,6 +283,10 @@ TABLE = [
     ("flare, has not been taking her methotrexate, pred 5", {"stopped": ("methotrexate",), "prednisone": 5.0}),
     ("if she flares after we stop everything, what dose of pred?", {"off_all": True, "failed": ()}),
     ("DM flared after we stopped MTX; on pred 5", {"stopped": ("methotrexate",), "failed": ()}),
+    # a failure said of the ILD itself, and a drug a question is about right after a list of failures
+    ("If tacrolimus doesn't help the ILD, what after that?", {"failed": ("tacrolimus",), "side_failures_only": True}),
+    ("76M, Dermatomyositis, RTX failed, refractory, skin refractory, what next?", {"side_failures_only": False}),
+    ("ILD in DM failing steroids and methotrexate, tacrolimus dose for 55 kg", {"failed": ("methotrexate",)}),
     ("DM failed everything in the ladder up to MMF (RTX, IVIG, MMF)",
      {"everything_failed": False, "failed": ("mycophenolate", "rituximab", "ivig")}),
 ]
