@@ -43,13 +43,11 @@ KNOWN_MISSES = {
                                  "regimens are quoted, not its B-cell passage",
     "holdout4.jsonl:h4-oos-04": "refused (fertility), then quotes what the source says of cyclophosphamide, "
                                 "as DESIGN.md allows; the item forbids any grade in the reply",
-    "holdout5.jsonl:h5-time-01": "'was on 40 last year, now 5' names no steroid: the bot asks for the dose",
     "holdout5.jsonl:h5-res-08": "'then monthly IVIG for 6 months' breaks the list that 'nothing worked' closes",
     "holdout5.jsonl:h5-implaus-04": "'IVIG for a 1200 lb man with refractory DM' names no dose word: the dose "
                                     "passage is not quoted after the weight is refused",
     "holdout6.jsonl:h6-flare-03": "'was down to 5 mg ... bumped her back up to 25 mg; now flaring on the 25': both "
                                   "doses read as current, so the bot asks",
-    "holdout6.jsonl:h6-flare-05": "'reduced from 30 to 8 over the winter' names no steroid: the bot asks for the dose",
     "holdout6.jsonl:h6-two-06": "two drugs' doses in one message ('the rituximab regimen, and the IVIG dose'): only "
                                 "rituximab is looked up",
     "holdout6.jsonl:h6-two-07": "'what does the B stand for' is not read as the legend beside IVIG's grade",

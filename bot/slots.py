@@ -871,6 +871,7 @@ class DoseReaders:
     bound: re.Pattern[str]  # "> 10 mg", "less than 10": group `more` or `less`
     times_a_day: re.Pattern[str]  # "5 mg BD", "5 mg tds": group `two` or `three`
     tablets: re.Pattern[str]  # "two 5 mg prednisolone tablets": the words after the dose
+    bare_flare_dose: re.Pattern[str]  # "was on 40 last year, now 5" in a flare that names no steroid
 
     @classmethod
     def from_phrases(cls, phrases: Phrases) -> DoseReaders:
@@ -890,6 +891,7 @@ class DoseReaders:
                            rf"{_DOSE_NUMBER}{_NOT_A_BOUND}\s*(?:mg)?"),
             times_a_day=compiled(rf"^\s*(?:(?P<two>{words('twice_daily')})|(?P<three>{words('three_times_daily')}))(?!\w)"),
             tablets=compiled(rf"^\s*(?:\w+\s+){{0,2}}{words('tablet_words')}\b"),
+            bare_flare_dose=compiled(rf"\b(?:{words('bare_dose_lead')})\s+{_DOSE_NUMBER}{_NOT_A_BARE_DOSE}(?!\s*mg)"),
         )
 
 
@@ -1043,6 +1045,19 @@ def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situa
         elif before := _NUMBER_OF_RE.search(text, max(0, tokens[s.first].start - 16), tokens[s.first].start):
             start = before.start(1)  # "still on 20 of prednisone daily"
             doses.append(Dose(_number(before.group(1)), False, *_token_span(tokens, start, before.end(1))))
+    if doses or situation != "flare" or any(m.term.concept == STEROID_CONCEPT for m in meds):
+        return doses
+    return _bare_flare_doses(text, tokens, meds, lexicon)
+
+
+def _bare_flare_doses(text: str, tokens: list[Token], meds: list[Mention], lexicon: Lexicon) -> list[Dose]:
+    """A flare that names no steroid: bare numbers after a dose word ("was on 40 last year, now 5",
+    "reduced from 30 to 8") that no medication owns are prednisone's, as a bare "N mg" is."""
+    doses = []
+    for m in lexicon.readers.bare_flare_dose.finditer(text):
+        first, end = _token_span(tokens, m.start("number"), m.end("number"))
+        if _dose_owner(first, end, tokens, meds, lexicon.phrases) is None:
+            doses.append(Dose(_number(m.group("number")), False, first, end))
     return doses
 
 

@@ -283,6 +283,11 @@ TABLE = [
     ("flare, has not been taking her methotrexate, pred 5", {"stopped": ("methotrexate",), "prednisone": 5.0}),
     ("if she flares after we stop everything, what dose of pred?", {"off_all": True, "failed": ()}),
     ("DM flared after we stopped MTX; on pred 5", {"stopped": ("methotrexate",), "failed": ()}),
+    # a flare that names no steroid: bare numbers after a dose word are prednisone's (the reply says so)
+    ("Was on 40 last year, now 5. DM flaring. Next?", {"prednisone": 5.0}),
+    ("DM flare, tapered to 5, MTX 20", {"prednisone": 5.0, "current": ("methotrexate",)}),
+    ("relapse; CK from 300 to 8000; on MTX", {"prednisone": None}),
+    ("flare, MTX 20 now, CK 3000", {"prednisone": None}),
     # a failure said of the ILD itself, and a drug a question is about right after a list of failures
     ("If tacrolimus doesn't help the ILD, what after that?", {"failed": ("tacrolimus",), "side_failures_only": True}),
     ("76M, Dermatomyositis, RTX failed, refractory, skin refractory, what next?", {"side_failures_only": False}),
