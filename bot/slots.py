@@ -115,7 +115,7 @@ class Lexicon:
     phrases: Phrases  # whole phrases the cues cannot say (knowledge/phrases.toml)
     readers: DoseReaders  # the dose patterns: phrases.toml's words around the number syntax
     long_starts: frozenset[str] = frozenset()  # first words of the terms of three words or more
-    fuzzy_lengths: dict[tuple[str, int], frozenset[int]] = field(default_factory=dict)  # (letter, words): lengths
+    fuzzy_lengths: dict[str, frozenset[int]] = field(default_factory=dict)  # each word's first letter: lengths
     conventional: tuple[str, ...] = ()  # the conventional pair (lexicon `conventional`: azathioprine, methotrexate)
     fuzzy_cache: dict[str, Term | None] = field(default_factory=dict, compare=False, repr=False)
 
@@ -127,9 +127,9 @@ class Lexicon:
         for t in terms:
             exact.setdefault(_norm(t.term), t)
         fuzzy = [(k, t) for k, t in exact.items() if len(k) >= FUZZY_MIN_LENGTH]
-        lengths: dict[tuple[str, int], set[int]] = {}
+        lengths: dict[str, set[int]] = {}
         for k, _ in fuzzy:
-            lengths.setdefault((k[0], k.count(" ") + 1), set()).add(len(k))
+            lengths.setdefault(_initials(k), set()).add(len(k))
         return cls(exact=exact, fuzzy_keys=tuple(k for k, _ in fuzzy),
                    fuzzy_terms=tuple(t for _, t in fuzzy),
                    max_words=max(len(k.split()) for k in exact), context=ConText(rules),
@@ -229,13 +229,19 @@ def _fuzzy(phrase: str, lexicon: Lexicon, size: int) -> Term | None:
     return term  # never read back: safe while several threads share the cache
 
 
+def _initials(phrase: str) -> str:
+    """The first letter of each word: typos rarely hit a word's first letter ("mycophenolate mofetl")."""
+    return "".join(w[0] for w in phrase.split())
+
+
 def _may_be_a_typo(phrase: str, lexicon: Lexicon, size: int) -> bool:
-    """Some term of as many words, with the same first letter, is of a length within the cutoff.
+    """Some term of as many words, with the same first letters, is of a length within the cutoff.
 
     fuzz.ratio is 100 * (1 - edits / (a + b)) with at least |a - b| edits, so a length further off
-    cannot reach FUZZY_CUTOFF: most words are ruled out here, without the fuzzy matcher.
+    cannot reach FUZZY_CUTOFF: most words are ruled out here ("flare on", "pred with"), without the
+    fuzzy matcher.
     """
-    lengths = lexicon.fuzzy_lengths.get((phrase[0], size), ())
+    lengths = lexicon.fuzzy_lengths.get(_initials(phrase), ())
     n = len(phrase)
     return any(abs(n - k) <= FUZZY_SLACK * (n + k) for k in lengths)
 
@@ -249,7 +255,7 @@ def _fuzzy_uncached(phrase: str, lexicon: Lexicon, size: int) -> Term | None:
     if hit is None:
         return None
     key = hit[0]
-    if key[0] != phrase[0] or len(key.split()) != size:  # typos rarely hit the first letter
+    if _initials(key) != _initials(phrase):  # typos rarely hit a word's first letter
         return None
     return lexicon.fuzzy_terms[hit[2]]
 
