@@ -15,7 +15,7 @@ categories that end its scope. The rules come from `knowledge/context.toml`
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 # Words are letters of any alphabet ("méthotrexate", "Rückfall" are one word each), then letters or digits.
@@ -44,6 +44,18 @@ def spans(text: str) -> list[tuple[int, int, str]]:
 
 
 _PLAIN_RE = re.compile(r"[a-z]+(?:'[a-z]+)?(?: [a-z]+(?:'[a-z]+)?)*")
+
+
+# A pattern token that is only words joined by "|" ("not|never|hasn't") is a word list: a set answers it,
+# with no regular expression to compile at start-up or to run per token.
+_WORD_LIST_RE = re.compile(r"[a-z']+(?:\|[a-z']+)*")
+
+
+def _token_matcher(pattern: str) -> Callable[[str], object]:
+    """A test of one token against one pattern token: set membership for a word list, else a regex."""
+    if _WORD_LIST_RE.fullmatch(pattern):
+        return frozenset(pattern.split("|")).__contains__
+    return re.compile(pattern).fullmatch
 
 
 def _literal_words(literal: str) -> tuple[str, ...]:
@@ -111,11 +123,17 @@ class ConText:
                 by_first.setdefault(key[0], []).append((key, rule))
         self._by_first = {k: sorted(v, key=lambda kv: -len(kv[0])) for k, v in by_first.items()}
         self._words_of: dict[str, frozenset[str]] = {}
-        self._patterns = [(tuple(re.compile(p) for p in rule.pattern.split()), rule)
+        self._patterns = [(tuple(_token_matcher(p) for p in rule.pattern.split()), rule)
                           for rule in self.rules if rule.pattern is not None]
         # One test per token for "could any pattern row start here?": most tokens cannot.
-        firsts = [f"(?:{rule.pattern.split()[0]})" for _, rule in self._patterns]
-        self._pattern_start = re.compile("|".join(firsts)) if firsts else None
+        firsts = [rule.pattern.split()[0] for _, rule in self._patterns]
+        self._start_words = frozenset(w for p in firsts if _WORD_LIST_RE.fullmatch(p) for w in p.split("|"))
+        regexes = [f"(?:{p})" for p in firsts if not _WORD_LIST_RE.fullmatch(p)]
+        self._start_regex = re.compile("|".join(regexes)) if regexes else None
+
+    def _pattern_may_start(self, token: str) -> bool:
+        return token in self._start_words or (self._start_regex is not None
+                                              and self._start_regex.fullmatch(token) is not None)
 
     def words_of(self, category: str) -> frozenset[str]:
         """The one-word literal cues of a category ("it", "they" for ANAPHOR)."""
@@ -133,7 +151,7 @@ class ConText:
                 break
             if tuple(tokens[i:i + len(key)]) == key:
                 best, found = len(key), [*found, rule]
-        if self._pattern_start is None or not self._pattern_start.fullmatch(tokens[i]):
+        if not self._pattern_may_start(tokens[i]):
             return best, found
         # A literal row says what its phrase means: a pattern of its length, category and direction adds nothing.
         said = {(r.category, r.direction) for r in found}
@@ -141,18 +159,19 @@ class ConText:
         for regexes, rule in self._patterns:
             size = len(regexes)
             if size >= best and not (size == literal and (rule.category, rule.direction) in said) \
-                    and i + size <= len(tokens) and all(r.fullmatch(tokens[i + k]) for k, r in enumerate(regexes)):
+                    and i + size <= len(tokens) and all(r(tokens[i + k]) for k, r in enumerate(regexes)):
                 best, found = size, ([*found, rule] if size == best else [rule])
         return best, found
 
     def modifiers(self, tokens: Sequence[str], targets: Sequence[Target] = ()) -> list[Modifier]:
         """Every cue in the tokens, left to right, longest first, with its scope (see `_scoped` for `targets`)."""
         spans: list[tuple[int, int, Rule]] = []
-        by_first, pattern_start = self._by_first, self._pattern_start
+        by_first, start_words, start_regex = self._by_first, self._start_words, self._start_regex
         i = 0
         while i < len(tokens):
             token = tokens[i]
-            if token not in by_first and (pattern_start is None or not pattern_start.fullmatch(token)):
+            if token not in by_first and token not in start_words and (
+                    start_regex is None or not start_regex.fullmatch(token)):
                 i += 1  # most words start no cue: skip them without a call
                 continue
             size, rules = self._matches_at(tokens, i)

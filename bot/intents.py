@@ -95,16 +95,23 @@ class Intents:
     """The intents compiled once, in file order."""
 
     compiled: tuple[tuple[str, str, re.Pattern[str]], ...]  # (name, read, pattern), small talk left out
-    chat: re.Pattern[str] | None = None  # a message made of small talk's phrases only
-    replies: tuple[tuple[re.Pattern[str], str], ...] = ()  # small talk: (its phrases, its line)
+    talk: tuple[IntentRule, ...] = ()  # small talk, compiled on the first short message (`_small_talk`)
+    _talk_compiled: list[tuple[re.Pattern[str], tuple[tuple[re.Pattern[str], str], ...]]] = field(
+        default_factory=list, compare=False, repr=False)
 
     @classmethod
     def from_rules(cls, rules: tuple[IntentRule, ...]) -> Intents:
-        talk = [r for r in rules if r.read == CHAT]
         return cls(tuple((r.name, r.read, re.compile("|".join(r.patterns), re.IGNORECASE))
-                         for r in rules if r.read != CHAT),
-                   chat_pattern([p for r in talk for p in r.patterns]) if talk else None,
-                   tuple((re.compile("|".join(r.patterns), re.IGNORECASE), r.reply) for r in talk))
+                         for r in rules if r.read != CHAT), tuple(r for r in rules if r.read == CHAT))
+
+    def _small_talk(self) -> tuple[re.Pattern[str], tuple[tuple[re.Pattern[str], str], ...]]:
+        """(a message made of small talk's phrases only, (each chat row's phrases, its line)), compiled once:
+        most messages are questions, so `ask` does not pay for these at start-up."""
+        if not self._talk_compiled:  # threads may both compile: the same patterns either way
+            self._talk_compiled.append((chat_pattern([p for r in self.talk for p in r.patterns]),
+                                        tuple((re.compile("|".join(r.patterns), re.IGNORECASE), r.reply)
+                                              for r in self.talk)))
+        return self._talk_compiled[0]
 
     def find(self, text: str, asked: str | None = None) -> tuple[str, ...]:
         """The intents of a message, in file order; "asked" ones only in `asked` when given."""
@@ -118,9 +125,12 @@ class Intents:
         A message mixing several gets the line of the one said first ("ok thanks" is an acknowledgement).
         """
         text = text.strip()
-        if self.chat is None or len(text) > CHAT_MAX_CHARS or not self.chat.fullmatch(text):
+        if not self.talk or len(text) > CHAT_MAX_CHARS:
             return None
-        found = [(m.start(), n, reply) for n, (pattern, reply) in enumerate(self.replies)
+        chat, replies = self._small_talk()
+        if not chat.fullmatch(text):
+            return None
+        found = [(m.start(), n, reply) for n, (pattern, reply) in enumerate(replies)
                  if (m := pattern.search(text))]
         return min(found)[2] if found else None
 
