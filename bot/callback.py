@@ -10,7 +10,6 @@ weight 72 kg. Anything malformed decodes to None, never an exception.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import fields
 
 from bot.intents import INTENT_NAMES
 from bot.reply import CALLBACK_DATA_MAX_BYTES
@@ -103,7 +102,7 @@ def decode_slots(data: str, codes: Mapping[str, str]) -> tuple[str, Slots] | Non
                 return None
     except (KeyError, ValueError, IndexError):
         return None
-    known = {f.name for f in fields(Slots)}
+    known = set(Slots._fields)
     return action, Slots(**{k: v for k, v in values.items() if k in known})
 
 

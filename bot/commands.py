@@ -9,11 +9,10 @@ name has none, or a handler has no entry here), Telegram's command handler and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Command:
+class Command(NamedTuple):
     """One command: its name, a one-line summary (the menu), its usage with an example, other names."""
 
     name: str

@@ -24,8 +24,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, fields
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 from bot.slots import Slots
 
@@ -46,8 +45,7 @@ _FRAGMENT_INTENTS = frozenset({"dose", "reference", "author", "evidence", "grade
                                "recommendation", "discontinuation"})
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
+class Context(NamedTuple):
     """What a follow-up is read against: slot values and the detail last asked for."""
 
     slots: Slots
@@ -210,4 +208,4 @@ def carried_fields(context: Slots, new: Slots | None = None) -> Slots:
 
 def slot_names() -> tuple[str, ...]:
     """Every slot a context may hold (for the README and tests)."""
-    return tuple(f.name for f in fields(Slots) if f.name in KEPT)
+    return tuple(name for name in Slots._fields if name in KEPT)

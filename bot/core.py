@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 from bot import callback, commands, conversation, store
 from bot.compose import (
@@ -63,8 +63,7 @@ __all__ = ["Hit", "answer", "answer_callback", "answer_in_context", "context_of_
            "knowledge_base"]
 
 
-@dataclass(frozen=True, slots=True)
-class KnowledgeBase:
+class KnowledgeBase(NamedTuple):
     """Everything the core reads, loaded once from the read-only database."""
 
     catalog: Catalog
@@ -148,7 +147,7 @@ def answer_in_context(text: str, context: conversation.Context | None = None
             reply, decision = _answer_slots(text, merged, kb)
         carried = carried_line(conversation.carried_fields(context.slots, slots), kb.catalog)
         if carried:
-            reply = replace(reply, blocks=(Block("para", carried), *reply.blocks))
+            reply = reply._replace(blocks=(Block("para", carried), *reply.blocks))
         return _with_refusals(reply, refused), _context_after(merged, decision, reply)
     except Exception:  # a bug must not take the bot down; log the type, never the text
         _log_failure("failed to answer a message")
@@ -161,7 +160,7 @@ def _answer_slots(text: str, slots: Slots, kb: KnowledgeBase) -> tuple[Reply, De
     if decision.rule == "lookup.reference" and decision.kind == "answer" and not (decision.notes
                                                                                  or slots.reference_numbers):
         # The slots carry no journal, organisation or surname typed in capitals: the text is read here.
-        decision = replace(decision, references=narrow_references(text, decision.references,
+        decision = decision._replace(references=narrow_references(text, decision.references,
                                                                   kb.catalog.references))
     if decision.rule in ("search", "out-of-scope") and (named := _names_a_reference(text, kb)):
         return named, decision
@@ -289,7 +288,7 @@ def _with_refusals(reply: Reply, refused: tuple[str, ...]) -> Reply:
     """The reply with each refused number named first, with its reason."""
     if not refused:
         return reply
-    return replace(reply, blocks=(*(Block("note", note) for note in refused), *reply.blocks))
+    return reply._replace(blocks=(*(Block("note", note) for note in refused), *reply.blocks))
 
 
 def search_reply(text: str, slots: Slots, kb: KnowledgeBase) -> Reply:

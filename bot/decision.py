@@ -6,7 +6,6 @@ Pure data: no rules here, no I/O. `bot.rules` and `bot.lookups` produce a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 from bot.slots import Slots
@@ -43,8 +42,7 @@ class Part(NamedTuple):
     doses: tuple[DoseSpec, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
     """What to say: the rule, the passages to quote, doses, notes, or a question back.
 
     `rules` lists every rule that answers (the first is `rule`); `parts` holds
@@ -61,7 +59,7 @@ class Decision:
     options: tuple[Option, ...] = ()
     references: tuple[int, ...] = ()  # references to list in full (reference look-ups)
     legend: tuple[str, ...] = ()  # grades to explain; ("all",) for the whole legend
-    uncovered: tuple[str, ...] = field(default=())
+    uncovered: tuple[str, ...] = ()
     about: tuple[str, ...] = ()  # out of scope: covered drugs the question names, whose key passages follow
     rules: tuple[str, ...] = ()
     parts: tuple[Part, ...] = ()

@@ -12,7 +12,6 @@ with; it is never an intent of a question. Pure: no I/O.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from bot.knowledge import KnowledgeError
@@ -90,28 +89,26 @@ def _intent(name: str, entry: dict) -> IntentRule:
     return IntentRule(name=name, read=read, patterns=patterns, examples=examples)
 
 
-@dataclass(frozen=True, slots=True)
-class Intents:
+class Intents(NamedTuple):
     """The intents compiled once, in file order."""
 
     compiled: tuple[tuple[str, str, re.Pattern[str]], ...]  # (name, read, pattern), small talk left out
     talk: tuple[IntentRule, ...] = ()  # small talk, compiled on the first short message (`_small_talk`)
-    _talk_compiled: list[tuple[re.Pattern[str], tuple[tuple[re.Pattern[str], str], ...]]] = field(
-        default_factory=list, compare=False, repr=False)
+    talk_compiled: list[tuple[re.Pattern[str], tuple[tuple[re.Pattern[str], str], ...]]] | None = None
 
     @classmethod
     def from_rules(cls, rules: tuple[IntentRule, ...]) -> Intents:
         return cls(tuple((r.name, r.read, re.compile("|".join(r.patterns), re.IGNORECASE))
-                         for r in rules if r.read != CHAT), tuple(r for r in rules if r.read == CHAT))
+                         for r in rules if r.read != CHAT), tuple(r for r in rules if r.read == CHAT), [])
 
     def _small_talk(self) -> tuple[re.Pattern[str], tuple[tuple[re.Pattern[str], str], ...]]:
         """(a message made of small talk's phrases only, (each chat row's phrases, its line)), compiled once:
         most messages are questions, so `ask` does not pay for these at start-up."""
-        if not self._talk_compiled:  # threads may both compile: the same patterns either way
-            self._talk_compiled.append((chat_pattern([p for r in self.talk for p in r.patterns]),
-                                        tuple((re.compile("|".join(r.patterns), re.IGNORECASE), r.reply)
-                                              for r in self.talk)))
-        return self._talk_compiled[0]
+        cache = self.talk_compiled if self.talk_compiled is not None else []
+        if not cache:  # threads may both compile: the same patterns either way
+            cache.append((chat_pattern([p for r in self.talk for p in r.patterns]),
+                          tuple((re.compile("|".join(r.patterns), re.IGNORECASE), r.reply) for r in self.talk)))
+        return cache[0]
 
     def find(self, text: str, asked: str | None = None) -> tuple[str, ...]:
         """The intents of a message, in file order; "asked" ones only in `asked` when given."""
@@ -292,20 +289,19 @@ WORD_LISTS = frozenset({"course_words", "failed_before_list", "neither_nor_faile
                         "dose_lead", "dose_of", "clause_turn"})
 
 
-@dataclass(frozen=True, slots=True)
-class Phrases:
+class Phrases(NamedTuple):
     """The phrases by name, each compiled once per knowledge load, when first used (most messages use few)."""
 
     sources: dict[str, str]  # name -> its regular expression (phrase_regex)
-    word_sets: dict[str, frozenset[str]] = field(default_factory=dict)  # lower-cased, single-spaced
-    rewrites: tuple[tuple[re.Pattern[str], str], ...] = ()  # (pattern, replace), in file order
-    compiled: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False, repr=False)
+    word_sets: dict[str, frozenset[str]]  # lower-cased, single-spaced
+    rewrites: tuple[tuple[re.Pattern[str], str], ...]  # (pattern, replace), in file order
+    compiled: dict[str, re.Pattern[str]]  # name -> compiled, filled on first use
 
     @classmethod
     def from_rules(cls, rules: tuple[PhraseRule, ...], rewrites: tuple[RewriteRule, ...] = ()) -> Phrases:
         return cls({r.name: phrase_regex(r.patterns, r.words) for r in rules},
                    {r.name: frozenset(" ".join(w.lower().split()) for w in r.words) for r in rules},
-                   tuple((re.compile(r.pattern, re.IGNORECASE), r.replace) for r in rewrites))
+                   tuple((re.compile(r.pattern, re.IGNORECASE), r.replace) for r in rewrites), {})
 
     def rewrite(self, text: str) -> str:
         """The text with every rewrite applied, in order ("s/p RTX" -> "after RTX")."""

@@ -11,7 +11,6 @@ import os
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -38,8 +37,7 @@ class KnowledgeError(ValueError):
     """The curated knowledge is inconsistent; the message names the offender."""
 
 
-@dataclass(frozen=True, slots=True)
-class Repair:
+class Repair(NamedTuple):
     id: str
     why: str
     find: str
@@ -87,8 +85,7 @@ class Term(NamedTuple):
     capitals_only: bool = False  # counts only when typed with a capital letter ("CTX"; "ctx" is context)
 
 
-@dataclass(frozen=True, slots=True)
-class Corpus:
+class Corpus(NamedTuple):
     source: str
     repaired: str
     repairs: tuple[Repair, ...]
@@ -104,8 +101,7 @@ class Corpus:
     rewrites: tuple = ()  # bot.intents.RewriteRule rows of phrases.toml, in order
 
 
-@dataclass(frozen=True, slots=True)
-class Catalog:
+class Catalog(NamedTuple):
     """The knowledge the composer and the rules read: passages, references, topic map."""
 
     passages: Mapping[str, Passage]

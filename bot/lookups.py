@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 
 from bot.decision import Decision, Option
 from bot.facts import focus_drug
@@ -55,7 +54,7 @@ def route_first(slots: Slots, catalog: Catalog, table: Table) -> Decision | None
             graded := grade_lookup(slots, catalog.passages, table)).kind == "answer":
         # "IVIG is graded what, and what does that grade mean?": its recommendation, then the legend's lines
         shown = tuple(catalog.passages[pid].grade for pid in graded.passages if catalog.passages[pid].grade)
-        return replace(graded, legend=tuple(dict.fromkeys((*slots.grades_asked, *shown))))
+        return graded._replace(legend=tuple(dict.fromkeys((*slots.grades_asked, *shown))))
     if "legend" in slots.intents or (slots.grades_asked and not slots.mentioned and slots.situation is None):
         return Decision(rule="lookup.legend", title="What the grades mean",
                         legend=slots.grades_asked or ("all",))
@@ -216,8 +215,8 @@ def drug_lookup(drug: str, slots: Slots, passages: Mapping[str, Passage], table:
         return out_of_scope((drug,))
     if intents and set(intents) == set(missing) <= ASPECT_INTENTS:
         # "side effects of rituximab?": an aspect the source leaves out, then what it says of the drug
-        return replace(out_of_scope(about=(drug,), passages=tuple(chosen)),
-                       notes=tuple(_not_discussed(intent, drug) for intent in missing))
+        return out_of_scope(about=(drug,), passages=tuple(chosen))._replace(
+            notes=tuple(_not_discussed(intent, drug) for intent in missing))
     notes = tuple(_nothing_on(intent, drug) for intent in missing)
     specs = () if drug == "prednisone" else table.doses_of(drug)
     if "ild" in slots.absent:

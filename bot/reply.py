@@ -7,7 +7,8 @@ plain text, Telegram as HTML. Nothing here knows about Telegram.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
 Kind = Literal["answer", "clarify", "out_of_scope", "help", "error"]
@@ -33,24 +34,30 @@ class Block(NamedTuple):
     links: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Choice:
+class _Button(NamedTuple):
+    label: str
+    data: str
+
+
+class Choice(_Button):
     """A button: what the user sees, and the opaque payload sent back.
 
     `data` is handled by `bot.core.answer_callback` and fits Telegram's
     64-byte `callback_data`.
     """
 
-    label: str
-    data: str
+    __slots__ = ()
 
-    def __post_init__(self) -> None:
-        if len(self.data.encode()) > CALLBACK_DATA_MAX_BYTES:
-            raise ValueError(f"callback data over {CALLBACK_DATA_MAX_BYTES} bytes: {self.data!r}")
+    def __new__(cls, label: str, data: str) -> Choice:
+        if len(data.encode()) > CALLBACK_DATA_MAX_BYTES:
+            raise ValueError(f"callback data over {CALLBACK_DATA_MAX_BYTES} bytes: {data!r}")
+        return super().__new__(cls, label, data)
 
 
-@dataclass(frozen=True, slots=True)
-class Reply:
+NO_SLOTS: Mapping[str, Any] = MappingProxyType({})  # a reply that understood nothing: read-only, so shared
+
+
+class Reply(NamedTuple):
     """What the bot says to one message."""
 
     kind: Kind
@@ -58,7 +65,7 @@ class Reply:
     grades: tuple[str, ...] = ()
     references: tuple[int, ...] = ()
     passages: tuple[str, ...] = ()
-    slots: dict[str, Any] = field(default_factory=dict)
+    slots: Mapping[str, Any] = NO_SLOTS
     rule: str | None = None
     rules: tuple[str, ...] = ()  # every rule that answered, `rule` first (several situations, one reply)
     choices: tuple[Choice, ...] = ()  # clarify: the options offered
@@ -77,7 +84,7 @@ class Reply:
             "grades": list(self.grades),
             "references": list(self.references),
             "passages": list(self.passages),
-            "slots": self.slots,
+            "slots": dict(self.slots),
             "rule": self.rule,
             "rules": list(self.rules or ((self.rule,) if self.rule else ())),
             "choices": [{"label": c.label, "data": c.data} for c in self.choices],

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
 from typing import Literal, NamedTuple
 
 from bot.context import HYPHEN, ConText, Hit, Modifier, Rule, Target, reach_index, reached, spans
@@ -44,8 +43,7 @@ Intent = Literal["dose", "grade", "evidence", "mechanism", "caution", "cost", "r
 STEROID_CONCEPT = "prednisone"  # the lexicon concept the source's flare scenarios state their doses in
 
 
-@dataclass(frozen=True, slots=True)
-class Slots:
+class Slots(NamedTuple):
     """What was understood from one message. Every field is optional."""
 
     disease: Disease | None = None
@@ -90,7 +88,7 @@ class Slots:
     def as_dict(self) -> dict:
         """The JSON `slots` field: only what was understood."""
         out = {}
-        for name in self.__dataclass_fields__:
+        for name in self._fields:
             value = getattr(self, name)
             if value in (None, (), False):
                 continue
@@ -99,11 +97,10 @@ class Slots:
 
     def with_(self, **changes) -> Slots:
         """A copy with some fields changed."""
-        return replace(self, **changes)
+        return self._replace(**changes)
 
 
-@dataclass(frozen=True, slots=True)
-class Lexicon:
+class Lexicon(NamedTuple):
     """The lexicon indexed for matching."""
 
     exact: dict[str, Term]
@@ -115,9 +112,9 @@ class Lexicon:
     phrases: Phrases  # whole phrases the cues cannot say (knowledge/phrases.toml)
     readers: DoseReaders  # the dose patterns: phrases.toml's words around the number syntax
     long_starts: frozenset[str] = frozenset()  # first words of the terms of three words or more
-    fuzzy_lengths: dict[str, frozenset[int]] = field(default_factory=dict)  # each word's first letter: lengths
+    fuzzy_lengths: dict[str, frozenset[int]] | None = None  # each word's first letters: lengths (from_terms)
     conventional: tuple[str, ...] = ()  # the conventional pair (lexicon `conventional`: azathioprine, methotrexate)
-    fuzzy_cache: dict[str, Term | None] = field(default_factory=dict, compare=False, repr=False)
+    fuzzy_cache: dict[str, Term | None] | None = None  # phrases looked up fuzzily (from_terms makes it)
 
     @classmethod
     def from_terms(cls, terms: tuple[Term, ...] | list[Term], rules: tuple[Rule, ...] = (),
@@ -137,7 +134,7 @@ class Lexicon:
                    readers=DoseReaders.from_phrases(compiled),
                    long_starts=frozenset(k.split(" ", 1)[0] for k in exact if k.count(" ") >= 2),
                    conventional=drug_roles(terms)[1],
-                   fuzzy_lengths={k: frozenset(v) for k, v in lengths.items()})
+                   fuzzy_lengths={k: frozenset(v) for k, v in lengths.items()}, fuzzy_cache={})
 
 
 _NORMED: dict[str, str] = {}  # word -> _norm(word); cleared when full, so memory stays bounded
@@ -217,6 +214,8 @@ def _fuzzy(phrase: str, lexicon: Lexicon, size: int) -> Term | None:
     if len(phrase) < FUZZY_MIN_LENGTH or size > 2 or any(c.isdigit() for c in phrase):
         return None
     cache = lexicon.fuzzy_cache  # the same words recur across messages
+    if cache is None:
+        return _fuzzy_uncached(phrase, lexicon, size)
     if phrase in cache:
         try:
             return cache[phrase]
@@ -241,7 +240,7 @@ def _may_be_a_typo(phrase: str, lexicon: Lexicon, size: int) -> bool:
     cannot reach FUZZY_CUTOFF: most words are ruled out here ("flare on", "pred with"), without the
     fuzzy matcher.
     """
-    lengths = lexicon.fuzzy_lengths.get(_initials(phrase), ())
+    lengths = (lexicon.fuzzy_lengths or {}).get(_initials(phrase), ())
     n = len(phrase)
     return any(abs(n - k) <= FUZZY_SLACK * (n + k) for k in lengths)
 
@@ -864,8 +863,7 @@ _NOT_A_BARE_DOSE = (r"(?!\s*(?:kg|lb|m2|m²|%|g\b|mg/kg|months?|mo\b|weeks?|wks?
 _NOT_A_BOUND = r"(?!\s*(?:months?|mo\b|weeks?|wks?|days?|years?|yrs?|kg|lbs?|%|units?|cycles?|courses?))"
 
 
-@dataclass(frozen=True, slots=True)
-class DoseReaders:
+class DoseReaders(NamedTuple):
     """The prednisone dose patterns: each a phrase of knowledge/phrases.toml (the words) around the number
     syntax here (digits, units), compiled once per knowledge load. Phrases name no groups (the build checks),
     so the groups here are the only ones named."""

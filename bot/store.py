@@ -15,8 +15,8 @@ import os
 import re
 import sqlite3
 import stat
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import quote
 
 from bot.context import Rule
@@ -38,8 +38,7 @@ DB_ENV = "DMPM_BOT_DB"
 MAX_QUERY_TERMS = 32
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """One passage found by the knowledge search; lower `score` is better (BM25)."""
 
     id: str

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -76,8 +75,7 @@ class Lookup(NamedTuple):
     says: str
 
 
-@dataclass(frozen=True, slots=True)
-class Table:
+class Table(NamedTuple):
     slot_keys: Mapping[str, SlotKey]
     rows: tuple[Row, ...]
     doses: Mapping[str, DoseSpec]
