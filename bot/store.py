@@ -284,21 +284,32 @@ def load_references(conn: sqlite3.Connection) -> tuple[Reference, ...]:
         for r in conn.execute('SELECT * FROM "references" ORDER BY number'))
 
 
+# The loaders below read columns by position, and decode each distinct JSON list once: they run on every
+# start of `ask`, over about 700 cue rows and 900 terms that share a handful of lists.
+
 def load_lexicon(conn: sqlite3.Connection) -> tuple[Term, ...]:
     """Every lexicon term."""
-    return tuple(Term(term=r["term"], kind=r["kind"], concept=r["concept"], name=r["name"],
-                      drug_class=r["class"], code=r["code"], short=r["short"], scope=r["scope"],
-                      steroid_sparing=bool(r["steroid_sparing"]), conventional=bool(r["conventional"]),
-                      capitals_only=bool(r["capitals_only"]))
-                 for r in conn.execute("SELECT * FROM lexicon ORDER BY rowid"))
+    rows = conn.execute("SELECT term, kind, concept, name, class, code, short, scope, steroid_sparing, "
+                        "conventional, capitals_only FROM lexicon ORDER BY rowid")
+    return tuple(Term(term, kind, concept, name, drug_class, code, short, scope, bool(sparing), bool(conventional),
+                      bool(capitals))
+                 for term, kind, concept, name, drug_class, code, short, scope, sparing, conventional, capitals
+                 in rows)
 
 
 def load_context_rules(conn: sqlite3.Connection) -> tuple[Rule, ...]:
     """The context cues, in context.toml's order."""
-    return tuple(Rule(literal=r["literal"], pattern=r["pattern"], category=r["category"], direction=r["direction"],
-                      max_scope=r["max_scope"], allowed_types=tuple(json.loads(r["allowed_types"])),
-                      terminated_by=tuple(json.loads(r["terminated_by"])))
-                 for r in conn.execute("SELECT * FROM context_rules ORDER BY row"))
+    lists: dict[str, tuple[str, ...]] = {}
+
+    def as_tuple(text: str) -> tuple[str, ...]:
+        if text not in lists:
+            lists[text] = tuple(json.loads(text))
+        return lists[text]
+
+    rows = conn.execute("SELECT literal, pattern, category, direction, max_scope, allowed_types, terminated_by "
+                        "FROM context_rules ORDER BY row")
+    return tuple(Rule(literal, category, direction, max_scope, as_tuple(types), as_tuple(ended_by), pattern)
+                 for literal, pattern, category, direction, max_scope, types, ended_by in rows)
 
 
 def load_intents(conn: sqlite3.Connection) -> tuple[IntentRule, ...]:
