@@ -1047,8 +1047,9 @@ def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situa
             start = tokens[s.last].end + at
             doses.append(Dose(_number(value), False, *_token_span(tokens, start, start + len(value))))
         elif before := _NUMBER_OF_RE.search(text, max(0, tokens[s.first].start - 16), tokens[s.first].start):
-            start = before.start(1)  # "still on 20 of prednisone daily"
-            doses.append(Dose(_number(before.group(1)), False, *_token_span(tokens, start, before.end(1))))
+            group = 1 if before.group(1) else 2  # "still on 20 of prednisone daily", "on 7.5 pred"
+            start = before.start(group)
+            doses.append(Dose(_number(before.group(group)), False, *_token_span(tokens, start, before.end(group))))
     if doses or situation != "flare" or any(m.term.concept == STEROID_CONCEPT for m in meds):
         return doses
     return _bare_flare_doses(text, tokens, meds, lexicon)
@@ -1065,8 +1066,10 @@ def _bare_flare_doses(text: str, tokens: list[Token], meds: list[Mention], lexic
     return doses
 
 
-# A bare number joined to the steroid named after it by "of" (syntax): "20 of prednisone".
-_NUMBER_OF_RE = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s+of\s+$")
+# A bare number joined to the steroid named after it by "of", or after "on" (syntax): "20 of prednisone",
+# "on 7.5 pred and 15 MTX".
+_NUMBER_OF_RE = re.compile(r"(?:(?<![\d.,])(\d+(?:[.,]\d+)?)\s+of|\bon\s+(\d+(?:[.,]\d+)?))\s+$",
+                           re.IGNORECASE)
 
 
 def _token_span(tokens: list[Token], start: int, end: int) -> tuple[int, int]:

@@ -288,6 +288,8 @@ TABLE = [
     ("DM flare, tapered to 5, MTX 20", {"prednisone": 5.0, "current": ("methotrexate",)}),
     ("relapse; CK from 300 to 8000; on MTX", {"prednisone": None}),
     ("flare, MTX 20 now, CK 3000", {"prednisone": None}),
+    # a bare number after "on", right before the steroid, is its dose
+    ("my DM patient (on 7.5 pred and 15 MTX) has relapsed", {"prednisone": 7.5, "current": ("methotrexate",)}),
     # a dose of a year named is the past
     ("she had pred 40 mg in 2023; now 7.5 mg daily with MTX; flare", {"prednisone": 7.5, "conflicts": ()}),
     # a failure said of the ILD itself, and a drug a question is about right after a list of failures
