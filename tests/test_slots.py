@@ -290,6 +290,11 @@ TABLE = [
     ("flare, MTX 20 now, CK 3000", {"prednisone": None}),
     # a bare number after "on", right before the steroid, is its dose
     ("my DM patient (on 7.5 pred and 15 MTX) has relapsed", {"prednisone": 7.5, "current": ("methotrexate",)}),
+    # "on all of this", "worse on this": the treatment so far, not a question about every drug before it
+    ("72M, PM, + azathioprine, prednisolone 60->12.5, calcium 500, flare (CK 7000), ILD worse on this, what next?",
+     {"uncovered_asked": (), "ild": True, "prednisone": 12.5}),
+    ("DM, 17.5 mg pred a day, azathioprine, amlodipine 5, calcium 500, refractory ILD on all of this. next step?",
+     {"uncovered_asked": (), "ild": True}),
     # a dose of a year named is the past
     ("she had pred 40 mg in 2023; now 7.5 mg daily with MTX; flare", {"prednisone": 7.5, "conflicts": ()}),
     # a failure said of the ILD itself, and a drug a question is about right after a list of failures
