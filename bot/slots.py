@@ -768,8 +768,8 @@ def _is_question_subject(tokens: list[Token], mention: Mention, hits: tuple[Hit,
 
 
 def _own_failure(hits: tuple[Hit, ...]) -> bool:
-    """A failure cue right beside the drug ("AZA didn't help", "RTX x2")."""
-    return any(h.category in ("FAILED", "TRIED") and h.distance == 0 for h in hits)
+    """A cue of what happened to the drug right beside it ("AZA didn't help", "RTX x2", "AZA discontinued?")."""
+    return any(h.distance == 0 and (h.category in _STATUS or h.category in ("NEGATED", "PLANNED")) for h in hits)
 
 
 # Dose syntax: the numbers, units, durations, routes, frequencies and counts that make up a drug's dose
@@ -1035,23 +1035,26 @@ def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situa
         value = _number(m.group(1)) * _times_a_day(text[m.end():m.end() + 20], lexicon.readers) \
             * _tablets(text[max(0, m.start() - 12):m.start()], text[m.end():m.end() + 30], lexicon.readers)
         doses.append(Dose(value, bool(m.group(3)), first, end))
-    if doses:
-        return doses
+    taken = {k for d in doses for k in range(d.first, d.end)}
     for s in (m for m in meds if m.term.concept == STEROID_CONCEPT):  # "pred 5", "pred now 10", "pred 60->5"
         after = text[tokens[s.last].end:tokens[s.last].end + 40]
-        bare = lexicon.readers.bare_after_drug.match(after)
-        if bare and not _MG_RE.match(after.lstrip(" :=atof")):  # "pred at 5 mg" is the mg reader's
-            value, at = bare.group("number"), bare.start("number")
-            if later := lexicon.readers.later_dose.match(after, bare.end("number")):  # "60->5": the later is now
+        number = lexicon.readers.bare_after_drug.match(after)
+        if number and not _MG_RE.match(after.lstrip(" :=atof")):  # "pred at 5 mg" is the mg reader's
+            value, at = number.group("number"), number.start("number")
+            if later := lexicon.readers.later_dose.match(after, number.end("number")):  # "60->5": the later is now
                 value, at = later.group("number"), later.start("number")
             start = tokens[s.last].end + at
-            doses.append(Dose(_number(value), False, *_token_span(tokens, start, start + len(value))))
+            bare = Dose(_number(value), False, *_token_span(tokens, start, start + len(value)))
         elif before := _NUMBER_OF_RE.search(text, max(0, tokens[s.first].start - 16), tokens[s.first].start):
             group = 1 if before.group(1) else 2  # "still on 20 of prednisone daily", "on 7.5 pred"
             start = before.start(group)
-            doses.append(Dose(_number(before.group(group)), False, *_token_span(tokens, start, before.end(group))))
+            bare = Dose(_number(before.group(group)), False, *_token_span(tokens, start, before.end(group)))
+        else:
+            continue
+        if bare.first not in taken:  # beside the "N mg" doses: "taking Rayos 15 ... plan to go up to 40 mg"
+            doses.append(bare)
     if doses or situation != "flare" or any(m.term.concept == STEROID_CONCEPT for m in meds):
-        return doses
+        return sorted(doses, key=lambda d: d.first)
     return _bare_flare_doses(text, tokens, meds, lexicon)
 
 

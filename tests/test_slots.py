@@ -295,6 +295,13 @@ TABLE = [
      {"uncovered_asked": (), "ild": True, "prednisone": 12.5}),
     ("DM, 17.5 mg pred a day, azathioprine, amlodipine 5, calcium 500, refractory ILD on all of this. next step?",
      {"uncovered_asked": (), "ild": True}),
+    # a bare dose beside a planned "N mg" one is the dose now; two live ones are asked about
+    ("DM flare. Planning to increase Deltasone to 30 mg. Maintained on steroids 15.", {"prednisone": 15.0}),
+    ("DM flare, continues on pred 6, pred 30 mg is planned", {"prednisone": 6.0}),
+    ("flare, pred 20 mg, pred 5", {"prednisone": None, "conflicts": ("prednisone",)}),
+    # a drug with a cue of its own before the question mark is not asked about
+    ("Best approach to a polymyositis flare, weaned off prednisone 3 months ago, azathioprine discontinued?",
+     {"stopped": ("azathioprine",), "current": ()}),
     # a dose of a year named is the past
     ("she had pred 40 mg in 2023; now 7.5 mg daily with MTX; flare", {"prednisone": 7.5, "conflicts": ()}),
     # a failure said of the ILD itself, and a drug a question is about right after a list of failures
