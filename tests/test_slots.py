@@ -302,6 +302,8 @@ TABLE = [
     # a drug with a cue of its own before the question mark is not asked about
     ("Best approach to a polymyositis flare, weaned off prednisone 3 months ago, azathioprine discontinued?",
      {"stopped": ("azathioprine",), "current": ()}),
+    # a failure said as a noun or adjective after the drugs
+    ("DM, RTX & IVIG non-responder", {"failed": ("rituximab", "ivig")}),
     # a dose of a year named is the past
     ("she had pred 40 mg in 2023; now 7.5 mg daily with MTX; flare", {"prednisone": 7.5, "conflicts": ()}),
     # a failure said of the ILD itself, and a drug a question is about right after a list of failures
