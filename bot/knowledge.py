@@ -306,6 +306,7 @@ def load_lexicon(raw: dict) -> tuple[Term, ...]:
     terms = []
     codes: dict[str, str] = {}
     conventional: list[str] = []
+    owners: dict[str, tuple[str, str]] = {}  # a term, lower-cased -> the entry that lists it
     for kind in ("drug", "condition", "uncovered"):
         for concept, entry in raw.get(kind, {}).items():
             if "name" not in entry:
@@ -328,6 +329,13 @@ def load_lexicon(raw: dict) -> tuple[Term, ...]:
                 conventional.append(concept)
             names = list(dict.fromkeys([entry["name"], *entry.get("terms", [])]))
             capitals = _capitals_only(kind, concept, entry, names)
+            for term in entry.get("terms", []):
+                key = " ".join(term.lower().split())
+                if owner := owners.get(key):
+                    if owner != (kind, concept):
+                        raise KnowledgeError(f"lexicon [{kind}.{concept}]: term {term!r} is already a term of "
+                                             f"[{owner[0]}.{owner[1]}]; a word must mean one thing")
+                owners[key] = (kind, concept)
             for term in names:
                 terms.append(Term(term=term, kind=kind, concept=concept, name=entry["name"],
                                   drug_class=entry.get("class"), code=code, short=entry.get("short"), scope=scope,

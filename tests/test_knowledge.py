@@ -158,6 +158,8 @@ def _edit(path: Path, old: str, new: str) -> None:
      "used by [drug.azathioprine]"),
     ("lexicon.toml", 'code = "cy"', 'code = "CY"', "lexicon [drug.cyclophosphamide]: needs a code of two"),
     ("lexicon.toml", '[condition.dm]\n', '[condition.dm]\ncode = "dm"\n', "lexicon [condition.dm]: only drugs"),
+    ("lexicon.toml", '"skin lesions"]', '"skin lesions", "calcinosis"]', "lexicon [uncovered.skin_complications]: "
+     "term 'calcinosis' is already a term of [condition.rash]; a word must mean one thing"),
     ("intents.toml", 'read = "asked"', 'read = "asking"',
      "intents.toml [intent.evidence]: read must be one of asked, message, got 'asking'"),
     ("intents.toml", '"what does 2C mean"', '"hello there"',
@@ -391,6 +393,8 @@ def _ask_with_knowledge(directory: Path, db: Path, questions: list[str]) -> list
 ])
 def test_a_drug_added_to_the_lexicon_gets_sane_answers(knowledge_copy: Path, tmp_path: Path, question, kind, rule,
                                                        says) -> None:
+    # A word means one thing: the drug leaves the list of drugs the source does not discuss as it joins the lexicon.
+    _edit(knowledge_copy / "lexicon.toml", '"abatacept", ', "")
     with (knowledge_copy / "lexicon.toml").open("a", encoding="utf-8") as f:
         f.write(ADDED_DRUG)
     (reply,) = _ask_with_knowledge(knowledge_copy, tmp_path / "k.db", [question])
