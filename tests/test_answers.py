@@ -443,6 +443,9 @@ def test_the_remaining_options_come_with_their_conditions_and_no_order() -> None
      "ivig.second-line"),
     ("MTX and alcohol - how many units per week are ok?", "the side effects, risks or monitoring of methotrexate",
      None),
+    ("How often should I check LFTs on methotrexate?", "the side effects, risks or monitoring of methotrexate", None),
+    ("rituximab infusion reactions - premedication?", "the side effects, risks or monitoring of rituximab", None),
+    ("how much does rituximab cost?", "the cost of rituximab", None),
 ])
 def test_an_aspect_of_a_covered_drug_the_source_leaves_out_is_out_of_scope(question: str, aspect: str,
                                                                            quoted: str | None) -> None:
@@ -451,7 +454,24 @@ def test_an_aspect_of_a_covered_drug_the_source_leaves_out_is_out_of_scope(quest
     assert reply.kind == "out_of_scope", reply.text
     assert f"The review I answer from does not discuss {aspect}." in reply.text
     assert quoted is None or quoted in reply.passages
-    assert "combination.aza-mtx" not in reply.passages or "methotrexate" not in question.lower()
+
+
+@pytest.mark.parametrize("question", [
+    "Does anti-MDA5 change management?",
+    "How do you treat calcinosis?",
+])
+def test_a_question_about_what_the_source_never_names_is_out_of_scope(question: str) -> None:
+    assert answer(question).kind == "out_of_scope"
+
+
+@pytest.mark.parametrize(("question", "rule"), [
+    ("flared at 7.5mg prednisolone, NOT on methotrexate anymore (stopped for LFTs), still on aza",
+     "recurrent.below-10"),
+    ("anti-MDA5 DM flare on pred 5 + MTX, what now?", "recurrent.below-10"),
+])
+def test_what_a_vignette_only_mentions_does_not_put_it_out_of_scope(question: str, rule: str) -> None:
+    reply = answer(question)
+    assert (reply.kind, reply.rule) == ("answer", rule), reply.text
 
 
 @pytest.mark.parametrize(("question", "passage"), [
