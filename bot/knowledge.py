@@ -24,7 +24,7 @@ KNOWLEDGE_FILES = ("source.md", "repairs.toml", "passages.toml", "topic_refs.tom
                    "context.toml", "intents.toml", "phrases.toml")
 GRADE_RE = re.compile(r"^[12][ABC]$")
 LEXICON_FIELDS = frozenset({"name", "terms", "class", "code", "short", "scope", "steroid_sparing", "conventional",
-                            "capitals_only"})
+                            "capitals_only", "other_potency"})
 CONVENTIONAL_COUNT = 2  # the source's pair, "azathioprine or methotrexate": the rules table's "both failed"
 DRUG_CODE_RE = re.compile(r"^[a-z0-9]{2}$")
 # When an uncovered concept puts a question outside the source (see lexicon.toml's header).
@@ -83,6 +83,7 @@ class Term(NamedTuple):
     steroid_sparing: bool = False  # drugs: counts as a glucocorticoid-sparing drug in the flare scenarios
     conventional: bool = False  # drugs: one of the source's conventional pair (azathioprine or methotrexate)
     capitals_only: bool = False  # counts only when typed with a capital letter ("CTX"; "ctx" is context)
+    other_potency: bool = False  # a glucocorticoid stronger per mg than prednisone ("Medrol"): see bot.slots
 
 
 class Corpus(NamedTuple):
@@ -328,7 +329,10 @@ def load_lexicon(raw: dict) -> tuple[Term, ...]:
             if pair:
                 conventional.append(concept)
             names = list(dict.fromkeys([entry["name"], *entry.get("terms", [])]))
-            capitals = _capitals_only(kind, concept, entry, names)
+            capitals = _listed_terms("capitals_only", kind, concept, entry, names)
+            potency = _listed_terms("other_potency", kind, concept, entry, names)
+            if potency and entry.get("class") != "glucocorticoid":
+                raise KnowledgeError(f"lexicon [{kind}.{concept}]: only a glucocorticoid has other_potency terms")
             for term in entry.get("terms", []):
                 key = " ".join(term.lower().split())
                 if owner := owners.get(key):
@@ -339,7 +343,8 @@ def load_lexicon(raw: dict) -> tuple[Term, ...]:
             for term in names:
                 terms.append(Term(term=term, kind=kind, concept=concept, name=entry["name"],
                                   drug_class=entry.get("class"), code=code, short=entry.get("short"), scope=scope,
-                                  steroid_sparing=sparing, conventional=pair, capitals_only=term.lower() in capitals))
+                                  steroid_sparing=sparing, conventional=pair, capitals_only=term.lower() in capitals,
+                                  other_potency=term.lower() in potency))
     if len(conventional) != CONVENTIONAL_COUNT:
         named = ", ".join(f"[drug.{c}]" for c in conventional) or "none"
         raise KnowledgeError(f"lexicon: exactly {CONVENTIONAL_COUNT} drugs must be conventional (the source's "
@@ -363,15 +368,15 @@ def _drug_role(kind: str, concept: str, entry: dict) -> tuple[bool, bool]:
     return sparing, conventional
 
 
-def _capitals_only(kind: str, concept: str, entry: dict, names: list[str]) -> frozenset[str]:
-    """The entry's terms (lower-cased) that count only when typed with a capital; each must be one of its terms."""
-    listed = entry.get("capitals_only", [])
+def _listed_terms(field: str, kind: str, concept: str, entry: dict, names: list[str]) -> frozenset[str]:
+    """The entry's terms (lower-cased) a field lists (capitals_only, other_potency); each must be one of its terms."""
+    listed = entry.get(field, [])
     if not isinstance(listed, list) or not all(isinstance(t, str) for t in listed):
-        raise KnowledgeError(f"lexicon [{kind}.{concept}]: capitals_only must be a list of its terms")
+        raise KnowledgeError(f"lexicon [{kind}.{concept}]: {field} must be a list of its terms")
     own = {n.lower() for n in names}
     for term in listed:
         if term.lower() not in own:
-            raise KnowledgeError(f"lexicon [{kind}.{concept}]: capitals_only names {term!r}, which is not one "
+            raise KnowledgeError(f"lexicon [{kind}.{concept}]: {field} names {term!r}, which is not one "
                                  f"of its terms")
     return frozenset(t.lower() for t in listed)
 

@@ -41,6 +41,9 @@ Intent = Literal["dose", "grade", "evidence", "mechanism", "caution", "cost", "r
                  "definition", "legend", "ladder", "help", "recommendation", "discontinuation", "taper"]
 
 STEROID_CONCEPT = "prednisone"  # the lexicon concept the source's flare scenarios state their doses in
+# The source's flare scenarios part at 10 mg/day of prednisone. A glucocorticoid stronger per mg (lexicon
+# `other_potency`: methylprednisolone) above 10 mg is above 10 mg of prednisone too; at or below, it may not be.
+FLARE_BOUNDARY_MG = 10.0
 
 
 class Slots(NamedTuple):
@@ -1034,9 +1037,11 @@ def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situa
             continue
         value = _number(m.group(1)) * _times_a_day(text[m.end():m.end() + 20], lexicon.readers) \
             * _tablets(text[max(0, m.start() - 12):m.start()], text[m.end():m.end() + 30], lexicon.readers)
+        if steroid and owner.term.other_potency and value <= FLARE_BOUNDARY_MG:  # type: ignore[union-attr]
+            continue  # "Medrol 8 mg" may be 10 mg of prednisone or more: the bot asks for the prednisone dose
         doses.append(Dose(value, bool(m.group(3)), first, end))
     taken = {k for d in doses for k in range(d.first, d.end)}
-    for s in (m for m in meds if m.term.concept == STEROID_CONCEPT):  # "pred 5", "pred now 10", "pred 60->5"
+    for s in (m for m in meds if m.term.concept == STEROID_CONCEPT and not m.term.other_potency):  # "pred 5"
         after = text[tokens[s.last].end:tokens[s.last].end + 40]
         number = lexicon.readers.bare_after_drug.match(after)
         if number and not _MG_RE.match(after.lstrip(" :=atof")):  # "pred at 5 mg" is the mg reader's

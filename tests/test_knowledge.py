@@ -158,6 +158,8 @@ def _edit(path: Path, old: str, new: str) -> None:
      "used by [drug.azathioprine]"),
     ("lexicon.toml", 'code = "cy"', 'code = "CY"', "lexicon [drug.cyclophosphamide]: needs a code of two"),
     ("lexicon.toml", '[condition.dm]\n', '[condition.dm]\ncode = "dm"\n', "lexicon [condition.dm]: only drugs"),
+    ("lexicon.toml", 'other_potency = ["methylprednisolone", ', 'other_potency = ["dexamethasone", ',
+     "lexicon [drug.prednisone]: other_potency names 'dexamethasone', which is not one of its terms"),
     ("lexicon.toml", '"skin lesions"]', '"skin lesions", "calcinosis"]', "lexicon [uncovered.skin_complications]: "
      "term 'calcinosis' is already a term of [condition.rash]; a word must mean one thing"),
     ("intents.toml", 'read = "asked"', 'read = "asking"',

@@ -304,6 +304,12 @@ TABLE = [
      {"stopped": ("azathioprine",), "current": ()}),
     # a failure said as a noun or adjective after the drugs
     ("DM, RTX & IVIG non-responder", {"failed": ("rituximab", "ivig")}),
+    # a glucocorticoid stronger per mg than prednisone: at or below 10 mg no prednisone dose (the bot asks)
+    ("DM flare on Medrol 8 mg + MTX", {"prednisone": None, "steroid_word": "medrol", "current": ("methotrexate",)}),
+    ("flare on methylprednisolone 16 mg daily", {"prednisone": 16.0}),  # above 10 either way
+    ("flare on Medrol 10 mg", {"prednisone": None}),
+    ("flare on prednisolone 15 mg", {"prednisone": 15.0}),
+    ("flare, off Medrol, on MTX", {"prednisone": "off"}),
     # a dose of a year named is the past
     ("she had pred 40 mg in 2023; now 7.5 mg daily with MTX; flare", {"prednisone": 7.5, "conflicts": ()}),
     # a failure said of the ILD itself, and a drug a question is about right after a list of failures
