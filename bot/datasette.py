@@ -81,7 +81,8 @@ TABLES: dict[str, dict[str, Any]] = {
                     "steroid_sparing": "Drugs: 1 if it counts as a glucocorticoid-sparing drug",
                     "conventional": "Drugs: 1 for the source's conventional pair (azathioprine, methotrexate)",
                     "capitals_only": "1 if the term counts only when typed with a capital letter",
-                    "other_potency": "1 for a glucocorticoid stronger per mg than prednisone: no dose at or below 10 mg is read"},
+                    "other_potency": "1 for a glucocorticoid stronger per mg than prednisone: "
+                                     "no dose at or below 10 mg is read"},
     },
     "context_rules": {
         "description": "The context cues (knowledge/context.toml): which words make a drug failed, stopped or "

@@ -335,10 +335,9 @@ def load_lexicon(raw: dict) -> tuple[Term, ...]:
                 raise KnowledgeError(f"lexicon [{kind}.{concept}]: only a glucocorticoid has other_potency terms")
             for term in entry.get("terms", []):
                 key = " ".join(term.lower().split())
-                if owner := owners.get(key):
-                    if owner != (kind, concept):
-                        raise KnowledgeError(f"lexicon [{kind}.{concept}]: term {term!r} is already a term of "
-                                             f"[{owner[0]}.{owner[1]}]; a word must mean one thing")
+                if (owner := owners.get(key)) and owner != (kind, concept):
+                    raise KnowledgeError(f"lexicon [{kind}.{concept}]: term {term!r} is already a term of "
+                                         f"[{owner[0]}.{owner[1]}]; a word must mean one thing")
                 owners[key] = (kind, concept)
             for term in names:
                 terms.append(Term(term=term, kind=kind, concept=concept, name=entry["name"],

@@ -74,9 +74,10 @@ def outside_topics(slots: Slots, scopes: Mapping[str, str]) -> tuple[str, ...]:
     Out of scope is decided by what is asked, not by what is mentioned: a population the source's
     advice is not for (children, pregnancy) always; another disease unless DM or PM is the patient's;
     an aspect (vaccination, kidney function) when the message asks about it or describes no situation
-    ("MTX in renal failure"), not when it is a vignette's background ("NOT on MTX (stopped for LFTs)"); a co-medication when it is asked about or nothing the source covers is named beside
-    it; a descriptor (antibodies) only when it is what is asked, with no situation or covered drug
-    ("does anti-MDA5 change management?"), never in a vignette ("anti-MDA5 DM flare on pred 5").
+    ("MTX in renal failure"), not when it is a vignette's background ("NOT on MTX (stopped for LFTs)");
+    a co-medication when it is asked about or nothing the source covers is named beside it; a descriptor
+    (antibodies) only when it is what is asked, with no situation or covered drug ("does anti-MDA5
+    change management?"), never in a vignette ("anti-MDA5 DM flare on pred 5").
     """
     situation = bool(slots.situation or slots.ild or slots.rash or slots.failed)  # failures describe one too
     covered_drug = any(d != STEROID_CONCEPT for d in slots.mentioned)
