@@ -142,6 +142,8 @@ def focus_drug(slots: Slots, catalog: Catalog) -> str | None:
     untried = [d for d in slots.mentioned if d not in conventional and d not in slots.failed
                and d not in slots.current and d not in slots.stopped]
     asked = [d for d in untried if d in slots.drugs_asked]
+    if asked and described and "ladder" in slots.intents and not set(slots.intents) & DRUG_INTENTS:
+        return None  # "failed RTX, IVIG and MMF: are calcineurin inhibitors next?": the situation's answer says
     if asked:
         return asked[0]
     # A question about a drug's dose, grade or evidence that names none asks about the one named before

@@ -1194,7 +1194,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     status = classify_drugs(tokens, mentions, readings, phrases, conflicts, lexicon.intents)
     steroid_said = status.get(STEROID_CONCEPT) in ("current", "stopped")
     situation = _situation(concepts, text, phrases, side_only, steroid_said)
-    if situation is None and not phrases.search("active_muscle", text):
+    if situation is None and not phrases.search("active_muscle", text) and not phrases.search("asks_next", text):
         _only_after_is_when(status, mentions, readings)
     drugs_in_order = list(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "drug"))
     prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, situation, lexicon, conflicts)

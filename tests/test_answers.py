@@ -148,6 +148,9 @@ CASES = [
     C("DM refractory to rituximab and IVIG, next", "answer", "resistant.mycophenolate", MMF),
     C("failed pred, MTX, rituximab and immunoglobulin - what next", "answer", "resistant.mycophenolate", MMF),
     C("DM failed rituxan + gamunex", "answer", "resistant.mycophenolate", MMF),
+    # "is X next?" after failures is the situation's answer: the remaining options come with no order
+    C("after RTX, IVIG and MMF: are calcineurin inhibitors next?", "answer", "resistant.remaining-options",
+      REMAINING),
     C("refractory DM: failed pred/MTX, then rituximab, then IVIG. next step?", "answer", "resistant.mycophenolate",
       MMF, (), (7, 8), IVIG),
     C("failed rtx, ivig and mmf, next?", "answer", "resistant.remaining-options", REMAINING, ("1C", "2C"),

@@ -310,6 +310,10 @@ TABLE = [
     ("flare on Medrol 10 mg", {"prednisone": None}),
     ("flare on prednisolone 15 mg", {"prednisone": 15.0}),
     ("flare, off Medrol, on MTX", {"prednisone": "off"}),
+    # drugs named after "after" in a question for the next step failed; otherwise "after" is when
+    ("after RTX, IVIG and MMF: are calcineurin inhibitors next?",
+     {"failed": ("rituximab", "ivig", "mycophenolate"), "drugs_asked": ("calcineurin",)}),
+    ("After a rituximab infusion, how long before the B cells are gone?", {"failed": ()}),
     # a dose of a year named is the past
     ("she had pred 40 mg in 2023; now 7.5 mg daily with MTX; flare", {"prednisone": 7.5, "conflicts": ()}),
     # a failure said of the ILD itself, and a drug a question is about right after a list of failures
