@@ -739,6 +739,19 @@ def _everything_failed(text: str, phrases: Phrases) -> bool:
     return said is not None and _LIST_OPENS_RE.match(text, said.end()) is None
 
 
+def _taken_alone(tokens: list[Token], mentions: list[Mention], status: dict[str, str], phrases: Phrases) -> bool:
+    """A drug other than the steroid, taken now, said to be the only one ("on methotrexate alone", "MTX
+    monotherapy", "on AZA only"), in a message that names the steroid with no dose or not at all."""
+    sole = phrases.words("sole_drug")
+    for m in mentions:
+        if m.term.kind != "drug" or m.term.concept == STEROID_CONCEPT or status.get(m.term.concept) != "current":
+            continue
+        after = [t.low for t in tokens[m.last + 1:m.last + 4]]
+        if any(" ".join(after[:n]) in sole for n in (1, 2, 3)):
+            return True
+    return False
+
+
 def _dose_follows(tokens: list[Token], mention: Mention) -> bool:
     """"pred 20": a number right after the drug, and not a time ("stopped pred and MTX 8 months ago")."""
     after = [t.low for t in tokens[mention.last + 1:mention.last + 3]]
@@ -1218,6 +1231,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     off_all = status.get(ALL_TREATMENT) == "stopped" or phrases.search("off_all", text)
     if off_all and prednisone is None:
         prednisone = "off"
+    elif prednisone is None and _taken_alone(tokens, mentions, status, phrases):
+        prednisone = "off"  # "relapse on MTX monotherapy": the one drug taken is not prednisone
     failed = tuple(d for d in drugs_in_order if status.get(d) == "failed" and d != STEROID_CONCEPT)
     current = tuple(d for d in drugs_in_order if status.get(d) == "current" and d != STEROID_CONCEPT)
     stopped = tuple(d for d in drugs_in_order if status.get(d) == "stopped" and d != STEROID_CONCEPT)

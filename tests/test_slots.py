@@ -314,6 +314,12 @@ TABLE = [
     ("after RTX, IVIG and MMF: are calcineurin inhibitors next?",
      {"failed": ("rituximab", "ivig", "mycophenolate"), "drugs_asked": ("calcineurin",)}),
     ("After a rituximab infusion, how long before the B cells are gone?", {"failed": ()}),
+    # the one drug taken ("alone", "monotherapy") is not prednisone; a steroid's withdrawal is a stop
+    ("relapse on MTX monotherapy", {"prednisone": "off", "current": ("methotrexate",)}),
+    ("flare of DM while on methotrexate alone", {"prednisone": "off"}),
+    ("flare, on AZA only, pred 5", {"prednisone": 5.0}),
+    ("flare after steroid withdrawal, maintained on mycophenolate", {"prednisone": "off"}),
+    ("third-line after RTX and IVIG?", {"failed": ("rituximab", "ivig")}),
     # a dose of a year named is the past
     ("she had pred 40 mg in 2023; now 7.5 mg daily with MTX; flare", {"prednisone": 7.5, "conflicts": ()}),
     # a failure said of the ILD itself, and a drug a question is about right after a list of failures
