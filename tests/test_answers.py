@@ -471,6 +471,10 @@ def test_a_question_about_what_the_source_never_names_is_out_of_scope(question: 
     ("flared at 7.5mg prednisolone, NOT on methotrexate anymore (stopped for LFTs), still on aza",
      "recurrent.below-10"),
     ("anti-MDA5 DM flare on pred 5 + MTX, what now?", "recurrent.below-10"),
+    ("70M PM, comorbid T2DM, HTN, CKD3a, on pred 5 mg + MTX 10 mg (dose-reduced for renal function), now CK up "
+     "and weaker. Next step?", "recurrent.below-10"),
+    ("57F, anti-TIF1-gamma DM; age-appropriate cancer screening negative. Prednisone tapered to 7.5 mg/day, MTX "
+     "20 mg weekly continues. Now new proximal weakness. How should we manage the relapse?", "recurrent.below-10"),
 ])
 def test_what_a_vignette_only_mentions_does_not_put_it_out_of_scope(question: str, rule: str) -> None:
     reply = answer(question)
