@@ -288,11 +288,28 @@ def _comedication(mention: Mention) -> bool:
     return mention.term.kind == "uncovered" and mention.term.scope == "comedication"
 
 
+LABEL_COLON = "+"  # a list sign: no cue, no turn, free in a reach (context.reach_index)
+
+
+def _without_labels(tokens: list[Token], mentions: list[Mention]) -> list[Mention]:
+    """The mentions without a condition used as a label, before a colon, whose clause names it again:
+    in "lungs: no ILD on CT" the ILD is what is said, and "lungs" only heads it."""
+    def label(k: int, m: Mention) -> bool:
+        if m.term.kind != "condition" or m.last + 1 >= len(tokens) or tokens[m.last + 1].low != ":":
+            return False
+        end = next((j for j in range(m.last + 2, len(tokens)) if tokens[j].low in _SENTENCE_END), len(tokens))
+        return any(o.term.concept == m.term.concept and m.last < o.first < end for o in mentions[k + 1:])
+    return [m for k, m in enumerate(mentions) if not label(k, m)]
+
+
 def read_context(tokens: list[Token], mentions: list[Mention], lexicon: Lexicon) -> tuple[Readings, list[Modifier]]:
     """Each drug and condition mention's modifiers, by its index in `mentions`; and every cue in the message."""
     typed = [(i, m, kind) for i, m in enumerate(mentions) if (kind := _target_type(m))]
     targets = [Target(m.first, m.last + 1, kind) for _, m, kind in typed]
     words = [t.low for t in tokens]
+    for _, m, kind in typed:  # "lungs: clear", "ILD: none": what follows a condition's colon is said of it
+        if kind == "condition" and m.last + 1 < len(words) and words[m.last + 1] == ":":
+            words[m.last + 1] = LABEL_COLON
     hits, found = lexicon.context.read(words, targets)
     asking = _choices_that_ask(tokens, found)
     found = [_as_question(m) if m.rule.category == "CHOICE" else m for m in found
@@ -1187,7 +1204,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     if len(tokens) >= MAX_TOKENS:  # read as far as the tokens go, to the end of that word ("1.7 m²"), no further
         cut = text.find(" ", tokens[-1].end)
         text = text if cut < 0 else text[:cut]
-    mentions = find_mentions(tokens, lexicon)
+    mentions = _without_labels(tokens, find_mentions(tokens, lexicon))
     concepts = {m.term.concept for m in mentions}
     readings, found = read_context(tokens, mentions, lexicon)
     categories = {m.rule.category for m in found}

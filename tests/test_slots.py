@@ -320,6 +320,12 @@ TABLE = [
     ("flare, on AZA only, pred 5", {"prednisone": 5.0}),
     ("flare after steroid withdrawal, maintained on mycophenolate", {"prednisone": "off"}),
     ("third-line after RTX and IVIG?", {"failed": ("rituximab", "ivig")}),
+    # what follows a condition's colon is said of it; a label the clause names again only heads it
+    ("resistant DM after RTX; lungs: clear", {"ild": False, "absent": ("ild",)}),
+    ("resistant DM after RTX; ILD: none", {"ild": False}),
+    ("DM, refractory to steroids, MTX and rituximab; lungs: no ILD on CT; what is the next agent?",
+     {"ild": False, "conflicts": ()}),
+    ("DM flare on pred 15; ILD: worsening", {"ild": True}),
     # a dose of a year named is the past
     ("she had pred 40 mg in 2023; now 7.5 mg daily with MTX; flare", {"prednisone": 7.5, "conflicts": ()}),
     # a failure said of the ILD itself, and a drug a question is about right after a list of failures
