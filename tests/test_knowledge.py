@@ -194,11 +194,16 @@ def test_build_is_idempotent(tmp_path: Path) -> None:
     assert list(sqlite3.connect(first).iterdump()) == dump[0]
 
 
-def test_rebuilds_when_a_knowledge_file_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                 knowledge_copy: Path) -> None:
-    db = tmp_path / "k.db"
+@pytest.fixture
+def copy_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, knowledge_copy: Path) -> Path:
+    """Where a database of the knowledge copy goes; the store reads the copy, not the shipped knowledge."""
     monkeypatch.setattr(store, "knowledge_dir", lambda: knowledge_copy)
     monkeypatch.setattr("bot.knowledge.knowledge_dir", lambda: knowledge_copy)
+    return tmp_path / "k.db"
+
+
+def test_rebuilds_when_a_knowledge_file_changes(copy_db: Path, knowledge_copy: Path) -> None:
+    db = copy_db
     store.ensure_built(db)
     built = db.stat().st_mtime_ns
     store.ensure_built(db)
@@ -220,10 +225,8 @@ def _age(directory: Path, seconds: int = 3600) -> None:
 
 
 def test_a_fresh_database_is_known_by_its_files_stat_without_hashing_them(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, knowledge_copy: Path) -> None:
-    db = tmp_path / "k.db"
-    monkeypatch.setattr(store, "knowledge_dir", lambda: knowledge_copy)
-    monkeypatch.setattr("bot.knowledge.knowledge_dir", lambda: knowledge_copy)
+        copy_db: Path, monkeypatch: pytest.MonkeyPatch, knowledge_copy: Path) -> None:
+    db = copy_db
     _age(knowledge_copy)
     store.ensure_built(db)
     built = db.stat().st_mtime_ns
@@ -236,11 +239,8 @@ def test_a_fresh_database_is_known_by_its_files_stat_without_hashing_them(
     assert db.stat().st_mtime_ns == built
 
 
-def test_a_touched_but_unchanged_file_costs_a_hash_not_a_rebuild(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, knowledge_copy: Path) -> None:
-    db = tmp_path / "k.db"
-    monkeypatch.setattr(store, "knowledge_dir", lambda: knowledge_copy)
-    monkeypatch.setattr("bot.knowledge.knowledge_dir", lambda: knowledge_copy)
+def test_a_touched_but_unchanged_file_costs_a_hash_not_a_rebuild(copy_db: Path, knowledge_copy: Path) -> None:
+    db = copy_db
     _age(knowledge_copy)
     store.ensure_built(db)
     built = db.stat().st_mtime_ns
@@ -255,10 +255,8 @@ def test_a_touched_but_unchanged_file_costs_a_hash_not_a_rebuild(
 
 
 def test_a_database_built_right_after_an_edit_learns_the_stat_on_its_next_start(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, knowledge_copy: Path) -> None:
-    db = tmp_path / "k.db"
-    monkeypatch.setattr(store, "knowledge_dir", lambda: knowledge_copy)
-    monkeypatch.setattr("bot.knowledge.knowledge_dir", lambda: knowledge_copy)
+        copy_db: Path, monkeypatch: pytest.MonkeyPatch, knowledge_copy: Path) -> None:
+    db = copy_db
     for path in knowledge_copy.iterdir():
         path.touch()  # as if just edited: a stat this fresh is not trusted
     store.ensure_built(db)
