@@ -667,7 +667,7 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
             mode = "current"  # "no DMARD, pred 20": a drug with its dose is being taken
         if _is_question_subject(tokens, m, hits, intents):
             mode = "mentioned"  # "failed rituximab, IVIG?": IVIG is asked about
-        if mode == "mentioned" and (_failed_parenthesis(tokens, m.first, phrases)
+        if mode == "mentioned" and (_failed_list_opened(tokens, m.first, phrases)
                                     or _counted_course(tokens, m, phrases)):
             mode = "failed"
         if _neither_nor_worked(tokens, m, sentence_start, phrases) or all_failed[m.last + 1]:
@@ -708,7 +708,7 @@ def _counted_course(tokens: list[Token], mention: Mention, phrases: Phrases) -> 
     return any(w[:1].isdigit() for w in before) and bool(phrases.words("course_words") & set(after))
 
 
-def _failed_parenthesis(tokens: list[Token], index: int, phrases: Phrases) -> bool:
+def _failed_list_opened(tokens: list[Token], index: int, phrases: Phrases) -> bool:
     """"failed pretty much everything (RTX, IVIG, MMF)", "nothing has worked: MTX, AZA, RTX": a list in
     brackets or after a colon, opened by a failure word or a failure of everything."""
     depth = 0
@@ -751,7 +751,7 @@ _LIST_OPENS_RE = re.compile(r"[^.;!?]{0,40}?[:(]")
 
 def _everything_failed(text: str, phrases: Phrases) -> bool:
     """Every option failed ("nothing has worked"), unless a list says which ("nothing has worked: MTX, AZA,
-    RTX, IVIG, MMF" fails those five, read by `_failed_parenthesis`; the options never tried remain)."""
+    RTX, IVIG, MMF" fails those five, read by `_failed_list_opened`; the options never tried remain)."""
     said = phrases.find("everything_failed", text)
     return said is not None and _LIST_OPENS_RE.match(text, said.end()) is None
 
@@ -787,20 +787,18 @@ def _is_question_subject(tokens: list[Token], mention: Mention, hits: tuple[Hit,
     MTX, tacrolimus dose for 55 kg"). Its own failure still counts ("failed MTX, AZA didn't help?")."""
     if mention.first == 0 or tokens[mention.first - 1].low not in (",", "then"):
         return False
-    if intents is not None and mention.last + 1 < len(tokens) and not _own_failure(hits):
-        after = tokens[mention.last + 1]
-        said = after.text if mention.last + 2 >= len(tokens) else " ".join(t.text for t in tokens[mention.last + 1:
-                                                                                                mention.last + 3])
-        if after.low[0].isalpha() and DRUG_INTENTS & set(intents.find(said)):
+    if intents is not None and mention.last + 1 < len(tokens) and not _own_cue(hits):
+        said = " ".join(t.text for t in tokens[mention.last + 1:mention.last + 3])  # "tacrolimus dose for ..."
+        if tokens[mention.last + 1].low[0].isalpha() and DRUG_INTENTS & set(intents.find(said)):
             return True
     j = mention.last + 1
     while (j < len(tokens) and j <= mention.last + ASKED_ITEM_WORDS and tokens[j].low[0].isalpha()
            and (tokens[j].low == "then" or tokens[j].low not in _LIST_WORDS)):  # "failed MTX, RTX and IVIG?" lists
         j += 1
-    return j < len(tokens) and tokens[j].low == "?" and not _own_failure(hits)
+    return j < len(tokens) and tokens[j].low == "?" and not _own_cue(hits)
 
 
-def _own_failure(hits: tuple[Hit, ...]) -> bool:
+def _own_cue(hits: tuple[Hit, ...]) -> bool:
     """A cue of what happened to the drug right beside it ("AZA didn't help", "RTX x2", "AZA discontinued?")."""
     return any(h.distance == 0 and (h.category in _STATUS or h.category in ("NEGATED", "PLANNED")) for h in hits)
 
