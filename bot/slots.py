@@ -32,6 +32,7 @@ LB_TO_KG = 0.45359237
 MAX_TOKENS = 400  # longer messages are read up to here: nothing clinical hides past it
 FUZZY_MIN_LENGTH = 5
 FUZZY_CUTOFF = 86.0
+SWAP_MIN_LENGTH = 6  # a word this long with two neighbouring letters swapped is a typo ("Rituaxn")
 FUZZY_SLACK = (100 - FUZZY_CUTOFF) / 100
 FUZZY_CACHE_SIZE = 50_000  # phrases; cleared when full, so memory stays bounded
 
@@ -254,12 +255,25 @@ def _fuzzy_uncached(phrase: str, lexicon: Lexicon, size: int) -> Term | None:
     from rapidfuzz import fuzz, process  # imported on the first possible typo: most questions have none
 
     hit = process.extractOne(phrase, lexicon.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+    if hit is None and size == 1 and len(phrase) >= SWAP_MIN_LENGTH:
+        hit = _swapped_letters(phrase, lexicon)
     if hit is None:
         return None
     key = hit[0]
     if _initials(key) != _initials(phrase):  # typos rarely hit a word's first letter
         return None
     return lexicon.fuzzy_terms[hit[2]]
+
+
+def _swapped_letters(phrase: str, lexicon: Lexicon) -> tuple[str, float, int] | None:
+    """A term the word is with two neighbouring letters swapped ("Rituaxn", "Turxima"): fuzz.ratio counts a
+    swap as two edits, too many for a word of seven letters. Only a swap: "program" is one letter from
+    Prograf, and a word, not a typo."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    hit = process.extractOne(phrase, lexicon.fuzzy_keys, scorer=OSA.distance, score_cutoff=1)
+    return hit if hit is not None and sorted(hit[0]) == sorted(phrase) else None
 
 
 def _case_ok(term: Term, tokens: list[Token]) -> bool:

@@ -326,6 +326,10 @@ TABLE = [
     ("DM, refractory to steroids, MTX and rituximab; lungs: no ILD on CT; what is the next agent?",
      {"ild": False, "conflicts": ()}),
     ("DM flare on pred 15; ILD: worsening", {"ild": True}),
+    # two neighbouring letters swapped are a typo; one letter off a brand in an ordinary word is not
+    ("PM, refractory to Rituaxn, IVIG failed", {"failed": ("rituximab", "ivig")}),
+    ("DM: still weak despite Turxima (2 x 1 g) after AZA", {"failed": ("rituximab", "azathioprine")}),
+    ("home program of exercises, DM flare on pred 5", {"mentioned": ("prednisone",)}),
     # a dose of a year named is the past
     ("she had pred 40 mg in 2023; now 7.5 mg daily with MTX; flare", {"prednisone": 7.5, "conflicts": ()}),
     # a failure said of the ILD itself, and a drug a question is about right after a list of failures
