@@ -595,8 +595,20 @@ def _current_beside_anothers_failure(tokens: list[Token], mention: Mention, hits
     still fail both.
     """
     taken = any(h.category == "CURRENT" and h.distance == 0 for h in hits) or _dose_follows(tokens, mention)
-    if not taken:
-        return False
+    return taken and _failures_all_anothers(tokens, mention, hits, drug_tokens, phrases)
+
+
+def _stopped_beside_anothers_failure(tokens: list[Token], mention: Mention, hits: tuple[Hit, ...],
+                                     drug_tokens: set[int], phrases: Phrases) -> bool:
+    """Stopped by a cue right before it, and every failure cue lies after another drug set off by a comma:
+    "not on IVIG, Rituxan didn't help" (IVIG was not given; rituximab failed)."""
+    stopped = any(h.category == "STOPPED" and h.distance == 0 and h.at < mention.first for h in hits)
+    return stopped and _failures_all_anothers(tokens, mention, hits, drug_tokens, phrases)
+
+
+def _failures_all_anothers(tokens: list[Token], mention: Mention, hits: tuple[Hit, ...], drug_tokens: set[int],
+                           phrases: Phrases) -> bool:
+    """Every failure cue that reaches the drug lies after another drug set off by a comma."""
     failures = [h for h in hits if h.category in ("FAILED", "TRIED")]
     return bool(failures) and all(h.at > mention.last
                                   and _comma_then_drug(tokens, mention.last + 1, h.at, drug_tokens, phrases)
@@ -677,6 +689,8 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
             mode = "planned"  # not yet given ("MMF planned, RTX and IVIG failed")
         elif mode == "failed" and _current_beside_anothers_failure(tokens, m, hits, drug_tokens, phrases):
             mode = "current"  # "maintained on MTX, AZA did not work": the failure is AZA's
+        elif mode == "failed" and _stopped_beside_anothers_failure(tokens, m, hits, drug_tokens, phrases):
+            mode = "stopped"  # "not on IVIG, Rituxan didn't help": the failure is rituximab's
         if mode == "stopped" and _dose_follows(tokens, m) and min(h.distance for h in hits) > 0:
             mode = "current"  # "no DMARD, pred 20": a drug with its dose is being taken
         if _is_question_subject(tokens, m, hits, intents):

@@ -330,6 +330,9 @@ TABLE = [
     ("PM, refractory to Rituaxn, IVIG failed", {"failed": ("rituximab", "ivig")}),
     ("DM: still weak despite Turxima (2 x 1 g) after AZA", {"failed": ("rituximab", "azathioprine")}),
     ("home program of exercises, DM flare on pred 5", {"mentioned": ("prednisone",)}),
+    # a drug stopped by its own cue is not failed by the next drug's failure across a comma
+    ("Refractory DM, not on IVIG, Rituan didn't help, what next?", {"failed": ("rituximab",), "stopped": ("ivig",)}),
+    ("off MTX and AZA, no response", {"failed": ("methotrexate", "azathioprine")}),
     # a dose of a year named is the past
     ("she had pred 40 mg in 2023; now 7.5 mg daily with MTX; flare", {"prednisone": 7.5, "conflicts": ()}),
     # a failure said of the ILD itself, and a drug a question is about right after a list of failures
