@@ -205,7 +205,7 @@ def drug_lookup(drug: str, slots: Slots, passages: Mapping[str, Passage], table:
             found = [p.id for p in passages.values() if p.grade and topic in p.topics]
         else:
             found = [p.id for p in passages.values() if {topic, INTENT_TOPIC[intent]} <= set(p.topics)
-                     and (intent != "caution" or COMBINATION not in p.topics or _asks_combination(slots))]
+                     and (intent != "caution" or COMBINATION not in p.topics or slots.combination_asked)]
         if not found:
             missing.append(intent)
         chosen += [pid for pid in found if pid not in chosen]
@@ -233,10 +233,6 @@ def drug_lookup(drug: str, slots: Slots, passages: Mapping[str, Passage], table:
 
 # The cautions of azathioprine with methotrexate (cytopenias) are not those of either drug alone.
 COMBINATION = "combination"
-
-
-def _asks_combination(slots: Slots) -> bool:
-    return slots.combination_asked or {"azathioprine", "methotrexate"} <= set(slots.mentioned)
 
 
 def _context_passages(topic: str, slots: Slots, passages: Mapping[str, Passage], table: Table) -> list[str]:
