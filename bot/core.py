@@ -156,6 +156,8 @@ def answer_in_context(text: str, context: conversation.Context | None = None
 
 def _answer_slots(text: str, slots: Slots, kb: KnowledgeBase) -> tuple[Reply, Decision]:
     """The rules' reply for these slots; a named reference or the search when no rule applies."""
+    if _asks_review_author(slots):
+        return review_reply(), Decision(rule="lookup.reference")
     decision = decide(slots, kb.catalog, kb.table)
     if decision.rule == "lookup.reference" and decision.kind == "answer" and not (decision.notes
                                                                                  or slots.reference_numbers):
@@ -274,6 +276,12 @@ def _names_a_reference(text: str, kb: KnowledgeBase) -> Reply | None:
     if not numbers:
         return None
     return compose(Decision(rule="lookup.reference", title="References", references=numbers), Slots(), kb.catalog)
+
+
+def _asks_review_author(slots: Slots) -> bool:
+    """"Who wrote this review?": the review's own author, when no cited work or drug is named."""
+    return "review" in slots.intents and not (slots.reference_numbers or slots.reference_words
+                                              or slots.reference_years or slots.mentioned)
 
 
 def review_reply() -> Reply:

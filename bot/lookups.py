@@ -58,7 +58,7 @@ def route_first(slots: Slots, catalog: Catalog, table: Table) -> Decision | None
     if "legend" in slots.intents or (slots.grades_asked and not slots.mentioned and slots.situation is None):
         return Decision(rule="lookup.legend", title="What the grades mean",
                         legend=slots.grades_asked or ("all",))
-    if "reference" in slots.intents or ("author" in slots.intents and not _compares_drugs(slots)):
+    if "reference" in slots.intents or ("author" in slots.intents and not _asks_authors_advice(slots)):
         return reference_lookup(slots, catalog)
     if "definition" in slots.intents and slots.definition_of and not slots.mentioned \
             and slots.prednisone is None:
@@ -133,10 +133,12 @@ def _drugs_named(slots: Slots) -> bool:
     return slots.ild or any(d != STEROID_CONCEPT for d in slots.mentioned)
 
 
-def _compares_drugs(slots: Slots) -> bool:
-    """Two drugs or more named: "does the author lean to FK506 or to CsA?" compares them, and asks
-    what the review says, not for its references."""
-    return len({d for d in slots.mentioned if d != STEROID_CONCEPT}) >= 2
+def _asks_authors_advice(slots: Slots) -> bool:
+    """"The author" asks what the review advises, not for its references, when drugs are compared ("does
+    the author lean to FK506 or to CsA?") or a patient's course is told ("after rituximab then IVIG failed,
+    which agent does the author name next?")."""
+    return (len({d for d in slots.mentioned if d != STEROID_CONCEPT}) >= 2 or slots.situation is not None
+            or bool(slots.failed) or "ladder" in slots.intents or "recommendation" in slots.intents)
 
 
 def _asks_something_covered(slots: Slots) -> bool:
