@@ -1357,9 +1357,11 @@ def _refractory_rash(text: str, tokens: list[Token], mentions: list[Mention], re
         starts = [e.end() for e in clause_end.finditer(text, 0, at)]
         start = starts[-1] if starts else 0
         end_match = clause_end.search(text, tokens[m.last].end)
-        clause = text[start:end_match.start() if end_match else len(text)]
-        if phrases.search("refractory_rash", clause):
-            return True
+        end = end_match.start() if end_match else len(text)
+        drug_ends = [tokens[d.last].end for d in mentions if d.term.kind == "drug"]
+        for cue in phrases.pattern("refractory_rash").finditer(text, start, end):
+            if cue.start() >= at or not any(cue.end() <= e <= at for e in drug_ends):
+                return True  # a cue before the rash with a drug between is the drug's: "failed RTX, mild rash"
     return False
 
 
