@@ -18,13 +18,13 @@ from bot.knowledge import KnowledgeError
 
 READS = ("asked", "message")
 CHAT = "chat"  # the `read` of small talk's rows ([chat.NAME]), never reported as an intent
-FIELDS = frozenset({"read", "patterns", "examples"})
+FIELDS = frozenset({"read", "patterns", "examples", "overrides"})
 CHAT_FIELDS = frozenset({"patterns", "examples", "reply"})
 # The intents the engine reads (bot/lookups.py, bot/core.py, ...); each travels on buttons by a code
 # of its own (bot/callback.py). intents.toml may name no other.
 INTENT_NAMES = frozenset({"legend", "by_grade", "grade", "evidence", "dose", "mechanism", "caution", "cost",
                           "reference", "author", "review", "definition", "ladder", "discontinuation", "help",
-                          "recommendation", "taper"})
+                          "recommendation", "taper", "price"})
 CHAT_MAX_CHARS = 80  # longer messages are never small talk; chat patterns are tried on nothing longer
 _CHAT_EDGE = r"[\W_]*"  # what may stand around and between chat phrases: spaces, punctuation, emoji
 _CHAT_GAP = r"[\W_]+"
@@ -44,6 +44,7 @@ class IntentRule(NamedTuple):
     patterns: tuple[str, ...]
     examples: tuple[str, ...]
     reply: str = ""  # small talk ([chat.NAME], read "chat"): the line it is answered with
+    overrides: tuple[str, ...] = ()  # intents this one, when read, says are not asked ("price" over "cost")
 
 
 def load_intents(raw: dict) -> tuple[IntentRule, ...]:
@@ -86,20 +87,30 @@ def _intent(name: str, entry: dict) -> IntentRule:
     if read not in READS:
         raise fail(f"read must be one of {', '.join(READS)}, got {read!r}")
     patterns, examples = _checked(f"intents.toml [intent.{name}]", entry)
-    return IntentRule(name=name, read=read, patterns=patterns, examples=examples)
+    overrides = entry.get("overrides", [])
+    if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
+        raise fail("overrides must be a list of intent names")
+    if unknown := sorted(set(overrides) - INTENT_NAMES):
+        raise fail(f"overrides an intent the engine does not read: {unknown[0]!r}")
+    if name in overrides:
+        raise fail("overrides itself")
+    return IntentRule(name=name, read=read, patterns=patterns, examples=examples, overrides=tuple(overrides))
 
 
 class Intents(NamedTuple):
     """The intents compiled once, in file order."""
 
     compiled: tuple[tuple[str, str, re.Pattern[str]], ...]  # (name, read, pattern), small talk left out
+    overridden: dict[str, frozenset[str]]  # intent -> the intents it says are not asked when it is read
     talk: tuple[IntentRule, ...] = ()  # small talk, compiled on the first short message (`_small_talk`)
     talk_compiled: list[tuple[re.Pattern[str], tuple[tuple[re.Pattern[str], str], ...]]] | None = None
 
     @classmethod
     def from_rules(cls, rules: tuple[IntentRule, ...]) -> Intents:
         return cls(tuple((r.name, r.read, re.compile("|".join(r.patterns), re.IGNORECASE))
-                         for r in rules if r.read != CHAT), tuple(r for r in rules if r.read == CHAT), [])
+                         for r in rules if r.read != CHAT),
+                   {r.name: frozenset(r.overrides) for r in rules if r.overrides},
+                   tuple(r for r in rules if r.read == CHAT), [])
 
     def _small_talk(self) -> tuple[re.Pattern[str], tuple[tuple[re.Pattern[str], str], ...]]:
         """(a message made of small talk's phrases only, (each chat row's phrases, its line)), compiled once:
@@ -113,8 +124,9 @@ class Intents(NamedTuple):
     def find(self, text: str, asked: str | None = None) -> tuple[str, ...]:
         """The intents of a message, in file order; "asked" ones only in `asked` when given."""
         asked = text if asked is None else asked
-        return tuple(name for name, read, pattern in self.compiled
-                     if pattern.search(asked if read == "asked" else text))
+        found = [name for name, read, pattern in self.compiled if pattern.search(asked if read == "asked" else text)]
+        dropped = {o for name in found for o in self.overridden.get(name, ())}
+        return tuple(name for name in found if name not in dropped)
 
     def small_talk(self, text: str) -> str | None:
         """The line for a message made of small talk alone ("ok cheers 👍"), else None.

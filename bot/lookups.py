@@ -17,12 +17,12 @@ from bot.slots import EFFECT_CONFLICT, STEROID_CONCEPT, Slots
 from bot.table import ASK_PREDNISONE, Table
 
 INTENT_TOPIC = {"dose": "dosing", "mechanism": "mechanism", "caution": "caution", "cost": "cost",
-                "evidence": "evidence"}
+                "evidence": "evidence", "price": "price"}
 DRUG_TITLES = {"ivig": "Intravenous immune globulin (IVIG)", "tnf": "Tumor necrosis factor inhibitors",
                "mycophenolate": "Mycophenolate mofetil", "calcineurin": "Calcineurin inhibitors",
                "alkylating": "Alkylating agents"}
 _INTENT_WORDS = {"dose": "the dose", "mechanism": "the mechanism", "caution": "cautions", "cost": "the cost",
-                 "evidence": "the evidence", "grade": "a grade"}
+                 "evidence": "the evidence", "grade": "a grade", "price": "the price"}
 
 
 def route_first(slots: Slots, catalog: Catalog, table: Table) -> Decision | None:
@@ -210,6 +210,8 @@ def drug_lookup(drug: str, slots: Slots, passages: Mapping[str, Passage], table:
                      and (intent != "caution" or COMBINATION not in p.topics or slots.combination_asked)]
         if not found:
             missing.append(intent)
+            if nearest := ASPECT_NEAREST.get(intent):  # "IVIG's price?": what the source says of its expense
+                found = [p.id for p in passages.values() if {topic, INTENT_TOPIC[nearest]} <= set(p.topics)]
         chosen += [pid for pid in found if pid not in chosen]
     if not chosen:
         chosen = list(table.drug_passages.get(drug, ()))
@@ -253,7 +255,9 @@ def _context_passages(topic: str, slots: Slots, passages: Mapping[str, Passage],
 
 # Aspects of a drug a question may ask about; where the source says nothing on them, it is out of scope.
 # (A grade or the evidence it does not state is a statement about the source, answered as such.)
-ASPECT_INTENTS = frozenset({"dose", "mechanism", "caution", "cost"})
+ASPECT_INTENTS = frozenset({"dose", "mechanism", "caution", "cost", "price"})
+# An aspect the source never states, and the nearest one it does, quoted in its place: no price, but the expense.
+ASPECT_NEAREST = {"price": "cost"}
 
 
 def _not_discussed(intent: str, drug: str) -> str:
@@ -262,7 +266,7 @@ def _not_discussed(intent: str, drug: str) -> str:
 
 
 _ASPECT_WORDS = {"dose": "the dose", "mechanism": "how it works", "caution": "the side effects, risks or monitoring",
-                 "cost": "the cost"}
+                 "cost": "the cost", "price": "the price"}
 
 
 def _nothing_on(intent: str, drug: str) -> str:

@@ -399,11 +399,6 @@ def question_text(text: str, tokens: list[Token], found: list[Modifier]) -> str:
     return " . ".join(text[tokens[start].start:tokens[end - 1].end] for start, end in merged)
 
 
-def readings_of(mention: Mention, mentions: list[Mention], readings: Readings) -> Readings:
-    """The readings of one mention, indexed as if it were the only one (for helpers that take a list)."""
-    return {0: readings.get(mentions.index(mention), ())}
-
-
 def _reached(readings: Readings, index: int, category: str) -> bool:
     return any(h.category == category for h in readings.get(index, ()))
 
@@ -530,7 +525,7 @@ def failures_for_side_condition_only(text: str, tokens: list[Token], mentions: l
              and not _reached(readings, i, "NEGATED")]
     # A rash counts only when called refractory (DESIGN.md): a rash merely named is not a side branch.
     sides = [m for m in sides if m.term.concept == "ild"
-             or _refractory_rash(text, tokens, [m], readings_of(m, mentions, readings), phrases)]
+             or _refractory_rash(text, tokens, mentions, readings, phrases, only=m)]
     if not sides:
         return False
     drug_at = {k for m in mentions if _target_type(m) == "drug" for k in range(m.first, m.last + 1)}
@@ -1044,8 +1039,9 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     return (None, dose.value) if dose.per_kg else (dose.value, None)
 
 
-# A dose followed by "or" and another number: two possible doses (syntax).
-_OR_ANOTHER_DOSE_RE = re.compile(r"\s*(?:mg(?:/d(?:ay)?)?\s*)?or\s+(?:about\s+)?\d", re.IGNORECASE)
+# A dose followed by "or" and another number: two possible doses ("pred 5... or is it 15?"; syntax).
+_OR_ANOTHER_DOSE_RE = re.compile(r"\s*(?:mg(?:/d(?:ay)?)?\s*)?(?:\.\.\.|…|,|-|—)?\s*or\s+(?:(?:is|was)\s+it\s+|maybe\s+|perhaps\s+|possibly\s+)?"
+                                  r"(?:about\s+)?\d", re.IGNORECASE)
 
 
 def _differ(doses: list[Dose], text: str) -> bool:
@@ -1347,10 +1343,12 @@ def _combination_asked(text: str, drugs: list[str], failed: tuple[str, ...], lex
 
 
 def _refractory_rash(text: str, tokens: list[Token], mentions: list[Mention], readings: Readings,
-                     phrases: Phrases) -> bool:
-    """A rash word, not negated, in a clause that calls it refractory ("rash still florid despite MTX")."""
+                     phrases: Phrases, only: Mention | None = None) -> bool:
+    """A rash word (`only` that one), not negated, in a clause that calls it refractory ("rash still florid
+    despite MTX")."""
     for i, m in enumerate(mentions):
-        if m.term.concept != "rash" or any(h.category == "NEGATED" for h in readings.get(i, ())):
+        if m.term.concept != "rash" or any(h.category == "NEGATED" for h in readings.get(i, ())) or (
+                only is not None and m is not only):
             continue
         at = tokens[m.first].start
         clause_end = phrases.pattern("clause_end")  # a stop, or "but", "however", ...
@@ -1358,11 +1356,30 @@ def _refractory_rash(text: str, tokens: list[Token], mentions: list[Mention], re
         start = starts[-1] if starts else 0
         end_match = clause_end.search(text, tokens[m.last].end)
         end = end_match.start() if end_match else len(text)
-        drug_ends = [tokens[d.last].end for d in mentions if d.term.kind == "drug"]
+        drugs = [(tokens[d.first].start, tokens[d.last].end) for d in mentions if d.term.kind == "drug"]
         for cue in phrases.pattern("refractory_rash").finditer(text, start, end):
-            if cue.start() >= at or not any(cue.end() <= e <= at for e in drug_ends):
-                return True  # a cue before the rash with a drug between is the drug's: "failed RTX, mild rash"
+            if _said_of_rash(text, cue, at, tokens[m.last].end, drugs):
+                return True
     return False
+
+
+_NEAR_WORDS = 2  # a cue this many words from the rash or a drug is said of it
+
+
+def _said_of_rash(text: str, cue: re.Match[str], rash_start: int, rash_end: int,
+                  drugs: list[tuple[int, int]]) -> bool:
+    """Whether a refractory cue in the rash's clause is said of the rash, not of a drug: one before the rash
+    with a drug between is the drug's ("failed RTX, mild rash"); one after it, not right after (a comma
+    between is not right after), that a
+    drug follows is the drug's ("Gottron's papules, failed rituximab"), while "rash refractory to MTX" and
+    "rash still florid despite MTX" are the rash's."""
+    if cue.end() <= rash_start:
+        return not any(cue.end() <= d_end <= rash_start for _, d_end in drugs)
+    between = text[rash_end:cue.start()]
+    right_after = len(between.split()) <= _NEAR_WORDS and not any(mark in between for mark in ",;")
+    drug_follows = any(0 <= len(text[cue.end():d_start].split()) <= _NEAR_WORDS
+                       for d_start, _ in drugs if d_start >= cue.end())
+    return right_after or not drug_follows
 
 
 # Reference numbers, surnames and years as typed: the syntax of a citation, not vocabulary.

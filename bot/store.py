@@ -33,7 +33,7 @@ from bot.knowledge import (
 )
 from bot.table import Table, parse_table, validate_knowledge
 
-SCHEMA_VERSION = "11"  # bump when the tables change, so old databases are rebuilt
+SCHEMA_VERSION = "12"  # bump when the tables change, so old databases are rebuilt
 DB_ENV = "DMPM_BOT_DB"
 MAX_QUERY_TERMS = 32
 
@@ -148,7 +148,8 @@ def _write(db, corpus: Corpus) -> None:
         pk="row", columns={"literal": str, "pattern": str, "category": str})
     db["intents"].insert_all(
         ({"position": n, "name": i.name, "read": i.read, "patterns": json.dumps(i.patterns),
-          "examples": json.dumps(i.examples), "reply": i.reply} for n, i in enumerate(corpus.intents, start=1)),
+          "examples": json.dumps(i.examples), "reply": i.reply, "overrides": json.dumps(i.overrides)}
+         for n, i in enumerate(corpus.intents, start=1)),
         pk="position", columns={"reply": str})
     db["phrases"].insert_all(
         ({"name": r.name, "about": r.about, "patterns": json.dumps(r.patterns), "words": json.dumps(r.words),
@@ -315,7 +316,8 @@ def load_context_rules(conn: sqlite3.Connection) -> tuple[Rule, ...]:
 def load_intents(conn: sqlite3.Connection) -> tuple[IntentRule, ...]:
     """The intents, in intents.toml's order."""
     return tuple(IntentRule(name=r["name"], read=r["read"], patterns=tuple(json.loads(r["patterns"])),
-                            examples=tuple(json.loads(r["examples"])), reply=r["reply"] or "")
+                            examples=tuple(json.loads(r["examples"])), reply=r["reply"] or "",
+                            overrides=tuple(json.loads(r["overrides"])))
                  for r in conn.execute("SELECT * FROM intents ORDER BY position"))
 
 

@@ -448,7 +448,9 @@ def test_the_remaining_options_come_with_their_conditions_and_no_order() -> None
      None),
     ("How often should I check LFTs on methotrexate?", "the side effects, risks or monitoring of methotrexate", None),
     ("rituximab infusion reactions - premedication?", "the side effects, risks or monitoring of rituximab", None),
-    ("how much does rituximab cost?", "the cost of rituximab", None),
+    ("how much does rituximab cost?", "the price of rituximab", None),
+    ("what does rituximab cost?", "the cost of rituximab", None),
+    ("how much does IVIG cost per gram?", "the price of Intravenous immune globulin (IVIG)", "ivig.expense"),
 ])
 def test_an_aspect_of_a_covered_drug_the_source_leaves_out_is_out_of_scope(question: str, aspect: str,
                                                                            quoted: str | None) -> None:

@@ -51,7 +51,11 @@ def test_thanks_beside_a_question_is_the_question(text: str) -> None:
      "intents.toml [chat.thanks]: example 'much appreciated, what next?' is not small talk"),
     ('reply = "Good. Ask another question whenever you like; /new starts afresh."\n', "",
      "intents.toml [chat.acknowledgement]: needs a reply"),
-    ("[intent.cost]\n", "[intent.price]\n", "intents.toml [intent.price]: the engine reads no intent of that name"),
+    ("[intent.cost]\n", "[intent.prognosis]\n",
+     "intents.toml [intent.prognosis]: the engine reads no intent of that name"),
+    ('overrides = ["cost"]', 'overrides = ["costs"]',
+     "intents.toml [intent.price]: overrides an intent the engine does not read: 'costs'"),
+    ('overrides = ["cost"]', 'overrides = ["price"]', "intents.toml [intent.price]: overrides itself"),
 ])
 def test_the_build_names_a_broken_small_talk_or_intent_entry(knowledge_copy: Path, tmp_path: Path, old: str,
                                                             new: str, message: str) -> None:
