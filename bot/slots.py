@@ -404,8 +404,10 @@ def _reached(readings: Readings, index: int, category: str) -> bool:
 
 
 def _asked(readings: Readings, index: int) -> bool:
-    """A question reaches the mention, or a pronoun in the message points back at it."""
-    return _reached(readings, index, "QUESTION") or _reached(readings, index, "ANAPHOR")
+    """A question reaches the mention, or a pronoun in the message points back at it; not one said of
+    treatment in general ("I know IVIG is there if rituximab doesn't work")."""
+    return (_reached(readings, index, "QUESTION") or _reached(readings, index, "ANAPHOR")) and not _reached(
+        readings, index, "GENERIC")
 
 
 def condition_conflicts(mentions: list[Mention], readings: Readings) -> list[str]:
@@ -678,7 +680,9 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
         hits = readings.get(i, ())
         mode = max((_STATUS[h.category] for h in hits if h.category in _STATUS), key=_RANK.__getitem__,
                    default="mentioned")
-        if _never_taken(hits):
+        if any(h.category == "GENERIC" for h in hits):
+            mode = "mentioned"  # "(I know IVIG is there if rituximab doesn't work)": said of treatment, not of her
+        elif _never_taken(hits):
             mode = "stopped"  # never taken ("never had rituximab, AZA didn't help"): it cannot have failed
         elif _planned_not_failed(hits):
             mode = "planned"  # not yet given ("MMF planned, RTX and IVIG failed")

@@ -341,6 +341,26 @@ TABLE = [
     ("ILD in DM failing steroids and methotrexate, tacrolimus dose for 55 kg", {"failed": ("methotrexate",)}),
     ("DM failed everything in the ladder up to MMF (RTX, IVIG, MMF)",
      {"everything_failed": False, "failed": ("mycophenolate", "rituximab", "ivig")}),
+    # starting, restarting or resuming is a plan; "at" after it is the planned dose
+    ("PM flare off all meds, ok to resume prednisone at 15 mg?", {"prednisone": "off"}),
+    ("MTX failed; considering we start rituximab next month, regimen?", {"failed": ("methotrexate",),
+                                                                         "planned": ("rituximab",)}),
+    # said of treatment in general, not of her: no status, not asked
+    ("refractory PM after AZA. which first? (I'm aware MMF is used if IVIG fails)",
+     {"failed": ("azathioprine",), "drugs_asked": ()}),
+    # already given is tried; did not improve on what she takes; a contrast that states the failure
+    ("MMF now failing too (already received Rituxan and IVIg). next?",
+     {"failed": ("mycophenolate", "rituximab", "ivig")}),
+    ("weakness hasn't improved on prednisone 40 and azathioprine 150", {"failed": ("azathioprine",)}),
+    ("tried IVIG for 6 months, yet no meaningful improvement", {"failed": ("ivig",)}),
+    ("relapse on a steroid holiday, still on Imuran", {"prednisone": "off", "current": ("azathioprine",)}),
+    ("PM flare on pred 10... or maybe 20, will check", {"prednisone": None, "conflicts": ("prednisone",)}),
+    # "ok" or "fine" says so of the condition right before it, not across a drug taken
+    ("lactation on methotrexate fine?", {"uncovered_asked": ("pregnancy",)}),
+    ("DM flare on pred 5, chest CT fine", {"ild": False}),
+    # a refractory cue a drug follows after a comma is the drug's
+    ("DM, heliotrope rash, refractory to MTX", {"rash": False, "failed": ("methotrexate",)}),
+    ("heliotrope rash refractory to MTX", {"rash": True}),
 ]
 
 
