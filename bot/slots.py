@@ -928,6 +928,7 @@ class DoseReaders(NamedTuple):
 
     cannot_taper_below: re.Pattern[str]  # "could never get below 20": 20 is the dose now
     tapered_to: re.Pattern[str]  # "prednisone 60 mg tapered to 20": 20 now
+    changed_to: re.Pattern[str]  # "tapered from 20 to", "back up to" right before a dose: it is the new dose
     bare_after_drug: re.Pattern[str]  # "pred 5", "pred at 7.5", "pred now 10"
     later_dose: re.Pattern[str]  # "pred 60->5", "30 to 8", "40 last year, now 5": the later one is now
     bound: re.Pattern[str]  # "> 10 mg", "less than 10": group `more` or `less`
@@ -946,6 +947,7 @@ class DoseReaders(NamedTuple):
         return cls(
             cannot_taper_below=compiled(words("cannot_taper_below") + _DOSE_NUMBER),
             tapered_to=compiled(words("tapered_to") + _DOSE_NUMBER + r"(?!\s*(?:kg|lb|%))"),
+            changed_to=compiled(rf"(?:{words('changed_to')})\s*$"),
             bare_after_drug=compiled(rf"^\s*(?:=|:|{words('dose_after_drug')})?\s*{_DOSE_NUMBER}{_NOT_A_BARE_DOSE}"),
             later_dose=compiled(rf"(?:\s*,?\s*{words('later_dose')}|(?:\s+[^\W\d_]+){{1,3}}\s*,\s*"
                                 rf"{words('dose_now')})\s*{_DOSE_NUMBER}"),
@@ -1031,6 +1033,9 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
         return None, None  # "pred 7.5 or 12.5, can't remember which": ask
     times = [_dose_time(hits) for hits in lexicon.context.apply(
         [t.low for t in tokens], [Target(d.first, d.end, "dose") for d in doses])]
+    times = _restated_in_brackets(doses, times, tokens)
+    if times[-1] == "PAST" and lexicon.readers.changed_to.search(text, 0, tokens[doses[-1].first].start):
+        times[-1] = "CURRENT"  # "tapered from 20 to 10 mg last month": the change was then, the dose is now
     live = [d for d, time in zip(doses, times, strict=True) if time not in ("PAST", "STOPPED", "PLANNED")]
     current = [d for d, time in zip(doses, times, strict=True) if time == "CURRENT"]
     if not live:
@@ -1041,6 +1046,29 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
         return None, None  # two current doses: ask rather than pick one
     dose = (current or live)[0]
     return (None, dose.value) if dose.per_kg else (dose.value, None)
+
+
+def _said_past(number: re.Match[str], tokens: list[Token], lexicon: Lexicon) -> bool:
+    """A cue says the number read is a past dose ("she had been down to 2.5 in the spring")."""
+    first, end = _token_span(tokens, number.start("number"), number.end("number"))
+    hits = lexicon.context.apply([t.low for t in tokens], [Target(first, end, "dose")])[0]
+    return _dose_time(hits) in ("PAST", "STOPPED")
+
+
+def _restated_in_brackets(doses: list[Dose], times: list[str | None], tokens: list[Token]) -> list[str | None]:
+    """A dose opening brackets a few words after another is the same dose restated ("1 mg/kg (60 mg)", "1 mg/kg
+    at onset (60 mg)"): it has that dose's time."""
+    times = list(times)
+    for k in range(1, len(doses)):
+        opening = doses[k].first - 1
+        between = tokens[doses[k - 1].end:max(opening, doses[k - 1].end)]
+        if opening >= 0 and tokens[opening].low == "(" and len(between) <= _RESTATED_GAP and all(
+                t.low not in _SENTENCE_END and t.low not in ",;" for t in between):
+            times[k] = times[k - 1]
+    return times
+
+
+_RESTATED_GAP = 3  # words between a dose and the bracket that restates it ("1 mg/kg at onset (60 mg)")
 
 
 # A dose followed by "or" and another number: two possible doses ("pred 5... or is it 15?"; syntax).
@@ -1257,7 +1285,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     readers = lexicon.readers
     if STEROID_CONCEPT in concepts and (floor := readers.cannot_taper_below.search(text)):
         prednisone = _number(floor.group("number"))
-    elif STEROID_CONCEPT in concepts and isinstance(prednisone, float) and (later := readers.tapered_to.search(text)):
+    elif STEROID_CONCEPT in concepts and isinstance(prednisone, float) and (
+            later := readers.tapered_to.search(text)) and not _said_past(later, tokens, lexicon):
         prednisone = _number(later.group("number"))  # "prednisone 60 mg tapered to 20": 20 now
     bound = find_prednisone_bound(text, readers) if situation == "flare" or STEROID_CONCEPT in concepts else None
     cmp = None

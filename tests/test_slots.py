@@ -355,6 +355,13 @@ TABLE = [
     ("tried IVIG for 6 months, yet no meaningful improvement", {"failed": ("ivig",)}),
     ("relapse on a steroid holiday, still on Imuran", {"prednisone": "off", "current": ("azathioprine",)}),
     ("PM flare on pred 10... or maybe 20, will check", {"prednisone": None, "conflicts": ("prednisone",)}),
+    # a dose changed to is the dose since, whatever dates the change; a bracket restating a dose has its time
+    ("PM relapse; pred reduced from 15 to 7.5 mg in March", {"prednisone": 7.5}),
+    ("flaring again after we went back up to 12.5 mg in the autumn", {"prednisone": 12.5}),
+    ("pred 0.5 mg/kg initially (35 mg), tapered to 5 mg, now weak again", {"prednisone": 5.0, "conflicts": ()}),
+    ("relapse on pred 7.5 (was 20 mg in May)", {"prednisone": 7.5, "conflicts": ()}),
+    ("flare on pred 15; she had been down to 5 in the summer", {"prednisone": 15.0}),
+    ("prednisolone was tapered from 25 to 10 and she is relapsing", {"prednisone": 10.0}),
     # "ok" or "fine" says so of the condition right before it, not across a drug taken
     ("lactation on methotrexate fine?", {"uncovered_asked": ("pregnancy",)}),
     ("DM flare on pred 5, chest CT fine", {"ild": False}),
