@@ -711,8 +711,9 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
         if any(h.category in ("FAILED", "TRIED") for h in hits) and mode == "failed":
             said_failed.add(m.term.concept)
         seen.setdefault(m.term.concept, set()).add(mode)
-    conflicts.extend(c for c, modes in seen.items() if c != STEROID_CONCEPT and {"current", "stopped"} <= modes
-                     and "failed" not in modes)
+    drugs = {m.term.concept for m in mentions if m.term.kind == "drug"}  # not "everything", read like one
+    conflicts.extend(c for c, modes in seen.items() if c != STEROID_CONCEPT and c in drugs
+                     and {"current", "stopped"} <= modes and "failed" not in modes)
     conflicts.extend(f"{c}{EFFECT_CONFLICT}" for c in said_effective & said_failed)
     return status
 
