@@ -711,6 +711,9 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
         if any(h.category in ("FAILED", "TRIED") for h in hits) and mode == "failed":
             said_failed.add(m.term.concept)
         seen.setdefault(m.term.concept, set()).add(mode)
+    for m in _failed_by_next_sentence(tokens, mentions, sentence_start, phrases):
+        if status.get(m.term.concept) == "mentioned":
+            status[m.term.concept] = "failed"  # "pred/AZA -> MTX -> RTX. Still weak.": the last one failed too
     drugs = {m.term.concept for m in mentions if m.term.kind == "drug"}  # not "everything", read like one
     conflicts.extend(c for c, modes in seen.items() if c != STEROID_CONCEPT and c in drugs
                      and {"current", "stopped"} <= modes and "failed" not in modes)
@@ -777,11 +780,18 @@ def _failure_goes_on_then(tokens: list[Token], previous: tuple[Mention, str, boo
 _LIST_OPENS_RE = re.compile(r"[^.;!?]{0,40}?[:(]")
 
 
-def _everything_failed(text: str, phrases: Phrases) -> bool:
+def _everything_failed(text: str, phrases: Phrases, drug_ends: list[int]) -> bool:
     """Every option failed ("nothing has worked"), unless a list says which ("nothing has worked: MTX, AZA,
-    RTX, IVIG, MMF" fails those five, read by `_failed_list_opened`; the options never tried remain)."""
+    RTX, IVIG, MMF" fails those five, read by `_failed_list_opened`; the options never tried remain), or a
+    list before it in its sentence does ("rituximab, then IVIG x6, nothing worked" fails those two; "nothing
+    else" is still every other option)."""
     said = phrases.find("everything_failed", text)
-    return said is not None and _LIST_OPENS_RE.match(text, said.end()) is None
+    if said is None or _LIST_OPENS_RE.match(text, said.end()) is not None:
+        return False
+    if phrases.search("everything_else", said.group()):
+        return True
+    sentence = max((text.rfind(end, 0, said.start()) for end in ".;!?"), default=-1)
+    return not any(sentence < e <= said.start() for e in drug_ends)
 
 
 def _taken_alone(tokens: list[Token], mentions: list[Mention], status: dict[str, str], phrases: Phrases) -> bool:
@@ -835,7 +845,8 @@ def _own_cue(hits: tuple[Hit, ...]) -> bool:
 # inside a list ("rituximab (2 courses), then IVIG x6", "MTX 20 mg weekly"); the course words are phrases.toml's.
 _DOSE_WORD_RE = re.compile(
     r"\d+(?:[.,]\d+)?|x\d*|mg|g|mcg|kg|d|day|days|daily|week|weeks|wk|wks|weekly|month|months|monthly|year|years"
-    r"|per|of|a|/|\(|\)|sc|iv|po|bd|bid|od|tds|qd|qw|doses?|then|two|three|four|five|six|several|few|some")
+    r"|per|of|a|/|\(|\)|sc|iv|po|bd|bid|od|tds|qd|qw|doses?|then|two|three|four|five|six|several|few|some"
+    r"|for|over|about|approx|m2|total")
 
 
 def _is_dose_word(word: str, phrases: Phrases) -> bool:
@@ -866,6 +877,27 @@ def lists_said_all_failed(tokens: list[Token], drug_tokens: set[int], phrases: P
         elif j in drug_tokens or low in _LIST_WORDS or low in {"-", HYPHEN, ":"} or _is_dose_word(low, phrases):
             says[j] = says[j + 1][:]
     return [first for first, _ in says]
+
+
+def _failed_by_next_sentence(tokens: list[Token], mentions: list[Mention], sentence_start: list[int],
+                             phrases: Phrases) -> list[Mention]:
+    """The last drug of a sentence when the next sentence, naming no drug, says the disease did not respond
+    ("... -> MTX -> RTX. Still weak. Next?")."""
+    drugs = [m for m in mentions if _target_type(m) == "drug" and not _comedication(m)]
+    found = []
+    for k, m in enumerate(drugs):
+        end = next((j for j in range(m.last + 1, len(tokens)) if tokens[j].low in _SENTENCE_END), None)
+        if end is None or end + 1 >= len(tokens) or (k + 1 < len(drugs) and sentence_start[drugs[k + 1].first]
+                                                      == sentence_start[m.first]):
+            continue  # not the sentence's last drug, or no sentence after it
+        after = tokens[end + 1:]
+        stop = next((j for j, t in enumerate(after) if t.low in _SENTENCE_END), len(after))
+        if any(d.first > end and sentence_start[d.first] == end + 1 for d in drugs):
+            continue
+        sentence = " ".join(t.text for t in after[:stop])
+        if phrases.match("failure_sentence", sentence):
+            found.append(m)
+    return found
 
 
 def sentence_starts(tokens: list[Token]) -> list[int]:
@@ -1361,7 +1393,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         intents=intents,
         grades_asked=_grades_asked(text),
         definition_of=_definition_of(text, phrases),
-        everything_failed=_everything_failed(text, phrases),
+        everything_failed=_everything_failed(text, phrases, [tokens[m.last].end for m in mentions
+                                                               if m.term.kind == "drug"]),
         multiple_failed=phrases.search("multiple_failed", text),
         combination_asked=_combination_asked(text, drugs_in_order, failed, lexicon),
         **reference_request(text, intents),

@@ -267,7 +267,13 @@ TABLE = [
     ("failed MTX, then RTX, then IVIG?", {"failed": ("methotrexate", "rituximab"), "drugs_asked": ("ivig",)}),
     ("DM: failed MTX, then started RTX 3 months ago, weak again",
      {"failed": ("methotrexate",), "current": ("rituximab",)}),
-    ("MTX failed, then RTX, then IVIG, what now?", {"failed": ("methotrexate",)}),
+    # a drug a sequence moves on from was tried: "then RTX, then IVIG" replaced rituximab
+    ("MTX failed, then RTX, then IVIG, what now?", {"failed": ("methotrexate", "rituximab")}),
+    ("Tried AZA then rituximab. Still weak. What now?", {"failed": ("azathioprine", "rituximab")}),
+    ("refractory PM: RTX, then IVIG x5, none worked", {"failed": ("rituximab", "ivig"),
+                                                        "everything_failed": False}),
+    ("refractory PM: failed MTX and AZA; nothing else has worked", {"everything_failed": True}),
+    ("weight 80kg => 160 mg of AZA", {"failed": ()}),
     # a list after a colon or in brackets says what "everything" was
     ("nothing has worked: MTX, AZA, RTX, IVIG, MMF",
      {"failed": ("methotrexate", "azathioprine", "rituximab", "ivig", "mycophenolate"), "everything_failed": False}),
