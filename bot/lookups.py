@@ -17,12 +17,13 @@ from bot.slots import EFFECT_CONFLICT, STEROID_CONCEPT, Slots
 from bot.table import ASK_PREDNISONE, Table
 
 INTENT_TOPIC = {"dose": "dosing", "mechanism": "mechanism", "caution": "caution", "cost": "cost",
-                "evidence": "evidence", "price": "price"}
+                "evidence": "evidence", "price": "price", "continuation": "continuation"}
 DRUG_TITLES = {"ivig": "Intravenous immune globulin (IVIG)", "tnf": "Tumor necrosis factor inhibitors",
                "mycophenolate": "Mycophenolate mofetil", "calcineurin": "Calcineurin inhibitors",
                "alkylating": "Alkylating agents"}
 _INTENT_WORDS = {"dose": "the dose", "mechanism": "the mechanism", "caution": "cautions", "cost": "the cost",
-                 "evidence": "the evidence", "grade": "a grade", "price": "the price"}
+                 "evidence": "the evidence", "grade": "a grade", "price": "the price",
+                 "continuation": "how long it is continued"}
 
 
 def route_first(slots: Slots, catalog: Catalog, table: Table) -> Decision | None:
@@ -39,7 +40,7 @@ def route_first(slots: Slots, catalog: Catalog, table: Table) -> Decision | None
         return out_of_scope(outside, about=about, passages=tuple(table.drug_passages[d][0] for d in about))
     if not covered - {"prednisone"} and slots.prednisone is None and _asks_definition(slots):
         return definition(slots.definition_of)
-    if "taper" in slots.intents and slots.prednisone is None and slots.situation != "resistant":
+    if _asks_taper(slots):
         return Decision(rule="lookup.taper", title="Tapering, and how long to maintain",
                         passages=table.passages_for["taper"])
     if "discontinuation" in slots.intents and slots.situation is None:
@@ -152,6 +153,14 @@ def _covered_drugs_asked(slots: Slots, table: Table) -> tuple[str, ...]:
     return tuple(d for d in slots.mentioned if d != STEROID_CONCEPT and table.drug_passages.get(d))
 
 
+def _asks_taper(slots: Slots) -> bool:
+    """How fast to taper, or how long prednisone goes on ("does she stay on low-dose pred for life after a
+    flare?"), with no dose that would make it a flare's own question."""
+    steroid_only = set(slots.mentioned) == {STEROID_CONCEPT}
+    return ("taper" in slots.intents or "continuation" in slots.intents and steroid_only) and (
+        slots.prednisone is None and slots.situation != "resistant")
+
+
 def _asks_definition(slots: Slots) -> bool:
     """"what is recurrent disease", "recurrent vs resistant?"."""
     return bool(slots.definition_of) and ("definition" in slots.intents or len(slots.definition_of) == 2)
@@ -255,7 +264,7 @@ def _context_passages(topic: str, slots: Slots, passages: Mapping[str, Passage],
 
 # Aspects of a drug a question may ask about; where the source says nothing on them, it is out of scope.
 # (A grade or the evidence it does not state is a statement about the source, answered as such.)
-ASPECT_INTENTS = frozenset({"dose", "mechanism", "caution", "cost", "price"})
+ASPECT_INTENTS = frozenset({"dose", "mechanism", "caution", "cost", "price", "continuation"})
 # An aspect the source never states, and the nearest one it does, quoted in its place: no price, but the expense.
 ASPECT_NEAREST = {"price": "cost"}
 
@@ -266,7 +275,7 @@ def _not_discussed(intent: str, drug: str) -> str:
 
 
 _ASPECT_WORDS = {"dose": "the dose", "mechanism": "how it works", "caution": "the side effects, risks or monitoring",
-                 "cost": "the cost", "price": "the price"}
+                 "cost": "the cost", "price": "the price", "continuation": "how long it is continued"}
 
 
 def _nothing_on(intent: str, drug: str) -> str:

@@ -692,8 +692,8 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
             mode = "stopped"  # "not on IVIG, Rituxan didn't help": the failure is rituximab's
         if mode == "stopped" and _dose_follows(tokens, m) and min(h.distance for h in hits) > 0:
             mode = "current"  # "no DMARD, pred 20": a drug with its dose is being taken
-        if _is_question_subject(tokens, m, hits, intents):
-            mode = "mentioned"  # "failed rituximab, IVIG?": IVIG is asked about
+        if _is_question_subject(tokens, m, hits, intents) or _regimen_asked(tokens, m, hits, intents, drug_tokens):
+            mode = "mentioned"  # "failed rituximab, IVIG?", "rituximab 1 g x2: how far apart?": asked about
         if mode == "mentioned" and (_failed_list_opened(tokens, m.first, phrases)
                                     or _counted_course(tokens, m, phrases)):
             mode = "failed"
@@ -836,6 +836,17 @@ def _is_question_subject(tokens: list[Token], mention: Mention, hits: tuple[Hit,
     return j < len(tokens) and tokens[j].low == "?" and not _own_cue(hits)
 
 
+def _regimen_asked(tokens: list[Token], mention: Mention, hits: tuple[Hit, ...], intents: Intents | None,
+                   drug_tokens: set[int]) -> bool:
+    """A message that opens with a drug and its regimen, counted ("rituximab 1 g x2 - how far apart?"), names
+    no other drug and asks about a drug's dose, grade, evidence...: the count is the regimen asked about, not a
+    course tried."""
+    if intents is None or mention.first != 0 or not hits or any(h.category != "TRIED" for h in hits) or any(
+            k > mention.last for k in drug_tokens):
+        return False
+    return bool(DRUG_INTENTS & set(intents.find(" ".join(t.text for t in tokens))))
+
+
 def _own_cue(hits: tuple[Hit, ...]) -> bool:
     """A cue of what happened to the drug right beside it ("AZA didn't help", "RTX x2", "AZA discontinued?")."""
     return any(h.distance == 0 and (h.category in _STATUS or h.category in ("NEGATED", "PLANNED")) for h in hits)
@@ -854,7 +865,7 @@ def _is_dose_word(word: str, phrases: Phrases) -> bool:
     return _DOSE_WORD_RE.fullmatch(word) is not None or word in phrases.words("course_words")
 
 
-DRUG_INTENTS = frozenset({"dose", "grade", "evidence", "mechanism", "caution", "cost"})  # intents about one drug
+DRUG_INTENTS = frozenset({"dose", "grade", "evidence", "mechanism", "caution", "cost", "price", "continuation"})  # intents about one drug
 _SENTENCE_END = frozenset({".", ";", "!", "?"})
 ASKED_ITEM_WORDS = 2  # words between a list's last drug and the question mark that asks about it ("next")
 

@@ -450,6 +450,7 @@ def test_the_remaining_options_come_with_their_conditions_and_no_order() -> None
     ("rituximab infusion reactions - premedication?", "the side effects, risks or monitoring of rituximab", None),
     ("how much does rituximab cost?", "the price of rituximab", None),
     ("what does rituximab cost?", "the cost of rituximab", None),
+    ("is tacrolimus a one-off or continued?", "how long it is continued of tacrolimus", None),
     ("how much does IVIG cost per gram?", "the price of Intravenous immune globulin (IVIG)", "ivig.expense"),
 ])
 def test_an_aspect_of_a_covered_drug_the_source_leaves_out_is_out_of_scope(question: str, aspect: str,
@@ -487,6 +488,9 @@ def test_what_a_vignette_only_mentions_does_not_put_it_out_of_scope(question: st
     ("what are the risks of mycophenolate?", "mycophenolate.infection"),
     ("is cyclophosphamide safe?", "alkylating.reserve"),
     ("AZA plus MTX together: what should I monitor?", "combination.aza-mtx"),
+    ("do patients stay on IVIG indefinitely?", "rituximab-vs-ivig.reasons"),
+    ("IVIG drawbacks when given long-term?", "ivig.expense"),
+    ("does she stay on low-dose pred for life after a flare?", "recurrent.slow-taper"),
 ])
 def test_an_aspect_the_source_does_discuss_is_answered(question: str, passage: str) -> None:
     reply = answer(question)

@@ -394,6 +394,10 @@ def test_extract(lexicon, text: str, expected: dict) -> None:
     ("how does rituximab work", "mechanism"), ("side effects of MMF", "caution"), ("is IVIG expensive", "cost"),
     ("references for IVIG", "reference"), ("define resistant", "definition"), ("what does 2B mean", "legend"),
     ("treatment ladder", "ladder"), ("help", "help"), ("what can you do?", "help"),
+    ("does rituximab need repeating or is it one-time?", "continuation"), ("MMF long-term?", "continuation"),
+    ("what does a vial of IVIG cost?", "price"), ("whose article is this?", "review"),
+    ("rituximab 1 g x2, what interval?", "dose"), ("MMF is not graded but IVIG is 2B; what does that mean?", "legend"),
+    ("taper: how low do we go?", "taper"), ("she'd like to come off all her meds", "discontinuation"),
 ])
 def test_intents(lexicon, text: str, intent: str) -> None:
     assert intent in extract(text, lexicon).intents
