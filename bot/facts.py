@@ -144,6 +144,10 @@ def focus_drug(slots: Slots, catalog: Catalog) -> str | None:
     asked = [d for d in untried if d in slots.drugs_asked]
     if asked and described and "ladder" in slots.intents and not set(slots.intents) & DRUG_INTENTS:
         return None  # "failed RTX, IVIG and MMF: are calcineurin inhibitors next?": the situation's answer says
+    remaining = catalog.sparing_drugs - set(ORDERED_OPTIONS) - set(catalog.conventional_drugs)
+    if asked and set(asked) <= remaining and failed_stage(slots) == FAILED_STAGES[-1] and not (
+            set(slots.intents) & DRUG_INTENTS):
+        return None  # "failed RTX/IVIG/MMF. is a TNF inhibitor an option?": one of the remaining options, all said
     if asked:
         return asked[0]
     # A question about a drug's dose, grade or evidence that names none asks about the one named before

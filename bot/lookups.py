@@ -244,13 +244,20 @@ def drug_lookup(drug: str, slots: Slots, passages: Mapping[str, Passage], table:
                     notes=notes, doses=doses)
 
 
+# Drugs the source puts in order for resistant disease: a question on one in a resistant patient also
+# quotes the order ("failed MTX. rituximab? what regimen?": rituximab comes first, then its regimen).
+ORDER_TOPICS = frozenset({"rituximab", "ivig"})
+
 # The cautions of azathioprine with methotrexate (cytopenias) are not those of either drug alone.
 COMBINATION = "combination"
 
 
 def _context_passages(topic: str, slots: Slots, passages: Mapping[str, Passage], table: Table) -> list[str]:
-    """First the drug's graded recommendation, then passages on every drug named, on ILD, on the disease."""
+    """First the drug's graded recommendation (and, in resistant disease, its place in the source's order),
+    then passages on every drug named, on ILD, on the disease."""
     chosen = [p.id for p in passages.values() if p.grade and topic in p.topics and "recurrent" not in p.topics]
+    if (slots.situation == "resistant" or slots.failed) and topic in ORDER_TOPICS:
+        chosen += [pid for pid in table.passages_for["ladder"] if {topic, "evidence"} <= set(passages[pid].topics)]
     others = {table.drug_topic.get(d, d) for d in slots.mentioned} - {topic}
     if others:
         chosen += [p.id for p in passages.values() if {topic, *others} <= set(p.topics)]

@@ -296,9 +296,12 @@ CASES = [
       not_passages=ABOVE),
     C("got rituximab twice last spring, still weak, what now", "answer", "resistant.ivig", IVIG),
     C("PM: methotrexate, rituximab then IVIG, all inadequate", "answer", "resistant.mycophenolate", MMF),
-    C("has been through rituximab, IVIG and cellcept; cyclosporine?", "answer", "lookup.drug", CNI),
-    C("failed basically everything (rituximab, IVIG, MMF) - chlorambucil?", "answer", "lookup.drug",
-      ("alkylating.reserve",), ("1C",)),
+    # one of the remaining options asked after rituximab, IVIG and MMF: the row, which names it with its
+    # condition and says the source puts them in no order
+    C("has been through rituximab, IVIG and cellcept; cyclosporine?", "answer", "resistant.remaining-options", CNI),
+    C("failed basically everything (rituximab, IVIG, MMF) - chlorambucil?", "answer", "resistant.remaining-options",
+      ("alkylating.reserve",), ("1C", "2C")),
+    C("failed RTX, IVIG, MMF - cyclophosphamide dose?", "answer", "lookup.drug", ("cyclophosphamide.study",)),
     C("resistant PM on azathioprine, can I add methotrexate on top", "answer", "lookup.combination",
       ("combination.aza-mtx",)),
     C("is IVIG pricey", "answer", "lookup.drug", ("ivig.expense",)),
