@@ -55,7 +55,6 @@ KNOWN_MISSES = {
                                 "rituximab is looked up",
     "holdout6.jsonl:h6-two-07": "'what does the B stand for' is not read as the legend beside IVIG's grade",
     "holdout6.jsonl:h6-legend-02": "'what do the 1 and the C mean?' with a drug: the drug's passage, not the legend",
-    "holdout7.jsonl:h7-ild-03": "'rituximab or tacrolimus for the lungs?': rituximab is looked up, not the ILD row",
     "holdout7.jsonl:h7-def-03": "'is that recurrent or resistant?' after a described failure gets the ladder, "
                                 "not the definitions",
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot import lookups
 from bot.decision import Decision, Part
-from bot.facts import Facts, facts_of
+from bot.facts import Facts, facts_of, resistance_described
 from bot.knowledge import Catalog
 from bot.slots import Slots
 from bot.table import Condition, Row, Table, fire, load_table
@@ -26,7 +26,27 @@ def decide(slots: Slots, catalog: Catalog, table: Table | None = None) -> Decisi
     rows = fire(table, facts)
     if rows:
         return decision_for(rows, slots, table, facts)
-    return lookups.lookup_decision(slots, catalog, table)
+    return _with_side_branches(lookups.lookup_decision(slots, catalog, table), slots, table, facts)
+
+
+def _with_side_branches(decision: Decision, slots: Slots, table: Table, facts: Facts) -> Decision:
+    """A drug asked about beside a branch marked beside_drug_questions in rules.toml, with failures told
+    (see that file's example): the drug's answer, and the branch's own, each in its part."""
+    if decision.rule != "lookup.drug" or decision.kind != "answer" or not resistance_described(slots):
+        return decision  # no failure told: the drug's answer alone
+    side = tuple(r for r in fire(table, {**facts, "drug_asked": "no"}) if r.beside_drug_questions
+                 and r.kind == "answer" and not set(r.statement or r.quote) <= set(decision.passages))
+    if not side:
+        return decision
+    drug_part = Part(rule=decision.rule, title=decision.title, passages=decision.passages, notes=decision.notes,
+                     doses=decision.doses)
+    parts = (drug_part, *(part_for(row, slots, table, facts) for row in side))
+    return decision._replace(
+        title=f"{len(parts)} situations the source addresses",
+        passages=tuple(dict.fromkeys(p for part in parts for p in part.passages)),
+        notes=tuple(dict.fromkeys(n for part in parts for n in part.notes)),
+        doses=tuple(dict.fromkeys(d for part in parts for d in part.doses)),
+        rules=tuple(part.rule for part in parts), parts=parts)
 
 
 def decision_for(rows: tuple[Row, ...], slots: Slots, table: Table, facts: Facts) -> Decision:

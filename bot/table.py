@@ -65,6 +65,7 @@ class Row(NamedTuple):
     steroid_note: bool
     question: str | None
     options: tuple[Option, ...]
+    beside_drug_questions: bool = False  # answered too when a drug is asked about and failures are told
 
 
 class Lookup(NamedTuple):
@@ -164,7 +165,7 @@ def parse_table(raw: Mapping) -> Table:
 
 _ROW_FIELDS = frozenset({"id", "branch", "kind", "when", "unless", "overrides", "title", "says", "quote", "statement",
                          "notes",
-                         "note", "doses", "then", "steroid_note", "question", "option"})
+                         "note", "doses", "then", "steroid_note", "question", "option", "beside_drug_questions"})
 
 
 def _row(raw: Mapping) -> Row:
@@ -187,6 +188,7 @@ def _row(raw: Mapping) -> Row:
         doses=tuple(raw.get("doses", ())),
         then=Chain(then["branch"], dict(then.get("with", {}))) if then else None,
         steroid_note=bool(raw.get("steroid_note", False)),
+        beside_drug_questions=bool(raw.get("beside_drug_questions", False)),
         question=raw.get("question"),
         options=tuple(_option(o) for o in raw.get("option", [])),
     )
