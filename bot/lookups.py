@@ -40,6 +40,8 @@ def route_first(slots: Slots, catalog: Catalog, table: Table) -> Decision | None
         return out_of_scope(outside, about=about, passages=tuple(table.drug_passages[d][0] for d in about))
     if not covered - {"prednisone"} and slots.prednisone is None and _asks_definition(slots):
         return definition(slots.definition_of)
+    if _asks_flare_scenarios(slots):
+        return flare_scenarios(table)
     if _asks_taper(slots):
         return Decision(rule="lookup.taper", title="Tapering, and how long to maintain",
                         passages=table.passages_for["taper"])
@@ -151,6 +153,23 @@ def _asks_something_covered(slots: Slots) -> bool:
 def _covered_drugs_asked(slots: Slots, table: Table) -> tuple[str, ...]:
     """Drugs the source discusses that an out-of-scope question names: the source's words on them follow."""
     return tuple(d for d in slots.mentioned if d != STEROID_CONCEPT and table.drug_passages.get(d))
+
+
+def _asks_flare_scenarios(slots: Slots) -> bool:
+    """Every flare scenario at once: asked for ("what are the flare scenarios and what's suggested for
+    each?"), or a prednisone dose asked with no dose of hers and nothing else ("pred 1 mg/kg for 70 kg?")."""
+    if slots.prednisone is not None or slots.situation == "resistant" or slots.failed:
+        return False
+    overview = "overview" in slots.intents and slots.situation == "flare" and not (set(slots.mentioned) - {
+        STEROID_CONCEPT})
+    steroid_dose = "dose" in slots.intents and set(slots.mentioned) == {STEROID_CONCEPT} and slots.situation is None
+    return overview or steroid_dose
+
+
+def flare_scenarios(table: Table) -> Decision:
+    return Decision(rule="lookup.flare-scenarios", title="Flares: the source's scenarios",
+                    passages=table.passages_for["flare_scenarios"], notes=(table.messages["flare_scenarios"],),
+                    doses=table.doses_of(STEROID_CONCEPT))
 
 
 def _asks_taper(slots: Slots) -> bool:

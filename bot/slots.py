@@ -1369,7 +1369,10 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     # A vignette's words ("on MTX 20 mg", "infection last year") are not what it asks, so aspects are read
     # where its question reaches; a message that describes no situation ("IVIG 2 g/kg dose, 7 kg?") asks
     # with all of it.
-    described = situation is not None or bool(failed) or "ild" in present or "rash" in present
+    # A vignette (a situation, failures, ILD, a rash, active muscle disease) is asked about only where its
+    # question cues reach: "on 1 mg/kg pred + MTX 25 mg, still weak. Next step?" asks no dose.
+    described = situation is not None or bool(failed) or "ild" in present or "rash" in present or (
+        phrases.search("active_muscle", text))
     intents = lexicon.intents.find(text, question_text(text, tokens, found) if described else text)
     return Slots(
         disease=_disease(concepts),

@@ -349,6 +349,10 @@ CASES = [
     C("what qualifies as resistant disease", "answer", "lookup.definition", ("def.resistant",)),
     C("how fast should we taper once control is back?", "answer", "lookup.taper", ("recurrent.slow-taper",)),
     C("how long do they stay on low-dose pred after a flare", "answer", "lookup.taper", ("recurrent.slow-taper",)),
+    # every flare scenario at once: asked for, or a prednisone dose with no dose of hers
+    C("summarise the flare scenarios for me", "answer", "lookup.flare-scenarios",
+      ("recurrent.above-10", "recurrent.below-10", "recurrent.off-pred-on-sparing", "recurrent.off-all")),
+    C("what prednisone dose does the review use?", "answer", "lookup.flare-scenarios", ("recurrent.off-all",)),
     C("flare on 5 mg pred, how fast to taper after?", "answer", "recurrent.below-10", ("recurrent.slow-taper",)),
     C("tacrolimus and Paxlovid interaction", "out_of_scope", "out-of-scope"),
     # --- no rule: the knowledge search, above its relevance floor --------------------------------
