@@ -33,7 +33,7 @@ EVAL_PATH = BENCH_DIR / "eval.jsonl"
 # Question sets the bot has been corrected against: a regression on any of them fails CI
 # (tests/test_question_sets.py). A blind batch moves here once it is fixed against.
 TUNED_SETS = ("eval.jsonl", "holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl", "holdout4.jsonl", "holdout5.jsonl",
-              "holdout6.jsonl", "holdout7.jsonl")
+              "holdout6.jsonl", "holdout7.jsonl", "holdout8.jsonl", "holdout9.jsonl", "holdout10.jsonl")
 # Questions of a tuned set the bot still fails, with why; a wrong answer says "WRONG" first. The CI test
 # expects them to fail (strict): fixing one fails it until it leaves this list, so the list stays true.
 KNOWN_MISSES = {
@@ -57,10 +57,14 @@ KNOWN_MISSES = {
     "holdout6.jsonl:h6-legend-02": "'what do the 1 and the C mean?' with a drug: the drug's passage, not the legend",
     "holdout7.jsonl:h7-def-03": "'is that recurrent or resistant?' after a described failure gets the ladder, "
                                 "not the definitions",
+    "holdout8.jsonl:h8-flare-offpred-05": "Portuguese ('sem prednisona há 4 meses'): the reader's cue words are "
+                                          "English, so 'off prednisone' is not read and the bot asks",
+    "holdout8.jsonl:h8-res-rtx-04": "Italian ('rituximab inefficace'): the failure is not read, so rituximab is "
+                                    "looked up instead of the step after it",
 }
 # Blind batches, written without reading or running the bot and not tuned against: measured by
 # the bench (`python -m bench`), never gated, so the latest one stays the honest figure.
-BLIND_SETS = ("holdout8.jsonl", "holdout9.jsonl", "holdout10.jsonl")
+BLIND_SETS = ("holdout12.jsonl",)
 # Blind batches written and committed unopened, not yet scored: validated by CI, never run, so their first
 # score is taken once, when they move to BLIND_SETS.
 SEALED_SETS = ("holdout11.jsonl",)
