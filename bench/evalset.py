@@ -42,8 +42,6 @@ KNOWN_MISSES = {
     "holdout4.jsonl:h4-rec-lt10-01": "'on Medrol 4 mg/d': methylprednisolone is stronger per mg than prednisone "
                                      "and the source gives no conversion, so a dose of it at or below 10 mg is "
                                      "asked for in prednisone (Medrol 8 mg, prednisone 10, was answered as under 10)",
-    "holdout4.jsonl:h4-drug-03": "'how long before the B cells are gone' reads as a dose question: rituximab's "
-                                 "regimens are quoted, not its B-cell passage",
     "holdout4.jsonl:h4-oos-04": "refused (fertility), then quotes what the source says of cyclophosphamide, "
                                 "as DESIGN.md allows; the item forbids any grade in the reply",
     "holdout5.jsonl:h5-res-08": "'then monthly IVIG for 6 months' breaks the list that 'nothing worked' closes",

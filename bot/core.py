@@ -156,7 +156,7 @@ def answer_in_context(text: str, context: conversation.Context | None = None
 
 def _answer_slots(text: str, slots: Slots, kb: KnowledgeBase) -> tuple[Reply, Decision]:
     """The rules' reply for these slots; a named reference or the search when no rule applies."""
-    if _asks_review_author(slots):
+    if _asks_review_author(slots) and not match_references(text, kb.catalog.references, strict=True):
         return review_reply(), Decision(rule="lookup.reference")
     decision = decide(slots, kb.catalog, kb.table)
     if decision.rule == "lookup.reference" and decision.kind == "answer" and not (decision.notes
@@ -279,9 +279,9 @@ def _names_a_reference(text: str, kb: KnowledgeBase) -> Reply | None:
 
 
 def _asks_review_author(slots: Slots) -> bool:
-    """"Who wrote this review?": the review's own author, when no cited work or drug is named."""
-    return "review" in slots.intents and not (slots.reference_numbers or slots.reference_words
-                                              or slots.reference_years or slots.mentioned)
+    """"Who wrote this review?": the review's own author, when no drug, number or year is named (and, checked
+    by the caller, no cited work)."""
+    return "review" in slots.intents and not (slots.reference_numbers or slots.reference_years or slots.mentioned)
 
 
 def review_reply() -> Reply:

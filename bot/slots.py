@@ -1078,6 +1078,9 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     times = [_dose_time(hits) for hits in lexicon.context.apply(
         [t.low for t in tokens], [Target(d.first, d.end, "dose") for d in doses])]
     times = _restated_in_brackets(doses, times, tokens)
+    times = _superseded_in_sequence(doses, times, text, tokens, lexicon)
+    if members := _members_of_stopped_treatment(tokens, mentions, lexicon):
+        times = ["STOPPED" if t is None and members[0] < d.first < members[1] else t for d, t in zip(doses, times)]
     if times[-1] == "PAST" and lexicon.readers.changed_to.search(text, 0, tokens[doses[-1].first].start):
         times[-1] = "CURRENT"  # "tapered from 20 to 10 mg last month": the change was then, the dose is now
     live = [d for d, time in zip(doses, times, strict=True) if time not in ("PAST", "STOPPED", "PLANNED")]
@@ -1089,14 +1092,69 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
             conflicts.append(STEROID_CONCEPT)
         return None, None  # two current doses: ask rather than pick one
     dose = (current or live)[0]
-    return (None, dose.value) if dose.per_kg else (dose.value, None)
+    if dose.per_kg:
+        return None, dose.value
+    return _tapered_since(dose, text, tokens, lexicon), None
+
+
+def _tapered_since(dose: Dose, text: str, tokens: list[Token], lexicon: Lexicon) -> float:
+    """The dose, or the last one it was tapered to after it ("prednisone 60 mg tapered to 20": 20 now), unless
+    a cue says that taper is past or planned."""
+    later = [m for m in lexicon.readers.tapered_to.finditer(text, tokens[dose.end - 1].end)
+             if not _said_past(m, tokens, lexicon)]
+    return _number(later[-1].group("number")) if later else dose.value
 
 
 def _said_past(number: re.Match[str], tokens: list[Token], lexicon: Lexicon) -> bool:
-    """A cue says the number read is a past dose ("she had been down to 2.5 in the spring")."""
+    """A cue says the number read is a past or planned dose ("she had been down to 2.5 in the spring")."""
     first, end = _token_span(tokens, number.start("number"), number.end("number"))
     hits = lexicon.context.apply([t.low for t in tokens], [Target(first, end, "dose")])[0]
-    return _dose_time(hits) in ("PAST", "STOPPED")
+    return _dose_time(hits) in ("PAST", "STOPPED", "PLANNED")
+
+
+_MEMBERS_GAP = 8  # tokens from "all meds" to the bracket that lists them ("stopped all meds on her own ... (")
+
+
+def _members_of_stopped_treatment(tokens: list[Token], mentions: list[Mention],
+                                  lexicon: Lexicon) -> tuple[int, int] | None:
+    """The bracket that lists what a stopped "all meds" or "everything" was ("stopped all meds 6 months ago
+    (prednisolone 5 and methotrexate)"): its doses are stopped too. (open, close) token indices, or None."""
+    words = [t.low for t in tokens]
+    drugs = {k for m in mentions if m.term.kind == "drug" for k in range(m.first, m.last + 1)}
+    for m in mentions:
+        if m.term.concept != ALL_TREATMENT:
+            continue
+        hits = lexicon.context.apply(words, [Target(m.first, m.last + 1, "drug")])[0]
+        if not any(h.category in ("STOPPED", "PAST") for h in hits):
+            continue
+        for k in range(m.last + 1, min(len(tokens), m.last + 1 + _MEMBERS_GAP)):
+            if words[k] in _SENTENCE_END or k in drugs:
+                break
+            if words[k] == "(":
+                close = next((j for j in range(k + 1, len(tokens)) if words[j] == ")"), len(tokens))
+                return k, close
+    return None
+
+
+def _superseded_in_sequence(doses: list[Dose], times: list[str | None], text: str, tokens: list[Token],
+                            lexicon: Lexicon) -> list[str | None]:
+    """A dose with no time of its own that a later one in its sentence replaced ("pred 1 mg/kg, then tapered to
+    20, then 10, then now 6 mg"): past. Two doses side by side with no change between ("letter says 5, she
+    says 15") stay a conflict."""
+    times = list(times)
+    ends = [i for i, t in enumerate(tokens) if t.low in _SENTENCE_END]
+    for k in range(len(doses) - 1):
+        if times[k] is not None:
+            continue
+        sentence_end = next((e for e in ends if e >= doses[k].end), len(tokens))
+        for later in doses[k + 1:]:
+            if later.first > sentence_end:
+                break
+            between = text[tokens[doses[k].end - 1].end:tokens[later.first].start]
+            if re.search(r"\bthen\b", between, re.IGNORECASE) or lexicon.readers.changed_to.search(between):
+                times[k] = "PAST"
+                break
+    return times
 
 
 def _restated_in_brackets(doses: list[Dose], times: list[str | None], tokens: list[Token]) -> list[str | None]:
@@ -1329,9 +1387,6 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     readers = lexicon.readers
     if STEROID_CONCEPT in concepts and (floor := readers.cannot_taper_below.search(text)):
         prednisone = _number(floor.group("number"))
-    elif STEROID_CONCEPT in concepts and isinstance(prednisone, float) and (
-            later := readers.tapered_to.search(text)) and not _said_past(later, tokens, lexicon):
-        prednisone = _number(later.group("number"))  # "prednisone 60 mg tapered to 20": 20 now
     bound = find_prednisone_bound(text, readers) if situation == "flare" or STEROID_CONCEPT in concepts else None
     cmp = None
     if bound and (prednisone is None or prednisone == bound[1]):

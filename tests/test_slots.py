@@ -368,6 +368,15 @@ TABLE = [
     ("relapse on pred 7.5 (was 20 mg in May)", {"prednisone": 7.5, "conflicts": ()}),
     ("flare on pred 15; she had been down to 5 in the summer", {"prednisone": 15.0}),
     ("prednisolone was tapered from 25 to 10 and she is relapsing", {"prednisone": 10.0}),
+    # a dose replaced later in its sentence is past; two doses side by side with no change stay a conflict
+    ("DM relapse. Course: pred 60 -> cut to 30 -> 15 -> now 7.5 mg", {"prednisone": 7.5, "conflicts": ()}),
+    ("chart says pred 10 mg, patient says 20 mg; flaring", {"prednisone": None, "conflicts": ("prednisone",)}),
+    # a bracket listing what a stopped "all meds" was: its doses are stopped too
+    ("she quit all her treatment last year (pred 7.5 and AZA); flaring now", {"prednisone": "off"}),
+    # a dash turns the clause: a stop after it does not reach a dose before it
+    ("flare (on prednisone 20 mg/day) - AZA was stopped a year ago", {"prednisone": 20.0}),
+    ("refractory DM, what next? no ILD", {"ild": False, "absent": ("ild",)}),
+    ("DM flare, MTX pneumonitis last year, pred 5", {"ild": False}),
     # "ok" or "fine" says so of the condition right before it, not across a drug taken
     ("lactation on methotrexate fine?", {"uncovered_asked": ("pregnancy",)}),
     ("DM flare on pred 5, chest CT fine", {"ild": False}),
