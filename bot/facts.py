@@ -144,6 +144,10 @@ def focus_drug(slots: Slots, catalog: Catalog) -> str | None:
     asked = [d for d in untried if d in slots.drugs_asked]
     if asked and described and "ladder" in slots.intents and not set(slots.intents) & DRUG_INTENTS:
         return None  # "failed RTX, IVIG and MMF: are calcineurin inhibitors next?": the situation's answer says
+    stage = failed_stage(slots)
+    if asked and resistance_described(slots) and stage in FAILED_STAGES[:len(ORDERED_OPTIONS)] and not (
+            set(slots.intents) & DRUG_INTENTS) and ORDERED_OPTIONS[FAILED_STAGES.index(stage)] in asked:
+        return None  # "after rituximab and IVIG: tacrolimus next or MMF?": the source's next step is asked about
     remaining = catalog.sparing_drugs - set(ORDERED_OPTIONS) - set(catalog.conventional_drugs)
     if asked and set(asked) <= remaining and failed_stage(slots) == FAILED_STAGES[-1] and not (
             set(slots.intents) & DRUG_INTENTS):

@@ -248,8 +248,8 @@ def drug_lookup(drug: str, slots: Slots, passages: Mapping[str, Passage], table:
         chosen = list(table.drug_passages.get(drug, ()))
     chosen = list(dict.fromkeys(_context_passages(topic, slots, passages, table) + chosen))
     if "ild" in slots.absent:  # "tacrolimus dose, no lung involvement": not the ILD recommendation
-        chosen = [pid for pid in chosen if "ild" not in passages[pid].topics] or [
-            p.id for p in passages.values() if topic in p.topics and "ild" not in p.topics]
+        chosen = [pid for pid in chosen if not _ild_recommendation(passages[pid])] or [
+            p.id for p in passages.values() if topic in p.topics and not _ild_recommendation(p)]
     if not chosen:  # a drug the lexicon knows but no passage discusses
         return out_of_scope((drug,))
     if intents and set(intents) == set(missing) <= ASPECT_INTENTS:
@@ -259,11 +259,17 @@ def drug_lookup(drug: str, slots: Slots, passages: Mapping[str, Passage], table:
     notes = tuple(_nothing_on(intent, drug) for intent in missing)
     specs = () if drug == "prednisone" else table.doses_of(drug)
     if "ild" in slots.absent:
-        specs = tuple(s for s in specs if "ild" not in passages[s.passage].topics)
+        specs = tuple(s for s in specs if not _ild_recommendation(passages[s.passage]))
     doses = tuple(s for s in specs if s.passage in chosen) or (specs if "dose" in intents else ())
     chosen += [s.passage for s in doses if s.passage not in chosen]
     return Decision(rule="lookup.drug", title=DRUG_TITLES.get(drug, drug), passages=tuple(chosen),
                     notes=notes, doses=doses)
+
+
+def _ild_recommendation(passage: Passage) -> bool:
+    """The source's graded advice for ILD, which a question that rules ILD out must not get (a study that
+    included patients with ILD is still evidence on the drug)."""
+    return "ild" in passage.topics and passage.grade is not None
 
 
 # Drugs the source puts in order for resistant disease: a question on one in a resistant patient also

@@ -670,6 +670,7 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
     said_failed: set[str] = set()
     conflicts = [] if conflicts is None else conflicts
     drug_tokens = {i for m in mentions if _target_type(m) == "drug" for i in range(m.first, m.last + 1)}
+    choices = lexicon_choices if (lexicon_choices := phrases.words("choice_words")) else frozenset()
     all_failed = lists_said_all_failed(tokens, drug_tokens, phrases)
     sentence_start = sentence_starts(tokens)
     # The drug before: its mention, its mode, and whether it is failed by a cue before it (or a sequence's).
@@ -703,6 +704,8 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
             tokens, previous, m, phrases)  # "..., then RTX x2, then IVIG": a course of its own goes on too
         if goes_on:
             mode = "failed"
+        if _choice_asked(hits, choices):
+            mode = goes_on = "mentioned"  # "failed MTX: rituximab or IVIG first?": asked between, not listed as failed
         previous = (m, mode, goes_on or mode == "failed" and any(
             h.category in ("FAILED", "TRIED") and h.at < m.first for h in hits))
         status[m.term.concept] = _merge(status.get(m.term.concept), mode)
@@ -834,6 +837,13 @@ def _is_question_subject(tokens: list[Token], mention: Mention, hits: tuple[Hit,
            and (tokens[j].low == "then" or tokens[j].low not in _LIST_WORDS)):  # "failed MTX, RTX and IVIG?" lists
         j += 1
     return j < len(tokens) and tokens[j].low == "?" and not _own_cue(hits)
+
+
+def _choice_asked(hits: tuple[Hit, ...], choices: frozenset[str]) -> bool:
+    """A choice in a question reaches the drug and no cue says what happened to it: "failed MTX: rituximab or
+    IVIG first?" asks between them; the failure before the colon is MTX's."""
+    return any(h.category == "QUESTION" and h.cue in choices for h in hits) and all(
+        h.category == "QUESTION" for h in hits)
 
 
 def _regimen_asked(tokens: list[Token], mention: Mention, hits: tuple[Hit, ...], intents: Intents | None,

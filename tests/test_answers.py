@@ -302,6 +302,12 @@ CASES = [
     C("failed basically everything (rituximab, IVIG, MMF) - chlorambucil?", "answer", "resistant.remaining-options",
       ("alkylating.reserve",), ("1C", "2C")),
     C("failed RTX, IVIG, MMF - cyclophosphamide dose?", "answer", "lookup.drug", ("cyclophosphamide.study",)),
+    # the source's next step asked about beside another drug: the row; a dose study with ILD patients is
+    # still quoted when ILD is ruled out, the ILD recommendation is not
+    C("after RTX and IVIG failed: MMF or cyclosporine now?", "answer", "resistant.mycophenolate",
+      ("mycophenolate.alternative",)),
+    C("tacrolimus dose for resistant PM, no lung disease, 70 kg", "answer", "lookup.drug", ("tacrolimus.study",),
+      not_passages=("ild.tacrolimus",)),
     C("resistant PM on azathioprine, can I add methotrexate on top", "answer", "lookup.combination",
       ("combination.aza-mtx",)),
     C("is IVIG pricey", "answer", "lookup.drug", ("ivig.expense",)),

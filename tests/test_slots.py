@@ -377,6 +377,8 @@ TABLE = [
     ("flare (on prednisone 20 mg/day) - AZA was stopped a year ago", {"prednisone": 20.0}),
     ("refractory DM, what next? no ILD", {"ild": False, "absent": ("ild",)}),
     ("DM flare, MTX pneumonitis last year, pred 5", {"ild": False}),
+    # a choice in a question is asked about, not failed by the failure said before it
+    ("failed AZA: IVIG or rituximab first?", {"failed": ("azathioprine",), "drugs_asked": ("ivig", "rituximab")}),
     # "ok" or "fine" says so of the condition right before it, not across a drug taken
     ("lactation on methotrexate fine?", {"uncovered_asked": ("pregnancy",)}),
     ("DM flare on pred 5, chest CT fine", {"ild": False}),
