@@ -672,6 +672,7 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
     drug_tokens = {i for m in mentions if _target_type(m) == "drug" for i in range(m.first, m.last + 1)}
     choices = lexicon_choices if (lexicon_choices := phrases.words("choice_words")) else frozenset()
     all_failed = lists_said_all_failed(tokens, drug_tokens, phrases)
+    members = _members_of_stopped_treatment(tokens, mentions, None, readings)
     sentence_start = sentence_starts(tokens)
     # The drug before: its mention, its mode, and whether it is failed by a cue before it (or a sequence's).
     previous: tuple[Mention, str, bool] | None = None
@@ -705,7 +706,9 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
         if goes_on:
             mode = "failed"
         if _choice_asked(hits, choices):
-            mode = goes_on = "mentioned"  # "failed MTX: rituximab or IVIG first?": asked between, not listed as failed
+            mode, goes_on = "mentioned", False  # "failed MTX: rituximab or IVIG first?": asked between, not failed
+        if members and members[0] < m.first < members[1] and not _own_cue(hits):
+            mode = "stopped"  # "weaned off everything (pred and MTX)": what "everything" was, stopped
         previous = (m, mode, goes_on or mode == "failed" and any(
             h.category in ("FAILED", "TRIED") and h.at < m.first for h in hits))
         status[m.term.concept] = _merge(status.get(m.term.concept), mode)
@@ -1002,7 +1005,7 @@ class DoseReaders(NamedTuple):
             cannot_taper_below=compiled(words("cannot_taper_below") + _DOSE_NUMBER),
             tapered_to=compiled(words("tapered_to") + _DOSE_NUMBER + r"(?!\s*(?:kg|lb|%))"),
             changed_to=compiled(rf"(?:{words('changed_to')})\s*$"),
-            bare_after_drug=compiled(rf"^\s*(?:=|:|{words('dose_after_drug')})?\s*{_DOSE_NUMBER}{_NOT_A_BARE_DOSE}"),
+            bare_after_drug=compiled(rf"^\s*(?:=|:)?\s*(?:{words('dose_after_drug')})?\s*{_DOSE_NUMBER}{_NOT_A_BARE_DOSE}"),
             later_dose=compiled(rf"(?:\s*,?\s*{words('later_dose')}|(?:\s+[^\W\d_]+){{1,3}}\s*,\s*"
                                 rf"{words('dose_now')})\s*{_DOSE_NUMBER}"),
             bound=compiled(rf"(?:(?P<more>>=?|≥|{words('more_than')})|(?P<less><=?|≤|{words('less_than')}))\s*"
@@ -1125,16 +1128,18 @@ def _said_past(number: re.Match[str], tokens: list[Token], lexicon: Lexicon) -> 
 _MEMBERS_GAP = 8  # tokens from "all meds" to the bracket that lists them ("stopped all meds on her own ... (")
 
 
-def _members_of_stopped_treatment(tokens: list[Token], mentions: list[Mention],
-                                  lexicon: Lexicon) -> tuple[int, int] | None:
+def _members_of_stopped_treatment(tokens: list[Token], mentions: list[Mention], lexicon: Lexicon | None,
+                                  readings: Readings | None = None) -> tuple[int, int] | None:
     """The bracket that lists what a stopped "all meds" or "everything" was ("stopped all meds 6 months ago
-    (prednisolone 5 and methotrexate)"): its doses are stopped too. (open, close) token indices, or None."""
+    (prednisolone 5 and methotrexate)"): its drugs and doses are stopped too. (open, close) token indices, or
+    None. The cues come from `readings` when given, else from the engine."""
     words = [t.low for t in tokens]
     drugs = {k for m in mentions if m.term.kind == "drug" for k in range(m.first, m.last + 1)}
-    for m in mentions:
+    for i, m in enumerate(mentions):
         if m.term.concept != ALL_TREATMENT:
             continue
-        hits = lexicon.context.apply(words, [Target(m.first, m.last + 1, "drug")])[0]
+        hits = readings.get(i, ()) if readings is not None or lexicon is None else lexicon.context.apply(
+            words, [Target(m.first, m.last + 1, "drug")])[0]
         if not any(h.category in ("STOPPED", "PAST") for h in hits):
             continue
         for k in range(m.last + 1, min(len(tokens), m.last + 1 + _MEMBERS_GAP)):
@@ -1242,8 +1247,9 @@ def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situa
         number = lexicon.readers.bare_after_drug.match(after)
         if number and not _MG_RE.match(after.lstrip(" :=atof")):  # "pred at 5 mg" is the mg reader's
             value, at = number.group("number"), number.start("number")
-            if later := lexicon.readers.later_dose.match(after, number.end("number")):  # "60->5": the later is now
-                value, at = later.group("number"), later.start("number")
+            end = number.end("number")
+            while later := lexicon.readers.later_dose.match(after, end):  # "60->5", "40 -> 30 -> 20": the last is now
+                value, at, end = later.group("number"), later.start("number"), later.end("number")
             start = tokens[s.last].end + at
             bare = Dose(_number(value), False, *_token_span(tokens, start, start + len(value)))
         elif before := _NUMBER_OF_RE.search(text, max(0, tokens[s.first].start - 16), tokens[s.first].start):

@@ -377,6 +377,11 @@ TABLE = [
     ("flare (on prednisone 20 mg/day) - AZA was stopped a year ago", {"prednisone": 20.0}),
     ("refractory DM, what next? no ILD", {"ild": False, "absent": ("ild",)}),
     ("DM flare, MTX pneumonitis last year, pred 5", {"ild": False}),
+    # a chain of doses: the last is now; "tapering" leads a steroid's dose; a bracket after a stopped
+    # "everything" lists what was stopped, not what failed
+    ("PM flaring; steroids: tapering 50 -> 25 -> 15, on 15 now", {"prednisone": 15.0}),
+    ("came off everything last year (pred, MTX); now CK 5000 and weak", {"stopped": ("methotrexate",),
+                                                                        "failed": (), "prednisone": "off"}),
     # a choice in a question is asked about, not failed by the failure said before it
     ("failed AZA: IVIG or rituximab first?", {"failed": ("azathioprine",), "drugs_asked": ("ivig", "rituximab")}),
     # "ok" or "fine" says so of the condition right before it, not across a drug taken
