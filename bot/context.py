@@ -21,8 +21,8 @@ from typing import NamedTuple
 # Words are letters of any alphabet ("méthotrexate", "Rückfall" are one word each), then letters or digits.
 TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_][^\W_]*(?:['’][^\W\d_]+)?|[.;!?]|[+/,&()<>≥≤=:-]")
 DIRECTIONS = ("forward", "backward", "bidirectional", "terminate", "pseudo")
-CATEGORIES = ("FAILED", "TRIED", "STOPPED", "CURRENT", "EFFECTIVE", "NEGATED", "HYPOTHETICAL", "GENERIC", "PAST", "PLANNED",
-              "QUESTION", "CHOICE", "ANAPHOR")
+CATEGORIES = ("FAILED", "TRIED", "STOPPED", "CURRENT", "EFFECTIVE", "NEGATED", "HYPOTHETICAL", "GENERIC", "PAST",
+              "PLANNED", "QUESTION", "CHOICE", "ANAPHOR")
 # A terminate row with one of these ends only the cues whose terminated_by names it; without, it ends every cue.
 BREAKS = ("COMMA", "TURN")
 TARGET_TYPES = ("drug", "condition", "dose")

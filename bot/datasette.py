@@ -98,7 +98,8 @@ TABLES: dict[str, dict[str, Any]] = {
         "columns": {"position": "Order of report", "name": "The intent", "read": "asked (only in the question), "
                     "message (anywhere) or chat (a message of small talk only)", "patterns": "Regular expressions",
                     "examples": "Checked phrasings", "reply": "Chat intents: the line they are answered with",
-                    "overrides": "Intents this one, when read, says are not asked"},
+                    "overrides": "Intents this one, when read, says are not asked",
+                    "gate": "Strings one of which every match holds: a message without one is not tried"},
     },
     "phrases": {
         "description": "Whole phrases the reader looks for that the context cues cannot say, and the word lists "

@@ -12,13 +12,14 @@ with; it is never an intent of a question. Pure: no I/O.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import NamedTuple
 
 from bot.knowledge import KnowledgeError
 
 READS = ("asked", "message")
 CHAT = "chat"  # the `read` of small talk's rows ([chat.NAME]), never reported as an intent
-FIELDS = frozenset({"read", "patterns", "examples", "overrides"})
+FIELDS = frozenset({"read", "patterns", "examples", "overrides", "gate"})
 CHAT_FIELDS = frozenset({"patterns", "examples", "reply"})
 # The intents the engine reads (bot/lookups.py, bot/core.py, ...); each travels on buttons by a code
 # of its own (bot/callback.py). intents.toml may name no other.
@@ -45,6 +46,7 @@ class IntentRule(NamedTuple):
     examples: tuple[str, ...]
     reply: str = ""  # small talk ([chat.NAME], read "chat"): the line it is answered with
     overrides: tuple[str, ...] = ()  # intents this one, when read, says are not asked ("price" over "cost")
+    gate: tuple[str, ...] = ()  # lower-case strings one of which every match contains: without one, not tried
 
 
 def load_intents(raw: dict) -> tuple[IntentRule, ...]:
@@ -94,23 +96,48 @@ def _intent(name: str, entry: dict) -> IntentRule:
         raise fail(f"overrides an intent the engine does not read: {unknown[0]!r}")
     if name in overrides:
         raise fail("overrides itself")
-    return IntentRule(name=name, read=read, patterns=patterns, examples=examples, overrides=tuple(overrides))
+    gate = _checked_gate(entry.get("gate", []), patterns, examples, fail)
+    return IntentRule(name=name, read=read, patterns=patterns, examples=examples, overrides=tuple(overrides),
+                      gate=gate)
+
+
+def _checked_gate(gate: object, patterns: tuple[str, ...], examples: tuple[str, ...],
+                  fail: Callable[[str], KnowledgeError]) -> tuple[str, ...]:
+    """A gate: lower-case strings, one of which every pattern names (so every match holds one) and every
+    example holds. It spares compiling an intent's patterns for a message that holds none of them."""
+    if not isinstance(gate, list) or not all(isinstance(g, str) and g and g == g.lower() for g in gate):
+        raise fail("gate must be a list of non-empty lower-case strings")
+    if not gate:
+        return ()
+    for pattern in patterns:
+        if not any(g in pattern.lower() for g in gate):
+            raise fail(f"pattern {pattern!r} names none of the gate's strings")
+    for example in examples:
+        if not any(g in example.lower() for g in gate):
+            raise fail(f"example {example!r} holds none of the gate's strings")
+    return tuple(gate)
 
 
 class Intents(NamedTuple):
-    """The intents compiled once, in file order."""
+    """The intents in file order, each compiled on the first message that passes its gate."""
 
-    compiled: tuple[tuple[str, str, re.Pattern[str]], ...]  # (name, read, pattern), small talk left out
+    rows: tuple[tuple[str, str, str, tuple[str, ...]], ...]  # (name, read, source, gate), small talk left out
     overridden: dict[str, frozenset[str]]  # intent -> the intents it says are not asked when it is read
     talk: tuple[IntentRule, ...] = ()  # small talk, compiled on the first short message (`_small_talk`)
     talk_compiled: list[tuple[re.Pattern[str], tuple[tuple[re.Pattern[str], str], ...]]] | None = None
+    compiled: dict[str, re.Pattern[str]] | None = None  # intent -> its patterns, compiled on first use
+
+    def _pattern(self, name: str, source: str) -> re.Pattern[str]:
+        cache = self.compiled if self.compiled is not None else {}
+        if name not in cache:  # threads may both compile: the same pattern either way
+            cache[name] = re.compile(source, re.IGNORECASE)
+        return cache[name]
 
     @classmethod
     def from_rules(cls, rules: tuple[IntentRule, ...]) -> Intents:
-        return cls(tuple((r.name, r.read, re.compile("|".join(r.patterns), re.IGNORECASE))
-                         for r in rules if r.read != CHAT),
+        return cls(tuple((r.name, r.read, "|".join(r.patterns), r.gate) for r in rules if r.read != CHAT),
                    {r.name: frozenset(r.overrides) for r in rules if r.overrides},
-                   tuple(r for r in rules if r.read == CHAT), [])
+                   tuple(r for r in rules if r.read == CHAT), [], {})
 
     def _small_talk(self) -> tuple[re.Pattern[str], tuple[tuple[re.Pattern[str], str], ...]]:
         """(a message made of small talk's phrases only, (each chat row's phrases, its line)), compiled once:
@@ -124,7 +151,10 @@ class Intents(NamedTuple):
     def find(self, text: str, asked: str | None = None) -> tuple[str, ...]:
         """The intents of a message, in file order; "asked" ones only in `asked` when given."""
         asked = text if asked is None else asked
-        found = [name for name, read, pattern in self.compiled if pattern.search(asked if read == "asked" else text)]
+        lowered = text.lower()
+        found = [name for name, read, source, gate in self.rows
+                 if (not gate or any(g in lowered for g in gate))
+                 and self._pattern(name, source).search(asked if read == "asked" else text)]
         dropped = {o for name in found for o in self.overridden.get(name, ())}
         return tuple(name for name in found if name not in dropped)
 
@@ -293,7 +323,8 @@ PHRASE_NAMES = frozenset({"all_failed", "off_all", "everything_failed", "multipl
                           "refractory_rash", "active_muscle", "flare", "resistant", "asks_what_flare_is",
                           "course_words", "failed_before_list", "neither_nor_failed", "neither_nor_other",
                           "dose_lead", "dose_of", "clause_end", "clause_turn", "defines_recurrent",
-                          "defines_resistant", "despite", "cannot_taper_below", "tapered_to", "changed_to", "everything_else", "failure_sentence", "choice_words", "dose_after_drug",
+                          "defines_resistant", "despite", "cannot_taper_below", "tapered_to", "changed_to",
+                          "everything_else", "failure_sentence", "choice_words", "dose_after_drug",
                           "later_dose", "more_than", "less_than", "twice_daily", "three_times_daily", "tablet_words",
                           "flare_dose_stated", "dose_now", "bare_dose_lead", "asks_next", "sole_drug"})
 # Those it looks up one token (or a few tokens joined by spaces) at a time: they are word lists.

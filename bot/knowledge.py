@@ -415,6 +415,10 @@ def load_corpus(directory: Path | None = None, *, salt: str = "") -> Corpus:
     intents = load_intents(read_toml(directory / "intents.toml"))
     phrases_raw = read_toml(directory / "phrases.toml")
     phrases, rewrites = load_phrases(phrases_raw), load_rewrites(phrases_raw)
+    from bot.intents import Phrases
+    from bot.slots import DoseReaders  # compiled on first use at run time: the build compiles them all
+
+    DoseReaders.from_phrases(Phrases.from_rules(phrases, rewrites)).compile_all()
     return Corpus(source=source, repaired=repaired, repairs=repairs, passages=passages,
                   references=references, topic_refs=topic_refs, lexicon=lexicon, context_rules=context_rules,
                   intents=intents, phrases=phrases, rewrites=rewrites,

@@ -26,7 +26,7 @@ from typing import Literal, NamedTuple
 
 from bot.context import HYPHEN, ConText, Hit, Modifier, Rule, Target, reach_index, reached, spans
 from bot.intents import IntentRule, Intents, PhraseRule, Phrases, RewriteRule
-from bot.knowledge import Term, drug_roles
+from bot.knowledge import KnowledgeError, Term, drug_roles
 
 LB_TO_KG = 0.45359237
 MAX_TOKENS = 400  # longer messages are read up to here: nothing clinical hides past it
@@ -878,7 +878,8 @@ def _is_dose_word(word: str, phrases: Phrases) -> bool:
     return _DOSE_WORD_RE.fullmatch(word) is not None or word in phrases.words("course_words")
 
 
-DRUG_INTENTS = frozenset({"dose", "grade", "evidence", "mechanism", "caution", "cost", "price", "continuation"})  # intents about one drug
+# The intents about one drug.
+DRUG_INTENTS = frozenset({"dose", "grade", "evidence", "mechanism", "caution", "cost", "price", "continuation"})
 _SENTENCE_END = frozenset({".", ";", "!", "?"})
 ASKED_ITEM_WORDS = 2  # words between a list's last drug and the question mark that asks about it ("next")
 
@@ -978,10 +979,11 @@ _NOT_A_BARE_DOSE = (r"(?!\s*(?:kg|lb|m2|m²|%|g\b|mg/kg|months?|mo\b|weeks?|wks?
 _NOT_A_BOUND = r"(?!\s*(?:months?|mo\b|weeks?|wks?|days?|years?|yrs?|kg|lbs?|%|units?|cycles?|courses?))"
 
 
-class DoseReaders(NamedTuple):
+class DoseReaders:
     """The prednisone dose patterns: each a phrase of knowledge/phrases.toml (the words) around the number
-    syntax here (digits, units), compiled once per knowledge load. Phrases name no groups (the build checks),
-    so the groups here are the only ones named."""
+    syntax here (digits, units). Phrases name no groups (the build checks), so the groups here are the only
+    ones named. Each is compiled on its first use (most messages need a few), or all at once by
+    `compile_all` (the build, so a broken one fails there)."""
 
     cannot_taper_below: re.Pattern[str]  # "could never get below 20": 20 is the dose now
     tapered_to: re.Pattern[str]  # "prednisone 60 mg tapered to 20": 20 now
@@ -993,27 +995,45 @@ class DoseReaders(NamedTuple):
     tablets: re.Pattern[str]  # "two 5 mg prednisolone tablets": the words after the dose
     bare_flare_dose: re.Pattern[str]  # "was on 40 last year, now 5" in a flare that names no steroid
 
+    def __init__(self, sources: dict[str, str]) -> None:
+        self._sources = sources
+
+    def __getattr__(self, name: str) -> re.Pattern[str]:
+        """A reader not compiled yet (threads may both compile it: the same pattern either way)."""
+        try:
+            source = self.__dict__["_sources"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+        compiled = re.compile(source, re.IGNORECASE)
+        setattr(self, name, compiled)
+        return compiled
+
+    def compile_all(self) -> None:
+        """Every reader compiled now: a phrase that breaks one fails the build, naming the reader."""
+        for name in self._sources:
+            try:
+                getattr(self, name)
+            except re.error as error:
+                raise KnowledgeError(f"phrases.toml: the dose reader {name!r} does not compile: {error}") from None
+
     @classmethod
     def from_phrases(cls, phrases: Phrases) -> DoseReaders:
         def words(name: str) -> str:
             return f"(?:{phrases.source(name)})"
 
-        def compiled(regex: str) -> re.Pattern[str]:
-            return re.compile(regex, re.IGNORECASE)
-
-        return cls(
-            cannot_taper_below=compiled(words("cannot_taper_below") + _DOSE_NUMBER),
-            tapered_to=compiled(words("tapered_to") + _DOSE_NUMBER + r"(?!\s*(?:kg|lb|%))"),
-            changed_to=compiled(rf"(?:{words('changed_to')})\s*$"),
-            bare_after_drug=compiled(rf"^\s*(?:=|:)?\s*(?:{words('dose_after_drug')})?\s*{_DOSE_NUMBER}{_NOT_A_BARE_DOSE}"),
-            later_dose=compiled(rf"(?:\s*,?\s*{words('later_dose')}|(?:\s+[^\W\d_]+){{1,3}}\s*,\s*"
-                                rf"{words('dose_now')})\s*{_DOSE_NUMBER}"),
-            bound=compiled(rf"(?:(?P<more>>=?|≥|{words('more_than')})|(?P<less><=?|≤|{words('less_than')}))\s*"
-                           rf"{_DOSE_NUMBER}{_NOT_A_BOUND}\s*(?:mg)?"),
-            times_a_day=compiled(rf"^\s*(?:(?P<two>{words('twice_daily')})|(?P<three>{words('three_times_daily')}))(?!\w)"),
-            tablets=compiled(rf"^\s*(?:\w+\s+){{0,2}}{words('tablet_words')}\b"),
-            bare_flare_dose=compiled(rf"\b(?:{words('bare_dose_lead')})\s+{_DOSE_NUMBER}{_NOT_A_BARE_DOSE}(?!\s*mg)"),
-        )
+        return cls({
+            "cannot_taper_below": words("cannot_taper_below") + _DOSE_NUMBER,
+            "tapered_to": words("tapered_to") + _DOSE_NUMBER + r"(?!\s*(?:kg|lb|%))",
+            "changed_to": rf"(?:{words('changed_to')})\s*$",
+            "bare_after_drug": rf"^\s*(?:=|:)?\s*(?:{words('dose_after_drug')})?\s*{_DOSE_NUMBER}{_NOT_A_BARE_DOSE}",
+            "later_dose": rf"(?:\s*,?\s*{words('later_dose')}|(?:\s+[^\W\d_]+){{1,3}}\s*,\s*"
+                          rf"{words('dose_now')})\s*{_DOSE_NUMBER}",
+            "bound": rf"(?:(?P<more>>=?|≥|{words('more_than')})|(?P<less><=?|≤|{words('less_than')}))\s*"
+                     rf"{_DOSE_NUMBER}{_NOT_A_BOUND}\s*(?:mg)?",
+            "times_a_day": rf"^\s*(?:(?P<two>{words('twice_daily')})|(?P<three>{words('three_times_daily')}))(?!\w)",
+            "tablets": rf"^\s*(?:\w+\s+){{0,2}}{words('tablet_words')}\b",
+            "bare_flare_dose": rf"\b(?:{words('bare_dose_lead')})\s+{_DOSE_NUMBER}{_NOT_A_BARE_DOSE}(?!\s*mg)",
+        })
 
 
 def _number(text: str) -> float:
@@ -1093,7 +1113,8 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     times = _restated_in_brackets(doses, times, tokens)
     times = _superseded_in_sequence(doses, times, text, tokens, lexicon)
     if members := _members_of_stopped_treatment(tokens, mentions, lexicon):
-        times = ["STOPPED" if t is None and members[0] < d.first < members[1] else t for d, t in zip(doses, times)]
+        times = ["STOPPED" if t is None and members[0] < d.first < members[1] else t
+                 for d, t in zip(doses, times, strict=True)]
     if times[-1] == "PAST" and lexicon.readers.changed_to.search(text, 0, tokens[doses[-1].first].start):
         times[-1] = "CURRENT"  # "tapered from 20 to 10 mg last month": the change was then, the dose is now
     live = [d for d, time in zip(doses, times, strict=True) if time not in ("PAST", "STOPPED", "PLANNED")]
@@ -1189,8 +1210,9 @@ _RESTATED_GAP = 3  # words between a dose and the bracket that restates it ("1 m
 
 
 # A dose followed by "or" and another number: two possible doses ("pred 5... or is it 15?"; syntax).
-_OR_ANOTHER_DOSE_RE = re.compile(r"\s*(?:mg(?:/d(?:ay)?)?\s*)?(?:\.\.\.|…|,|-|—)?\s*or\s+(?:(?:is|was)\s+it\s+|maybe\s+|perhaps\s+|possibly\s+)?"
-                                  r"(?:about\s+)?\d", re.IGNORECASE)
+_OR_ANOTHER_DOSE_RE = re.compile(r"\s*(?:mg(?:/d(?:ay)?)?\s*)?(?:\.\.\.|…|,|-|—)?\s*or\s+"
+                                 r"(?:(?:is|was)\s+it\s+|maybe\s+|perhaps\s+|possibly\s+)?"
+                                 r"(?:about\s+)?\d", re.IGNORECASE)
 
 
 def _differ(doses: list[Dose], text: str) -> bool:

@@ -33,7 +33,7 @@ from bot.knowledge import (
 )
 from bot.table import Table, parse_table, validate_knowledge
 
-SCHEMA_VERSION = "12"  # bump when the tables change, so old databases are rebuilt
+SCHEMA_VERSION = "13"  # bump when the tables change, so old databases are rebuilt
 DB_ENV = "DMPM_BOT_DB"
 MAX_QUERY_TERMS = 32
 
@@ -148,7 +148,8 @@ def _write(db, corpus: Corpus) -> None:
         pk="row", columns={"literal": str, "pattern": str, "category": str})
     db["intents"].insert_all(
         ({"position": n, "name": i.name, "read": i.read, "patterns": json.dumps(i.patterns),
-          "examples": json.dumps(i.examples), "reply": i.reply, "overrides": json.dumps(i.overrides)}
+          "examples": json.dumps(i.examples), "reply": i.reply, "overrides": json.dumps(i.overrides),
+          "gate": json.dumps(i.gate)}
          for n, i in enumerate(corpus.intents, start=1)),
         pk="position", columns={"reply": str})
     db["phrases"].insert_all(
@@ -317,7 +318,7 @@ def load_intents(conn: sqlite3.Connection) -> tuple[IntentRule, ...]:
     """The intents, in intents.toml's order."""
     return tuple(IntentRule(name=r["name"], read=r["read"], patterns=tuple(json.loads(r["patterns"])),
                             examples=tuple(json.loads(r["examples"])), reply=r["reply"] or "",
-                            overrides=tuple(json.loads(r["overrides"])))
+                            overrides=tuple(json.loads(r["overrides"])), gate=tuple(json.loads(r["gate"])))
                  for r in conn.execute("SELECT * FROM intents ORDER BY position"))
 
 

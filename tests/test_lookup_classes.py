@@ -56,6 +56,10 @@ def test_thanks_beside_a_question_is_the_question(text: str) -> None:
     ('overrides = ["cost"]', 'overrides = ["costs"]',
      "intents.toml [intent.price]: overrides an intent the engine does not read: 'costs'"),
     ('overrides = ["cost"]', 'overrides = ["price"]', "intents.toml [intent.price]: overrides itself"),
+    ('gate = ["cost", "much", "price",', 'gate = ["costs", "much", "price",',
+     "intents.toml [intent.price]: pattern '\\\\bcost\\\\s+per\\\\b' names none of the gate's strings"),
+    ('gate = ["cost", "much", "price",', 'gate = ["Cost", "much", "price",',
+     "intents.toml [intent.price]: gate must be a list of non-empty lower-case strings"),
 ])
 def test_the_build_names_a_broken_small_talk_or_intent_entry(knowledge_copy: Path, tmp_path: Path, old: str,
                                                             new: str, message: str) -> None:
