@@ -234,7 +234,7 @@ def _ends_scope(of: Rule, other: Rule) -> bool:
 # Tokens a reach does not count: numbers, doses, times a day, routes, durations and list signs, so "failure of
 # AZA + RTX 1 g x2 + IVIG 2 g/kg monthly + MMF 1.5 g bd for 6 months" reaches back to AZA as "failure
 # of AZA + RTX + IVIG + MMF" would. (Not "weekly": "rituximab 375 mg/m2 weekly x4" is a regimen.)
-_FREE_RE = re.compile(r"\d+(?:[.,]\d+)?|x\d+|\d+x|mg|g|kg|m2|[+,/&():]|" + HYPHEN
+_FREE_RE = re.compile(r"\d+(?:[.,]\d+)?|x|x\d+|\d+x|mg|g|kg|m2|[+,/&():]|" + HYPHEN
                       + r"|bd|bid|tds|tid|od|qd|qds|qid|sc|iv|po|im|days?|weeks?|wks?|months?|mo|years?|yrs?")
 
 

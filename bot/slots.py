@@ -754,6 +754,8 @@ def _failed_list_opened(tokens: list[Token], index: int, phrases: Phrases) -> bo
         if low == ")":
             depth += 1
         elif low == "(" or low == ":" and depth == 0:
+            if low == ":" and j + 1 < len(tokens) and tokens[j + 1].low in phrases.words("question_openers"):
+                return False  # "rituximab failed: is IVIG supported in PM?" opens a question, not a list
             if depth == 0:
                 before = tokens[max(0, j - 5):j]
                 said = " ".join(t.text for t in before)
@@ -1093,13 +1095,14 @@ class Dose(NamedTuple):
 
 
 def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention], situation: str | None,
-                         lexicon: Lexicon, conflicts: list[str] | None = None
+                         lexicon: Lexicon, conflicts: list[str] | None = None, said_now: list[bool] | None = None
                          ) -> tuple[float | Literal["off"] | None, float | None]:
     """(mg/day or "off", mg/kg/day) of prednisone now, from the doses written next to a steroid word.
 
     Each dose has a time from the cue rows (knowledge/context.toml): "was on 40 last year, now 5"
     is on 5; "had 5 mg until she stopped" is off. Two different current doses are not guessed at:
     they go into `conflicts` as "prednisone" and the dose is left unknown, so the bot asks.
+    `said_now` gets True when a cue says the dose read is taken now ("currently 5").
     """
     doses = steroid_doses(text, tokens, mentions, situation, lexicon)
     if not doses:
@@ -1108,8 +1111,11 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
         if conflicts is not None:
             conflicts.append(STEROID_CONCEPT)
         return None, None  # "pred 7.5 or 12.5, can't remember which": ask
+    # The drugs are targets too, so a bracket that holds one keeps its cues to itself: in "pred 15 mg (MTX held
+    # for LFTs in March)" the stop and the month are MTX's, not the dose's.
+    drugs = [Target(m.first, m.last + 1, "drug") for m in mentions if _target_type(m) == "drug"]
     times = [_dose_time(hits) for hits in lexicon.context.apply(
-        [t.low for t in tokens], [Target(d.first, d.end, "dose") for d in doses])]
+        [t.low for t in tokens], [Target(d.first, d.end, "dose") for d in doses] + drugs)[:len(doses)]]
     times = _restated_in_brackets(doses, times, tokens)
     times = _superseded_in_sequence(doses, times, text, tokens, lexicon)
     if members := _members_of_stopped_treatment(tokens, mentions, lexicon):
@@ -1126,6 +1132,8 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
             conflicts.append(STEROID_CONCEPT)
         return None, None  # two current doses: ask rather than pick one
     dose = (current or live)[0]
+    if said_now is not None:
+        said_now.append(bool(current))
     if dose.per_kg:
         return None, dose.value
     return _tapered_since(dose, text, tokens, lexicon), None
@@ -1282,9 +1290,11 @@ def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situa
             continue
         if bare.first not in taken:  # beside the "N mg" doses: "taking Rayos 15 ... plan to go up to 40 mg"
             doses.append(bare)
-    if doses or situation != "flare" or any(m.term.concept == STEROID_CONCEPT for m in meds):
+    if situation != "flare" or any(m.term.concept == STEROID_CONCEPT for m in meds):
         return sorted(doses, key=lambda d: d.first)
-    return _bare_flare_doses(text, tokens, meds, lexicon)
+    taken = {k for d in doses for k in range(d.first, d.end)}  # "was on 5 mg last yr, bumped to 30": both
+    return sorted(doses + [d for d in _bare_flare_doses(text, tokens, meds, lexicon) if d.first not in taken],
+                  key=lambda d: d.first)
 
 
 def _bare_flare_doses(text: str, tokens: list[Token], meds: list[Mention], lexicon: Lexicon) -> list[Dose]:
@@ -1421,7 +1431,12 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     if situation is None and not phrases.search("active_muscle", text) and not phrases.search("asks_next", text):
         _only_after_is_when(status, mentions, readings)
     drugs_in_order = list(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "drug"))
-    prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, situation, lexicon, conflicts)
+    dose_said_now: list[bool] = []
+    # Active muscle disease with a bare dose and no medication named is read as a flare's prednisone dose
+    # ("was 30 in Jan, tapered, now at 10 mg daily and CK climbing").
+    dose_situation = situation or ("flare" if not drugs_in_order and phrases.search("active_muscle", text) else None)
+    prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, dose_situation, lexicon, conflicts,
+                                              dose_said_now)
     readers = lexicon.readers
     if STEROID_CONCEPT in concepts and (floor := readers.cannot_taper_below.search(text)):
         prednisone = _number(floor.group("number"))
@@ -1438,8 +1453,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     if prednisone == 0:
         prednisone, cmp = "off", None
     off_all = status.get(ALL_TREATMENT) == "stopped" or phrases.search("off_all", text)
-    if off_all and prednisone is None:
-        prednisone = "off"
+    if off_all and (prednisone is None or isinstance(prednisone, float) and dose_said_now == [False]):
+        prednisone = "off"  # "off all immunosuppression, can I get away with pred 10?": 10 is asked, not taken
     elif prednisone is None and _taken_alone(tokens, mentions, status, phrases):
         prednisone = "off"  # "relapse on MTX monotherapy": the one drug taken is not prednisone
     failed = tuple(d for d in drugs_in_order if status.get(d) == "failed" and d != STEROID_CONCEPT)
@@ -1550,6 +1565,8 @@ def _said_of_rash(text: str, cue: re.Match[str], rash_start: int, rash_end: int,
     if cue.end() <= rash_start:
         return not any(cue.end() <= d_end <= rash_start for _, d_end in drugs)
     between = text[rash_end:cue.start()]
+    if ")" in between:
+        return False  # "DM (classic rash at onset) resistant to pred + AZA": the bracket held the rash
     right_after = len(between.split()) <= _NEAR_WORDS and not any(mark in between for mark in ",;")
     drug_follows = any(0 <= len(text[cue.end():d_start].split()) <= _NEAR_WORDS
                        for d_start, _ in drugs if d_start >= cue.end())

@@ -382,6 +382,14 @@ TABLE = [
     ("PM flaring; steroids: tapering 50 -> 25 -> 15, on 15 now", {"prednisone": 15.0}),
     ("came off everything last year (pred, MTX); now CK 5000 and weak", {"stopped": ("methotrexate",),
                                                                         "failed": (), "prednisone": "off"}),
+    # a bracket holding a drug keeps its cues; a dose considered is not taken; glued doses; bare doses beside mg
+    ("DM flare on pred 12.5 mg (AZA stopped for cytopenia in June)", {"prednisone": 12.5}),
+    ("off all immunosuppression for a year, mild flare: could I get away with pred 15?", {"prednisone": "off"}),
+    ("PM flare pred7.5 aza", {"prednisone": 7.5}),
+    ("flare; was on 5 mg in 2023, went up to 20 in spring, flaring on that", {"prednisone": 20.0}),
+    ("skin still won't clear despite MTX", {"rash": True}),
+    ("PM, rituximab failed: is IVIG any good in PM?", {"failed": ("rituximab",), "drugs_asked": ("ivig",)}),
+    ("still weak after 3 months of pred 60 + AZA 150", {"failed": ("azathioprine",)}),
     # a choice in a question is asked about, not failed by the failure said before it
     ("failed AZA: IVIG or rituximab first?", {"failed": ("azathioprine",), "drugs_asked": ("ivig", "rituximab")}),
     # "ok" or "fine" says so of the condition right before it, not across a drug taken
