@@ -33,7 +33,8 @@ EVAL_PATH = BENCH_DIR / "eval.jsonl"
 # Question sets the bot has been corrected against: a regression on any of them fails CI
 # (tests/test_question_sets.py). A blind batch moves here once it is fixed against.
 TUNED_SETS = ("eval.jsonl", "holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl", "holdout4.jsonl", "holdout5.jsonl",
-              "holdout6.jsonl", "holdout7.jsonl", "holdout8.jsonl", "holdout9.jsonl", "holdout10.jsonl")
+              "holdout6.jsonl", "holdout7.jsonl", "holdout8.jsonl", "holdout9.jsonl", "holdout10.jsonl",
+              "holdout12.jsonl", "holdout13.jsonl")
 # Questions of a tuned set the bot still fails, with why; a wrong answer says "WRONG" first. The CI test
 # expects them to fail (strict): fixing one fails it until it leaves this list, so the list stays true.
 KNOWN_MISSES = {
@@ -59,10 +60,21 @@ KNOWN_MISSES = {
                                           "English, so 'off prednisone' is not read and the bot asks",
     "holdout8.jsonl:h8-res-rtx-04": "Italian ('rituximab inefficace'): the failure is not read, so rituximab is "
                                     "looked up instead of the step after it",
+    "holdout12.jsonl:h12-rec-lt10-07": "'on Medrol 4 mg/d': asked in prednisone on purpose, as h4-rec-lt10-01",
+    "holdout13.jsonl:h13-flare-lt10-07": "'on Medrol 4mg': asked in prednisone on purpose, as h4-rec-lt10-01",
+    "holdout12.jsonl:h12-rec-off-all-07": "'since pregnancy planning last year (now postpartum)': a pregnancy in the "
+                                          "past still puts the question outside the source (population scope)",
+    "holdout12.jsonl:h12-res-rtx-06": "'necrotizing-looking PM': the hedge is not read, so the necrotizing "
+                                      "myopathy term puts the question outside the source",
+    "holdout12.jsonl:h12-res-after-mmf-04": "'mycophenolate stopped after 3 weeks for severe diarrhoea': a drug "
+                                            "stopped for intolerance is read as stopped, not as a rung passed, so "
+                                            "mycophenolate is quoted",
+    "holdout12.jsonl:h12-drug-08": "'does rituximab work in PM as well as DM?': two diseases named leave the "
+                                   "disease unset, so rituximab's PM passage is not added",
 }
 # Blind batches, written without reading or running the bot and not tuned against: measured by
 # the bench (`python -m bench`), never gated, so the latest one stays the honest figure.
-BLIND_SETS = ("holdout12.jsonl", "holdout13.jsonl")
+BLIND_SETS: tuple[str, ...] = ()
 # Blind batches written and committed unopened, not yet scored: validated by CI, never run, so their first
 # score is taken once, when they move to BLIND_SETS.
 SEALED_SETS = ("holdout11.jsonl",)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from bot.decision import Decision, Option
 from bot.facts import focus_drug
 from bot.knowledge import Catalog, Passage, Reference
-from bot.slots import EFFECT_CONFLICT, STEROID_CONCEPT, Slots
+from bot.slots import DRUG_INTENTS, EFFECT_CONFLICT, STEROID_CONCEPT, Slots
 from bot.table import ASK_PREDNISONE, Table
 
 INTENT_TOPIC = {"dose": "dosing", "mechanism": "mechanism", "caution": "caution", "cost": "cost",
@@ -273,7 +273,8 @@ def _ild_recommendation(passage: Passage) -> bool:
 
 
 # Drugs the source puts in order for resistant disease: a question on one in a resistant patient also
-# quotes the order ("failed MTX. rituximab? what regimen?": rituximab comes first, then its regimen).
+# quotes the order ("failed MTX. rituximab? what regimen?": rituximab comes first, then its regimen); so does
+# any drug asked about there with no dose, grade or evidence asked (passages_for.order in rules.toml).
 ORDER_TOPICS = frozenset({"rituximab", "ivig"})
 
 # The cautions of azathioprine with methotrexate (cytopenias) are not those of either drug alone.
@@ -284,8 +285,9 @@ def _context_passages(topic: str, slots: Slots, passages: Mapping[str, Passage],
     """First the drug's graded recommendation (and, in resistant disease, its place in the source's order),
     then passages on every drug named, on ILD, on the disease."""
     chosen = [p.id for p in passages.values() if p.grade and topic in p.topics and "recurrent" not in p.topics]
-    if (slots.situation == "resistant" or slots.failed) and topic in ORDER_TOPICS:
-        chosen += [pid for pid in table.passages_for["ladder"] if {topic, "evidence"} <= set(passages[pid].topics)]
+    if (slots.situation == "resistant" or slots.failed) and topic in ORDER_TOPICS or slots.failed and not (
+            set(slots.intents) & DRUG_INTENTS):
+        chosen += list(table.passages_for["order"])  # "failed pred+AZA: is tacrolimus an option?": what comes first
     others = {table.drug_topic.get(d, d) for d in slots.mentioned} - {topic}
     if others:
         chosen += [p.id for p in passages.values() if {topic, *others} <= set(p.topics)]
