@@ -1095,14 +1095,13 @@ class Dose(NamedTuple):
 
 
 def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention], situation: str | None,
-                         lexicon: Lexicon, conflicts: list[str] | None = None, said_now: list[bool] | None = None
+                         lexicon: Lexicon, conflicts: list[str] | None = None
                          ) -> tuple[float | Literal["off"] | None, float | None]:
     """(mg/day or "off", mg/kg/day) of prednisone now, from the doses written next to a steroid word.
 
     Each dose has a time from the cue rows (knowledge/context.toml): "was on 40 last year, now 5"
     is on 5; "had 5 mg until she stopped" is off. Two different current doses are not guessed at:
     they go into `conflicts` as "prednisone" and the dose is left unknown, so the bot asks.
-    `said_now` gets True when a cue says the dose read is taken now ("currently 5").
     """
     doses = steroid_doses(text, tokens, mentions, situation, lexicon)
     if not doses:
@@ -1132,8 +1131,6 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
             conflicts.append(STEROID_CONCEPT)
         return None, None  # two current doses: ask rather than pick one
     dose = (current or live)[0]
-    if said_now is not None:
-        said_now.append(bool(current))
     if dose.per_kg:
         return None, dose.value
     return _tapered_since(dose, text, tokens, lexicon), None
@@ -1431,12 +1428,10 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     if situation is None and not phrases.search("active_muscle", text) and not phrases.search("asks_next", text):
         _only_after_is_when(status, mentions, readings)
     drugs_in_order = list(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "drug"))
-    dose_said_now: list[bool] = []
     # Active muscle disease with a bare dose and no medication named is read as a flare's prednisone dose
     # ("was 30 in Jan, tapered, now at 10 mg daily and CK climbing").
     dose_situation = situation or ("flare" if not drugs_in_order and phrases.search("active_muscle", text) else None)
-    prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, dose_situation, lexicon, conflicts,
-                                              dose_said_now)
+    prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, dose_situation, lexicon, conflicts)
     readers = lexicon.readers
     if STEROID_CONCEPT in concepts and (floor := readers.cannot_taper_below.search(text)):
         prednisone = _number(floor.group("number"))
@@ -1453,8 +1448,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     if prednisone == 0:
         prednisone, cmp = "off", None
     off_all = status.get(ALL_TREATMENT) == "stopped" or phrases.search("off_all", text)
-    if off_all and (prednisone is None or isinstance(prednisone, float) and dose_said_now == [False]):
-        prednisone = "off"  # "off all immunosuppression, can I get away with pred 10?": 10 is asked, not taken
+    if off_all and prednisone is None:
+        prednisone = "off"
     elif prednisone is None and _taken_alone(tokens, mentions, status, phrases):
         prednisone = "off"  # "relapse on MTX monotherapy": the one drug taken is not prednisone
     failed = tuple(d for d in drugs_in_order if status.get(d) == "failed" and d != STEROID_CONCEPT)

@@ -390,6 +390,11 @@ TABLE = [
     ("skin still won't clear despite MTX", {"rash": True}),
     ("PM, rituximab failed: is IVIG any good in PM?", {"failed": ("rituximab",), "drugs_asked": ("ivig",)}),
     ("still weak after 3 months of pred 60 + AZA 150", {"failed": ("azathioprine",)}),
+    # a dose excepted from "all" is still taken; a dose planned ("get away with") is not; "no other" beside
+    # a dose taken leaves that dose
+    ("relapse; off all immunosuppressants apart from pred 7.5", {"prednisone": 7.5}),
+    ("off all immunosuppression, mild flare: can I get away with pred 10?", {"prednisone": "off"}),
+    ("DM flare. pred 15. no other immunosuppressants", {"prednisone": 15.0}),
     # a choice in a question is asked about, not failed by the failure said before it
     ("failed AZA: IVIG or rituximab first?", {"failed": ("azathioprine",), "drugs_asked": ("ivig", "rituximab")}),
     # "ok" or "fine" says so of the condition right before it, not across a drug taken
