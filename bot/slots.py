@@ -1562,10 +1562,13 @@ def _said_of_rash(text: str, cue: re.Match[str], rash_start: int, rash_end: int,
     between = text[rash_end:cue.start()]
     if ")" in between:
         return False  # "DM (classic rash at onset) resistant to pred + AZA": the bracket held the rash
-    right_after = len(between.split()) <= _NEAR_WORDS and not any(mark in between for mark in ",;")
     drug_follows = any(0 <= len(text[cue.end():d_start].split()) <= _NEAR_WORDS
                        for d_start, _ in drugs if d_start >= cue.end())
-    return right_after or not drug_follows
+    if not drug_follows:
+        return True
+    set_off = any(mark in between for mark in ",;")  # "DM, heliotrope rash, refractory to MTX"
+    verb = cue.group().lower().startswith("fail")  # "Gottron's papules ... failed rituximab": its object
+    return not (set_off or verb and len(between.split()) > _NEAR_WORDS)
 
 
 # Reference numbers, surnames and years as typed: the syntax of a citation, not vocabulary.

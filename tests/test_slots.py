@@ -403,6 +403,7 @@ TABLE = [
     # a refractory cue a drug follows after a comma is the drug's
     ("DM, heliotrope rash, refractory to MTX", {"rash": False, "failed": ("methotrexate",)}),
     ("heliotrope rash refractory to MTX", {"rash": True}),
+    ("the rash keeps coming back despite HCQ and MTX, muscles fine", {"rash": True}),
 ]
 
 
