@@ -45,9 +45,6 @@ KNOWN_MISSES = {
                                      "asked for in prednisone (Medrol 8 mg, prednisone 10, was answered as under 10)",
     "holdout4.jsonl:h4-oos-04": "refused (fertility), then quotes what the source says of cyclophosphamide, "
                                 "as DESIGN.md allows; the item forbids any grade in the reply",
-    "holdout5.jsonl:h5-res-08": "'then monthly IVIG for 6 months' breaks the list that 'nothing worked' closes",
-    "holdout5.jsonl:h5-implaus-04": "'IVIG for a 1200 lb man with refractory DM' names no dose word: the dose "
-                                    "passage is not quoted after the weight is refused",
     "holdout6.jsonl:h6-flare-03": "'was down to 5 mg ... bumped her back up to 25 mg; now flaring on the 25': both "
                                   "doses read as current, so the bot asks",
     "holdout6.jsonl:h6-two-06": "two drugs' doses in one message ('the rituximab regimen, and the IVIG dose'): only "

@@ -54,4 +54,6 @@ def refuse_implausible(text: str, slots: Slots) -> tuple[Slots, tuple[str, ...]]
                          "Please check it and send it again.")
             slots = slots.with_(bsa_m2=None)
             break
+    if notes and "dose" not in slots.intents:  # "IVIG 2 g/kg for a 700 kg pt": the dose line, refused number named
+        slots = slots.with_(intents=(*slots.intents, "dose"))
     return slots, tuple(notes)

@@ -694,7 +694,8 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
             mode = "stopped"  # "not on IVIG, Rituxan didn't help": the failure is rituximab's
         if mode == "stopped" and _dose_follows(tokens, m) and min(h.distance for h in hits) > 0:
             mode = "current"  # "no DMARD, pred 20": a drug with its dose is being taken
-        if _is_question_subject(tokens, m, hits, intents) or _regimen_asked(tokens, m, hits, intents, drug_tokens):
+        if _is_question_subject(tokens, m, hits, intents, phrases) or _regimen_asked(tokens, m, hits, intents,
+                                                                                    drug_tokens):
             mode = "mentioned"  # "failed rituximab, IVIG?", "rituximab 1 g x2: how far apart?": asked about
         if mode == "mentioned" and (_failed_list_opened(tokens, m.first, phrases)
                                     or _counted_course(tokens, m, phrases)):
@@ -798,8 +799,12 @@ def _everything_failed(text: str, phrases: Phrases, drug_ends: list[int]) -> boo
         return False
     if phrases.search("everything_else", said.group()):
         return True
-    sentence = max((text.rfind(end, 0, said.start()) for end in ".;!?"), default=-1)
+    stops = [m.end() for m in _SENTENCE_STOP_RE.finditer(text, 0, said.start())]  # not "1.5 g"
+    sentence = stops[-1] if stops else -1
     return not any(sentence < e <= said.start() for e in drug_ends)
+
+
+_SENTENCE_STOP_RE = re.compile(r"[.;!?](?=\s|$)")
 
 
 def _taken_alone(tokens: list[Token], mentions: list[Mention], status: dict[str, str], phrases: Phrases) -> bool:
@@ -826,11 +831,14 @@ _DURATION_RE = re.compile(r"days?|d|weeks?|wks?|w|months?|mo|mos|m|years?|yrs?|y
 
 
 def _is_question_subject(tokens: list[Token], mention: Mention, hits: tuple[Hit, ...],
-                         intents: Intents | None = None) -> bool:
+                         intents: Intents | None = None, phrases: Phrases | None = None) -> bool:
     """"failed rituximab, IVIG?", "failed MTX, rituximab next?": the last item of a list, a question mark
     right after it (a word or two between), is asked about; a failure that reached it across the comma
     was the items' before it. So is one a question about a drug starts right after ("failing steroids and
     MTX, tacrolimus dose for 55 kg"). Its own failure still counts ("failed MTX, AZA didn't help?")."""
+    if phrases is not None and mention.first >= 2 and tokens[mention.first - 2].low == "," and (
+            tokens[mention.first - 1].low in phrases.words("question_openers")) and not _own_cue(hits):
+        return True  # "PM failed MabThera, is IVIG indicated?": the question after the comma is about IVIG
     if mention.first == 0 or tokens[mention.first - 1].low not in (",", "then"):
         return False
     if intents is not None and mention.last + 1 < len(tokens) and not _own_cue(hits):
@@ -1125,6 +1133,9 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     live = [d for d, time in zip(doses, times, strict=True) if time not in ("PAST", "STOPPED", "PLANNED")]
     current = [d for d, time in zip(doses, times, strict=True) if time == "CURRENT"]
     if not live:
+        if "STOPPED" not in times and not doses[-1].per_kg and (
+                now := _tapered_since(doses[-1], text, tokens, lexicon)) != doses[-1].value:
+            return now, None  # "was on 40 mg pred last yr, tapered to 15 now": the taper after the past dose
         return ("off" if "STOPPED" in times else None), None
     if _differ(current, text) or _differ(live, text):
         if conflicts is not None:

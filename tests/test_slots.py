@@ -395,6 +395,12 @@ TABLE = [
     ("relapse; off all immunosuppressants apart from pred 7.5", {"prednisone": 7.5}),
     ("off all immunosuppression, mild flare: can I get away with pred 10?", {"prednisone": "off"}),
     ("DM flare. pred 15. no other immunosuppressants", {"prednisone": 15.0}),
+    # a question after a comma is about the drug it names; a taper after a past dose is now; taking nothing
+    ("DM failed Rituxan, should IVIG be next?", {"failed": ("rituximab",), "drugs_asked": ("ivig",)}),
+    ("she was on pred 30 mg in 2022, weaned to 7.5 since, weak again", {"prednisone": 7.5}),
+    ("has taken nothing for a year, DM flaring", {"off_all": True, "prednisone": "off"}),
+    ("RTX, then IVIG x5, then MMF 1 g bd - nothing worked", {"everything_failed": False,
+                                                              "failed": ("rituximab", "ivig", "mycophenolate")}),
     # a choice in a question is asked about, not failed by the failure said before it
     ("failed AZA: IVIG or rituximab first?", {"failed": ("azathioprine",), "drugs_asked": ("ivig", "rituximab")}),
     # "ok" or "fine" says so of the condition right before it, not across a drug taken
