@@ -267,7 +267,8 @@ def _reference_problems(table: Table, passages: Mapping[str, Passage]) -> list[s
     for key in table.slot_keys.values():
         problems += [f"slot {key.name!r}: silent value {v!r} is not one of its values" for v in key.silent
                      if v not in key.values]
-    problems += [f"[passages_for] needs {name!r}" for name in ("ladder", "discontinuation", "taper", "flare_scenarios", "order")
+    problems += [f"[passages_for] needs {name!r}"
+                 for name in ("ladder", "discontinuation", "taper", "flare_scenarios", "order")
                  if name not in table.passages_for]
     for kind, table_ in (("passages_for", table.passages_for), ("drug_passages", table.drug_passages)):
         for name, pids in table_.items():
