@@ -124,6 +124,9 @@ def failed_stage(slots: Slots) -> str:
     if slots.multiple_failed:
         return FAILED_STAGES[-1]
     failed = _failed_expanded(slots)
+    if "overview" in slots.intents and (passed := [o for o in ORDERED_OPTIONS if o in failed]):
+        # "what comes after MMF in the ladder?": a rung of the source's order asked about passes the ones before
+        failed |= set(ORDERED_OPTIONS[:ORDERED_OPTIONS.index(passed[-1]) + 1])
     for option, stage in zip(ORDERED_OPTIONS, FAILED_STAGES, strict=False):
         if option not in failed:
             return stage
