@@ -34,7 +34,7 @@ EVAL_PATH = BENCH_DIR / "eval.jsonl"
 # (tests/test_question_sets.py). A blind batch moves here once it is fixed against.
 TUNED_SETS = ("eval.jsonl", "holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl", "holdout4.jsonl", "holdout5.jsonl",
               "holdout6.jsonl", "holdout7.jsonl", "holdout8.jsonl", "holdout9.jsonl", "holdout10.jsonl",
-              "holdout11.jsonl", "holdout12.jsonl", "holdout13.jsonl")
+              "holdout11.jsonl", "holdout12.jsonl", "holdout13.jsonl", "holdout14.jsonl")
 # Questions of a tuned set the bot still fails, with why; a wrong answer says "WRONG" first. The CI test
 # expects them to fail (strict): fixing one fails it until it leaves this list, so the list stays true.
 KNOWN_MISSES = {
@@ -67,18 +67,28 @@ KNOWN_MISSES = {
                                             "stopped for intolerance is read as stopped, not as a rung passed, so "
                                             "mycophenolate is quoted",
     "holdout11.jsonl:h11-flare-lt10-07": "'Medrol 4 mg qd': asked in prednisone on purpose, as h4-rec-lt10-01",
-    "holdout11.jsonl:h11-flare-off-sparing-08": "'CK was normal now elevated, off pred, on AZA 100 mg': 'CK was normal' "
-                                                "hides the active disease and nothing else says flare; the vignette's "
+    "holdout11.jsonl:h11-flare-off-sparing-08": "'CK was normal now elevated, off pred, on AZA 100 mg': 'CK was "
+                                                "normal' hides the active disease and nothing else says flare; the "
+                                                "vignette's "
                                                 "'mg' is read as a dose question and refused",
     "holdout11.jsonl:h11-oos-12": "WRONG: 'azathioprine in breastfeeding ok?': 'ok' negates the breastfeeding it "
                                   "follows (as 'lungs ok' negates ILD), so the question is answered with what the "
                                   "source says of azathioprine instead of being refused",
+    "holdout14.jsonl:h14-flare-lt10-06": "'Medrol 4 mg and MTX': asked in prednisone on purpose, as h4-rec-lt10-01",
+    "holdout14.jsonl:h14-flare-lt10-13": "'pred 7.5 ([pred 30 mg 2022])': a dose in square brackets dated by a bare "
+                                         "year is not read as past, so two current doses are asked about",
+    "holdout14.jsonl:h14-flare-off-all-10": "'not on any drugs since completing therapy 2019': 'any drugs' is not one "
+                                            "of the all-treatment words, so the bot asks for the prednisone dose",
+    "holdout14.jsonl:h14-resistant-failed-rtx-ivig-08": "'post-rtx post-ivig, what dose of MMF': the dose look-up "
+                                                         "quotes MMF's line, not the row's infection caution",
+    "holdout14.jsonl:h14-dose-21": "'Cellcept dose if rituximab and IVIG failed': the failure reaches back to "
+                                   "Cellcept, so the remaining options are quoted without MMF's dose line",
     "holdout12.jsonl:h12-drug-08": "'does rituximab work in PM as well as DM?': two diseases named leave the "
                                    "disease unset, so rituximab's PM passage is not added",
 }
 # Blind batches, written without reading or running the bot and not tuned against: measured by
 # the bench (`python -m bench`), never gated, so the latest one stays the honest figure.
-BLIND_SETS = ("holdout14.jsonl",)
+BLIND_SETS: tuple[str, ...] = ()
 # Blind batches written and committed unopened, not yet scored: validated by CI, never run, so their first
 # score is taken once, when they move to BLIND_SETS.
 SEALED_SETS: tuple[str, ...] = ()

@@ -85,8 +85,10 @@ def outside_topics(slots: Slots, scopes: Mapping[str, str]) -> tuple[str, ...]:
     (antibodies) only when it is what is asked, with no situation or covered drug ("does anti-MDA5
     change management?"), never in a vignette ("anti-MDA5 DM flare on pred 5").
     """
-    # failures describe a situation too, and so does active muscle disease ("now CK up and weaker")
-    situation = bool(slots.situation or slots.ild or slots.rash or slots.failed or slots.muscle)
+    # failures describe a situation too, and so does active muscle disease ("now CK up and weaker"); ILD named
+    # with nothing failed is a topic ("tacrolimus trough levels in myositis ILD"), not a patient's course
+    patient_ild = slots.ild and bool(slots.current or slots.failed or slots.prednisone is not None)
+    situation = bool(slots.situation or patient_ild or slots.rash or slots.failed or slots.muscle)
     covered_drug = any(d != STEROID_CONCEPT for d in slots.mentioned)
 
     def puts_outside(topic: str) -> bool:

@@ -1571,15 +1571,14 @@ def _said_of_rash(text: str, cue: re.Match[str], rash_start: int, rash_end: int,
     if cue.end() <= rash_start:
         return not any(cue.end() <= d_end <= rash_start for _, d_end in drugs)
     between = text[rash_end:cue.start()]
-    if ")" in between:
-        return False  # "DM (classic rash at onset) resistant to pred + AZA": the bracket held the rash
+    if ")" in between or any(mark in between for mark in ",;"):
+        return False  # "DM (classic rash at onset) resistant to ...", "Gottron papules, resistant muscle disease"
     drug_follows = any(0 <= len(text[cue.end():d_start].split()) <= _NEAR_WORDS
                        for d_start, _ in drugs if d_start >= cue.end())
     if not drug_follows:
         return True
-    set_off = any(mark in between for mark in ",;")  # "DM, heliotrope rash, refractory to MTX"
     verb = cue.group().lower().startswith("fail")  # "Gottron's papules ... failed rituximab": its object
-    return not (set_off or verb and len(between.split()) > _NEAR_WORDS)
+    return not (verb and len(between.split()) > _NEAR_WORDS)
 
 
 # Reference numbers, surnames and years as typed: the syntax of a citation, not vocabulary.

@@ -33,7 +33,8 @@ anything = st.one_of(st.text(max_size=300), clinical, st.text(alphabet="()\"*:^-
 
 def allowed_numbers(question: str, reply: Reply) -> set[str]:
     """Numbers a reply may print: the source's, the user's (as typed or as understood)."""
-    allowed = SOURCE_NUMBERS | set(NUMBER_RE.findall(question))
+    typed = set(NUMBER_RE.findall(question))
+    allowed = SOURCE_NUMBERS | typed | {fmt(float(n)) for n in typed}  # "014" is understood as 14
     if "outside the plausible adult range" in reply.text:  # the bot's own stated limits, not clinical content
         allowed |= range_numbers()
     for key in ("prednisone", "weight_kg", "weight_lb", "bsa_m2", "prednisone_mg_per_kg"):
@@ -84,6 +85,7 @@ def check_reply(question: str, reply: Reply) -> None:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(anything)
 @example("NO<EVERYTHG<EVERYTHG'0")  # "everything" read current and stopped: no drug to ask about
+@example("WEIGHS014")  # a refused weight is named as understood (14 kg)
 def test_any_text_gets_a_well_formed_grounded_reply(question: str) -> None:
     check_reply(question, answer(question))
 
