@@ -399,6 +399,9 @@ TABLE = [
     ("DM failed Rituxan, should IVIG be next?", {"failed": ("rituximab",), "drugs_asked": ("ivig",)}),
     ("she was on pred 30 mg in 2022, weaned to 7.5 since, weak again", {"prednisone": 7.5}),
     ("has taken nothing for a year, DM flaring", {"off_all": True, "prednisone": "off"}),
+    ("flare; used to be on 25 mg of pred, stopped it all in spring, now nothing", {"prednisone": "off",
+                                                                                   "off_all": True}),
+    ("flare on pred 7.5, currently nothing else", {"prednisone": 7.5, "off_all": False}),
     ("RTX, then IVIG x5, then MMF 1 g bd - nothing worked", {"everything_failed": False,
                                                               "failed": ("rituximab", "ivig", "mycophenolate")}),
     # a choice in a question is asked about, not failed by the failure said before it
