@@ -152,7 +152,7 @@ def focus_drug(slots: Slots, catalog: Catalog) -> str | None:
             set(slots.intents) & DRUG_INTENTS) and ORDERED_OPTIONS[FAILED_STAGES.index(stage)] in asked:
         return None  # "after rituximab and IVIG: tacrolimus next or MMF?": the source's next step is asked about
     remaining = catalog.sparing_drugs - set(ORDERED_OPTIONS) - set(catalog.conventional_drugs)
-    if asked and set(asked) <= remaining and failed_stage(slots) == FAILED_STAGES[-1] and not (
+    if asked and set(asked) <= remaining and stage == FAILED_STAGES[-1] and not (
             set(slots.intents) & DRUG_INTENTS):
         return None  # "failed RTX/IVIG/MMF. is a TNF inhibitor an option?": one of the remaining options, all said
     if asked:

@@ -274,22 +274,22 @@ def _ild_recommendation(passage: Passage) -> bool:
     return "ild" in passage.topics and passage.grade is not None
 
 
-# Drugs the source puts in order for resistant disease: a question on one in a resistant patient also
-# quotes the order ("failed MTX. rituximab? what regimen?": rituximab comes first, then its regimen); so does
-# any drug asked about there with no dose, grade or evidence asked (passages_for.order in rules.toml).
-ORDER_TOPICS = frozenset({"rituximab", "ivig"})
-
 # The cautions of azathioprine with methotrexate (cytopenias) are not those of either drug alone.
 COMBINATION = "combination"
 
 
 def _context_passages(topic: str, slots: Slots, passages: Mapping[str, Passage], table: Table) -> list[str]:
-    """First the drug's graded recommendation (and, in resistant disease, its place in the source's order),
-    then passages on every drug named, on ILD, on the disease."""
+    """First the drug's graded recommendation, then passages on every drug named, on ILD, on the disease.
+
+    In resistant disease a drug the source's order names (passages_for.order in rules.toml) also gets that
+    order ("failed MTX. rituximab? what regimen?": rituximab first, then its regimens); so does any drug asked
+    about in a patient whose failures are told, with no dose, grade or evidence asked."""
     chosen = [p.id for p in passages.values() if p.grade and topic in p.topics and "recurrent" not in p.topics]
-    if (slots.situation == "resistant" or slots.failed) and topic in ORDER_TOPICS or slots.failed and not (
+    order = table.passages_for["order"]
+    in_order = any(topic in passages[pid].topics for pid in order)  # rituximab and IVIG, as the passage names them
+    if (slots.situation == "resistant" or slots.failed) and in_order or slots.failed and not (
             set(slots.intents) & DRUG_INTENTS):
-        chosen += list(table.passages_for["order"])  # "failed pred+AZA: is tacrolimus an option?": what comes first
+        chosen += list(order)  # "failed pred+AZA: is tacrolimus an option?": what comes first
     others = {table.drug_topic.get(d, d) for d in slots.mentioned} - {topic}
     if others:
         chosen += [p.id for p in passages.values() if {topic, *others} <= set(p.topics)]

@@ -670,7 +670,7 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
     said_failed: set[str] = set()
     conflicts = [] if conflicts is None else conflicts
     drug_tokens = {i for m in mentions if _target_type(m) == "drug" for i in range(m.first, m.last + 1)}
-    choices = lexicon_choices if (lexicon_choices := phrases.words("choice_words")) else frozenset()
+    choices = phrases.words("choice_words")
     all_failed = lists_said_all_failed(tokens, drug_tokens, phrases)
     members = _members_of_stopped_treatment(tokens, mentions, None, readings)
     sentence_start = sentence_starts(tokens)
