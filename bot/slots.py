@@ -603,6 +603,14 @@ def _stopped_beside_anothers_failure(tokens: list[Token], mention: Mention, hits
     return stopped and _failures_all_anothers(tokens, mention, hits, drug_tokens, phrases)
 
 
+def _not_taken_while_active(hits: tuple[Hit, ...], phrases: Phrases) -> bool:
+    """Stopped or never taken by a cue right before it, and failed only by a cue that says the disease is still
+    active (phrases.toml, disease_still_active): "not on MMF, still weak despite rituximab" did not fail MMF."""
+    stopped = any(h.category in ("STOPPED", "NEGATED") and h.distance == 0 for h in hits)
+    failures = [h for h in hits if h.category in ("FAILED", "TRIED")]
+    return stopped and bool(failures) and all(h.cue in phrases.words("disease_still_active") for h in failures)
+
+
 def _failures_all_anothers(tokens: list[Token], mention: Mention, hits: tuple[Hit, ...], drug_tokens: set[int],
                            phrases: Phrases) -> bool:
     """Every failure cue that reaches the drug lies after another drug set off by a comma."""
@@ -690,7 +698,8 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
             mode = "planned"  # not yet given ("MMF planned, RTX and IVIG failed")
         elif mode == "failed" and _current_beside_anothers_failure(tokens, m, hits, drug_tokens, phrases):
             mode = "current"  # "maintained on MTX, AZA did not work": the failure is AZA's
-        elif mode == "failed" and _stopped_beside_anothers_failure(tokens, m, hits, drug_tokens, phrases):
+        elif mode == "failed" and (_stopped_beside_anothers_failure(tokens, m, hits, drug_tokens, phrases)
+                                   or _not_taken_while_active(hits, phrases)):
             mode = "stopped"  # "not on IVIG, Rituxan didn't help": the failure is rituximab's
         if mode == "stopped" and _dose_follows(tokens, m) and min(h.distance for h in hits) > 0:
             mode = "current"  # "no DMARD, pred 20": a drug with its dose is being taken

@@ -404,6 +404,10 @@ TABLE = [
     ("flare on pred 7.5, currently nothing else", {"prednisone": 7.5, "off_all": False}),
     ("RTX, then IVIG x5, then MMF 1 g bd - nothing worked", {"everything_failed": False,
                                                               "failed": ("rituximab", "ivig", "mycophenolate")}),
+    # "still weak" says the disease is active: it fails a drug taken or named, not one said not to be taken
+    ("refractory DM, not on MMF, still weak despite rituximab and IVIG", {"stopped": ("mycophenolate",),
+                                                                           "failed": ("rituximab", "ivig")}),
+    ("on MTX, still weak", {"failed": ("methotrexate",)}),
     # a choice in a question is asked about, not failed by the failure said before it
     ("failed AZA: IVIG or rituximab first?", {"failed": ("azathioprine",), "drugs_asked": ("ivig", "rituximab")}),
     # "ok" or "fine" says so of the condition right before it, not across a drug taken
