@@ -91,7 +91,7 @@ KNOWN_MISSES = {
 BLIND_SETS = ("holdout15.jsonl",)
 # Blind batches written and committed unopened, not yet scored: validated by CI, never run, so their first
 # score is taken once, when they move to BLIND_SETS.
-SEALED_SETS: tuple[str, ...] = ()
+SEALED_SETS = ("holdout16.jsonl",)
 SOURCE_CANDIDATES = (
     ROOT / "knowledge" / "source.md",
     ROOT.parent / "shared" / "source" / "alhefny-recurrent-resistant-dm-pm.md",
