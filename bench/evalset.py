@@ -34,7 +34,7 @@ EVAL_PATH = BENCH_DIR / "eval.jsonl"
 # (tests/test_question_sets.py). A blind batch moves here once it is fixed against.
 TUNED_SETS = ("eval.jsonl", "holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl", "holdout4.jsonl", "holdout5.jsonl",
               "holdout6.jsonl", "holdout7.jsonl", "holdout8.jsonl", "holdout9.jsonl", "holdout10.jsonl",
-              "holdout11.jsonl", "holdout12.jsonl", "holdout13.jsonl", "holdout14.jsonl")
+              "holdout11.jsonl", "holdout12.jsonl", "holdout13.jsonl", "holdout14.jsonl", "holdout15.jsonl")
 # Questions of a tuned set the bot still fails, with why; a wrong answer says "WRONG" first. The CI test
 # expects them to fail (strict): fixing one fails it until it leaves this list, so the list stays true.
 KNOWN_MISSES = {
@@ -83,12 +83,19 @@ KNOWN_MISSES = {
                                                          "quotes MMF's line, not the row's infection caution",
     "holdout14.jsonl:h14-dose-21": "'Cellcept dose if rituximab and IVIG failed': the failure reaches back to "
                                    "Cellcept, so the remaining options are quoted without MMF's dose line",
+    "holdout15.jsonl:h15-flare-gt10-12": "'67F overlap myositis, anti-PL-12': 'overlap' names another rheumatic "
+                                         "disease, so the flare question is refused",
+    "holdout15.jsonl:h15-flare-off-all-05": "WRONG: 'previously 60 mg pred then MTX, both stopped last year': "
+                                            "'both stopped' does not reach back across the comma to MTX, which is "
+                                            "read as taken; a row that did reached a current dose too",
+    "holdout15.jsonl:h15-broad-01": "'list all options for resistant DM/PM': the resistant row is quoted (the "
+                                    "eight options, rituximab first), not every option's passage",
     "holdout12.jsonl:h12-drug-08": "'does rituximab work in PM as well as DM?': two diseases named leave the "
                                    "disease unset, so rituximab's PM passage is not added",
 }
 # Blind batches, written without reading or running the bot and not tuned against: measured by
 # the bench (`python -m bench`), never gated, so the latest one stays the honest figure.
-BLIND_SETS = ("holdout15.jsonl",)
+BLIND_SETS: tuple[str, ...] = ()
 # Blind batches written and committed unopened, not yet scored: validated by CI, never run, so their first
 # score is taken once, when they move to BLIND_SETS.
 SEALED_SETS = ("holdout16.jsonl",)

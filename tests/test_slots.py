@@ -408,6 +408,11 @@ TABLE = [
     ("refractory DM, not on MMF, still weak despite rituximab and IVIG", {"stopped": ("mycophenolate",),
                                                                            "failed": ("rituximab", "ivig")}),
     ("on MTX, still weak", {"failed": ("methotrexate",)}),
+    # a drug being started has not failed; a per-kg dose "for 62 kg" is to compute; IS in capitals is all
+    ("DM failed RTX and IVIG, starting MMF next week", {"failed": ("rituximab", "ivig"),
+                                                         "planned": ("mycophenolate",)}),
+    ("1 mg/kg pred for 62 kg, flaring on pred 15", {"prednisone": 15.0, "conflicts": ()}),
+    ("flare off all IS", {"off_all": True}),
     # a choice in a question is asked about, not failed by the failure said before it
     ("failed AZA: IVIG or rituximab first?", {"failed": ("azathioprine",), "drugs_asked": ("ivig", "rituximab")}),
     # "ok" or "fine" says so of the condition right before it, not across a drug taken
