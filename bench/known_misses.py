@@ -1,0 +1,64 @@
+"""The questions of the tuned sets that the bot still fails, each with why.
+
+Kept apart from `bench.evalset` because the writers of blind batches read that module's
+format and validator, and these notes describe the bot's behaviour: a writer must not see it.
+"""
+
+# Questions of a tuned set the bot still fails, with why; a wrong answer says "WRONG" first. The CI test
+# expects them to fail (strict): fixing one fails it until it leaves this list, so the list stays true.
+KNOWN_MISSES = {
+    "holdout4.jsonl:h4-res-rtx-02": "'not used rituximab, IVIG or anything else': a negation does not cross the "
+                                    "comma to IVIG, so the dose intent looks IVIG up",
+    "holdout4.jsonl:h4-rec-lt10-01": "'on Medrol 4 mg/d': methylprednisolone is stronger per mg than prednisone "
+                                     "and the source gives no conversion, so a dose of it at or below 10 mg is "
+                                     "asked for in prednisone (Medrol 8 mg, prednisone 10, was answered as under 10)",
+    "holdout4.jsonl:h4-oos-04": "refused (fertility), then quotes what the source says of cyclophosphamide, "
+                                "as DESIGN.md allows; the item forbids any grade in the reply",
+    "holdout6.jsonl:h6-flare-03": "'was down to 5 mg ... bumped her back up to 25 mg; now flaring on the 25': both "
+                                  "doses read as current, so the bot asks",
+    "holdout6.jsonl:h6-two-06": "two drugs' doses in one message ('the rituximab regimen, and the IVIG dose'): only "
+                                "rituximab is looked up",
+    "holdout6.jsonl:h6-two-07": "'what does the B stand for' is not read as the legend beside IVIG's grade",
+    "holdout6.jsonl:h6-legend-02": "'what do the 1 and the C mean?' with a drug: the drug's passage, not the legend",
+    "holdout7.jsonl:h7-def-03": "'is that recurrent or resistant?' after a described failure gets the ladder, "
+                                "not the definitions",
+    "holdout8.jsonl:h8-flare-offpred-05": "Portuguese ('sem prednisona há 4 meses'): the reader's cue words are "
+                                          "English, so 'off prednisone' is not read and the bot asks",
+    "holdout8.jsonl:h8-res-rtx-04": "Italian ('rituximab inefficace'): the failure is not read, so rituximab is "
+                                    "looked up instead of the step after it",
+    "holdout12.jsonl:h12-rec-lt10-07": "'on Medrol 4 mg/d': asked in prednisone on purpose, as h4-rec-lt10-01",
+    "holdout13.jsonl:h13-flare-lt10-07": "'on Medrol 4mg': asked in prednisone on purpose, as h4-rec-lt10-01",
+    "holdout12.jsonl:h12-rec-off-all-07": "'since pregnancy planning last year (now postpartum)': a pregnancy in the "
+                                          "past still puts the question outside the source (population scope)",
+    "holdout12.jsonl:h12-res-rtx-06": "'necrotizing-looking PM': the hedge is not read, so the necrotizing "
+                                      "myopathy term puts the question outside the source",
+    "holdout12.jsonl:h12-res-after-mmf-04": "'mycophenolate stopped after 3 weeks for severe diarrhoea': a drug "
+                                            "stopped for intolerance is read as stopped, not as a rung passed, so "
+                                            "mycophenolate is quoted",
+    "holdout11.jsonl:h11-flare-lt10-07": "'Medrol 4 mg qd': asked in prednisone on purpose, as h4-rec-lt10-01",
+    "holdout11.jsonl:h11-flare-off-sparing-08": "'CK was normal now elevated, off pred, on AZA 100 mg': 'CK was "
+                                                "normal' hides the active disease and nothing else says flare; the "
+                                                "vignette's "
+                                                "'mg' is read as a dose question and refused",
+    "holdout11.jsonl:h11-oos-12": "WRONG: 'azathioprine in breastfeeding ok?': 'ok' negates the breastfeeding it "
+                                  "follows (as 'lungs ok' negates ILD), so the question is answered with what the "
+                                  "source says of azathioprine instead of being refused",
+    "holdout14.jsonl:h14-flare-lt10-06": "'Medrol 4 mg and MTX': asked in prednisone on purpose, as h4-rec-lt10-01",
+    "holdout14.jsonl:h14-flare-lt10-13": "'pred 7.5 ([pred 30 mg 2022])': a dose in square brackets dated by a bare "
+                                         "year is not read as past, so two current doses are asked about",
+    "holdout14.jsonl:h14-flare-off-all-10": "'not on any drugs since completing therapy 2019': 'any drugs' is not one "
+                                            "of the all-treatment words, so the bot asks for the prednisone dose",
+    "holdout14.jsonl:h14-resistant-failed-rtx-ivig-08": "'post-rtx post-ivig, what dose of MMF': the dose look-up "
+                                                         "quotes MMF's line, not the row's infection caution",
+    "holdout14.jsonl:h14-dose-21": "'Cellcept dose if rituximab and IVIG failed': the failure reaches back to "
+                                   "Cellcept, so the remaining options are quoted without MMF's dose line",
+    "holdout15.jsonl:h15-flare-gt10-12": "'67F overlap myositis, anti-PL-12': 'overlap' names another rheumatic "
+                                         "disease, so the flare question is refused",
+    "holdout15.jsonl:h15-flare-off-all-05": "WRONG: 'previously 60 mg pred then MTX, both stopped last year': "
+                                            "'both stopped' does not reach back across the comma to MTX, which is "
+                                            "read as taken; a row that did reached a current dose too",
+    "holdout15.jsonl:h15-broad-01": "'list all options for resistant DM/PM': the resistant row is quoted (the "
+                                    "eight options, rituximab first), not every option's passage",
+    "holdout12.jsonl:h12-drug-08": "'does rituximab work in PM as well as DM?': two diseases named leave the "
+                                   "disease unset, so rituximab's PM passage is not added",
+}
