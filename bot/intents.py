@@ -19,7 +19,7 @@ from bot.knowledge import KnowledgeError
 
 READS = ("asked", "message")
 CHAT = "chat"  # the `read` of small talk's rows ([chat.NAME]), never reported as an intent
-FIELDS = frozenset({"read", "patterns", "examples", "overrides", "gate"})
+FIELDS = frozenset({"read", "patterns", "examples", "not_examples", "overrides", "gate"})
 CHAT_FIELDS = frozenset({"patterns", "examples", "reply"})
 # The intents the engine reads (bot/lookups.py, bot/core.py, ...); each travels on buttons by a code
 # of its own (bot/callback.py). intents.toml may name no other.
@@ -176,7 +176,7 @@ class Intents(NamedTuple):
 
 # --- phrases: whole phrases the context cues cannot say (knowledge/phrases.toml) -------------------
 
-PHRASE_FIELDS = frozenset({"about", "patterns", "words", "examples"})
+PHRASE_FIELDS = frozenset({"about", "patterns", "words", "examples", "not_examples"})
 _WORD_CHAR = re.compile(r"\w")
 
 
@@ -214,6 +214,7 @@ def _checked(where: str, entry: dict) -> tuple[tuple[str, ...], tuple[str, ...]]
     if not patterns or not all(isinstance(p, str) and p for p in patterns):
         raise KnowledgeError(f"{where}: needs a list of non-empty patterns")
     _check_examples(where, "|".join(patterns), examples, "patterns")
+    _check_not_examples(where, "|".join(patterns), entry.get("not_examples", []), "patterns")
     return tuple(patterns), tuple(examples)
 
 
@@ -236,6 +237,7 @@ def _checked_phrase(where: str, entry: dict) -> tuple[tuple[str, ...], tuple[str
         seen.add(key)
     what = " and ".join(k for k, v in (("patterns", patterns), ("words", words)) if v)
     _check_examples(where, phrase_regex(patterns, words), entry.get("examples"), what)
+    _check_not_examples(where, phrase_regex(patterns, words), entry.get("not_examples", []), what)
     return tuple(patterns), tuple(words), tuple(entry["examples"])
 
 
@@ -249,6 +251,16 @@ def _check_examples(where: str, regex: str, examples: object, what: str) -> None
     for example in examples:
         if not compiled.search(example):
             raise KnowledgeError(f"{where}: example {example!r} is not read by its {what}")
+
+
+def _check_not_examples(where: str, regex: str, not_examples: object, what: str) -> None:
+    """Texts the patterns must not read (optional): near misses a reviewer wants kept out."""
+    if not isinstance(not_examples, list) or not all(isinstance(e, str) and e.strip() for e in not_examples):
+        raise KnowledgeError(f"{where}: not_examples must be a list of texts the {what} must not read")
+    compiled = re.compile(regex, re.IGNORECASE)
+    for example in not_examples:
+        if compiled.search(example):
+            raise KnowledgeError(f"{where}: not_example {example!r} is read by its {what}")
 
 
 def phrase_regex(patterns: tuple[str, ...] | list[str], words: tuple[str, ...] | list[str]) -> str:
