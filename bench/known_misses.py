@@ -48,8 +48,6 @@ KNOWN_MISSES = {
                                          "year is not read as past, so two current doses are asked about",
     "holdout14.jsonl:h14-flare-off-all-10": "'not on any drugs since completing therapy 2019': 'any drugs' is not one "
                                             "of the all-treatment words, so the bot asks for the prednisone dose",
-    "holdout14.jsonl:h14-resistant-failed-rtx-ivig-08": "'post-rtx post-ivig, what dose of MMF': the dose look-up "
-                                                         "quotes MMF's line, not the row's infection caution",
     "holdout14.jsonl:h14-dose-21": "'Cellcept dose if rituximab and IVIG failed': the failure reaches back to "
                                    "Cellcept, so the remaining options are quoted without MMF's dose line",
     "holdout15.jsonl:h15-flare-gt10-12": "'67F overlap myositis, anti-PL-12': 'overlap' names another rheumatic "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot import lookups
 from bot.decision import Decision, Part
-from bot.facts import Facts, facts_of, resistance_described
+from bot.facts import Facts, facts_of, focus_drug, resistance_described
 from bot.knowledge import Catalog
 from bot.slots import Slots
 from bot.table import Condition, Row, Table, fire, load_table
@@ -26,7 +26,25 @@ def decide(slots: Slots, catalog: Catalog, table: Table | None = None) -> Decisi
     rows = fire(table, facts)
     if rows:
         return decision_for(rows, slots, table, facts)
-    return _with_side_branches(lookups.lookup_decision(slots, catalog, table), slots, table, facts)
+    decision = _with_own_row(lookups.lookup_decision(slots, catalog, table), slots, catalog, table, facts)
+    return _with_side_branches(decision, slots, table, facts)
+
+
+def _with_own_row(decision: Decision, slots: Slots, catalog: Catalog, table: Table, facts: Facts) -> Decision:
+    """A drug asked at its own rung ("failed RTX and IVIG: is CellCept reasonable, and what dose?"): the
+    rung's row first, all of whose statement is about the drug (the recommendation with its caution), then
+    the aspects asked."""
+    if decision.rule != "lookup.drug" or decision.kind != "answer" or not resistance_described(slots):
+        return decision
+    drug = focus_drug(slots, catalog)
+    if drug is None:
+        return decision
+    topic = table.drug_topic.get(drug, drug)
+    own = next((r for r in fire(table, {**facts, "drug_asked": "no"}) if r.kind == "answer" and r.statement
+                and all(topic in catalog.passages[p].topics for p in r.statement)), None)
+    if own is None or set(own.quote) <= set(decision.passages):
+        return decision
+    return decision._replace(passages=tuple(dict.fromkeys((*own.quote, *decision.passages))))
 
 
 def _with_side_branches(decision: Decision, slots: Slots, table: Table, facts: Facts) -> Decision:

@@ -361,6 +361,23 @@ CASES = [
     C("what prednisone dose does the review use?", "answer", "lookup.flare-scenarios", ("recurrent.off-all",)),
     C("flare on 5 mg pred, how fast to taper after?", "answer", "recurrent.below-10", ("recurrent.slow-taper",)),
     C("tacrolimus and Paxlovid interaction", "out_of_scope", "out-of-scope"),
+    # "nor" carries on the cue before it; control lost is a flare; first-line failure is resistance
+    C("no response to rituximab nor to Privigen. next?", "answer", "resistant.mycophenolate", MMF,
+      not_passages=IVIG),
+    C("flare on pred 5, not on MTX nor AZA", "answer", "recurrent.below-10", BELOW),
+    C("Disease control lost. Current steroids: pred 6mg. Also imuran 150.", "answer", "recurrent.below-10", BELOW,
+      not_passages=ABOVE),
+    C("failed conventional therapy for dermatomyositis", "answer", "resistant.rituximab", RTX),
+    C("CK still 6000 after 4 months pred 1 mg/kg + MTX 25, no ILD on HRCT. what now", "answer",
+      "resistant.rituximab", RTX, not_passages=("ild.tacrolimus",)),
+    C("flaring now on prednisone 5 mg and MTX 20 weekly. management per source?", "answer", "recurrent.below-10",
+      BELOW),
+    # a drug asked at its own rung gets the rung's row (with its caution), then the aspect asked
+    C("failed rtx + ivig, is cellcept reasonable and what dose", "answer", "lookup.drug", MMF),
+    # a price somewhere, and prognosis, are not in the source
+    C("cost of IVIG in egypt", "out_of_scope", "out-of-scope"),
+    C("DM with ILD on pred 20, what's the prognosis?", "out_of_scope", "out-of-scope",
+      not_passages=("ild.tacrolimus",)),
     # --- no rule: the knowledge search, above its relevance floor --------------------------------
     C("plasmapheresis", "answer", "search", ("ivig.study-additional",), refs=(3, 4)),
     C("total body irradiation", "answer", "search", ("ivig.study-additional",)),
