@@ -40,9 +40,6 @@ KNOWN_MISSES = {
                                                 "normal' hides the active disease and nothing else says flare; the "
                                                 "vignette's "
                                                 "'mg' is read as a dose question and refused",
-    "holdout11.jsonl:h11-oos-12": "WRONG: 'azathioprine in breastfeeding ok?': 'ok' negates the breastfeeding it "
-                                  "follows (as 'lungs ok' negates ILD), so the question is answered with what the "
-                                  "source says of azathioprine instead of being refused",
     "holdout14.jsonl:h14-flare-lt10-06": "'Medrol 4 mg and MTX': asked in prednisone on purpose, as h4-rec-lt10-01",
     "holdout14.jsonl:h14-flare-lt10-13": "'pred 7.5 ([pred 30 mg 2022])': a dose in square brackets dated by a bare "
                                          "year is not read as past, so two current doses are asked about",

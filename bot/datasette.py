@@ -82,7 +82,9 @@ TABLES: dict[str, dict[str, Any]] = {
                     "conventional": "Drugs: 1 for the source's conventional pair (azathioprine, methotrexate)",
                     "capitals_only": "1 if the term counts only when typed with a capital letter",
                     "other_potency": "1 for a glucocorticoid stronger per mg than prednisone: "
-                                     "no dose at or below 10 mg is read"},
+                                     "no dose at or below 10 mg is read",
+                    "negation_only": "1 for a condition's site ('lungs'): negated it says the condition is absent, "
+                                     "alone it says nothing"},
     },
     "context_rules": {
         "description": "The context cues (knowledge/context.toml): which words make a drug failed, stopped or "

@@ -24,7 +24,7 @@ KNOWLEDGE_FILES = ("source.md", "repairs.toml", "passages.toml", "topic_refs.tom
                    "context.toml", "intents.toml", "phrases.toml")
 GRADE_RE = re.compile(r"^[12][ABC]$")
 LEXICON_FIELDS = frozenset({"name", "terms", "class", "code", "short", "scope", "steroid_sparing", "conventional",
-                            "capitals_only", "other_potency"})
+                            "capitals_only", "other_potency", "negation_only"})
 CONVENTIONAL_COUNT = 2  # the source's pair, "azathioprine or methotrexate": the rules table's "both failed"
 DRUG_CODE_RE = re.compile(r"^[a-z0-9]{2}$")
 # When an uncovered concept puts a question outside the source (see lexicon.toml's header).
@@ -84,6 +84,8 @@ class Term(NamedTuple):
     conventional: bool = False  # drugs: one of the source's conventional pair (azathioprine or methotrexate)
     capitals_only: bool = False  # counts only when typed with a capital letter ("CTX"; "ctx" is context)
     other_potency: bool = False  # a glucocorticoid stronger per mg than prednisone ("Medrol"): see bot.slots
+    negation_only: bool = False  # a condition's site: says the condition is absent when negated ("lungs clear"),
+    # and nothing when not ("lungs ok?", "lung nodules")
 
 
 class Corpus(NamedTuple):
@@ -331,6 +333,9 @@ def load_lexicon(raw: dict) -> tuple[Term, ...]:
             names = list(dict.fromkeys([entry["name"], *entry.get("terms", [])]))
             capitals = _listed_terms("capitals_only", kind, concept, entry, names)
             potency = _listed_terms("other_potency", kind, concept, entry, names)
+            site = _listed_terms("negation_only", kind, concept, entry, names)
+            if site and kind != "condition":
+                raise KnowledgeError(f"lexicon [{kind}.{concept}]: only a condition has negation_only terms")
             if potency and entry.get("class") != "glucocorticoid":
                 raise KnowledgeError(f"lexicon [{kind}.{concept}]: only a glucocorticoid has other_potency terms")
             for term in entry.get("terms", []):
@@ -343,7 +348,7 @@ def load_lexicon(raw: dict) -> tuple[Term, ...]:
                 terms.append(Term(term=term, kind=kind, concept=concept, name=entry["name"],
                                   drug_class=entry.get("class"), code=code, short=entry.get("short"), scope=scope,
                                   steroid_sparing=sparing, conventional=pair, capitals_only=term.lower() in capitals,
-                                  other_potency=term.lower() in potency))
+                                  other_potency=term.lower() in potency, negation_only=term.lower() in site))
     if len(conventional) != CONVENTIONAL_COUNT:
         named = ", ".join(f"[drug.{c}]" for c in conventional) or "none"
         raise KnowledgeError(f"lexicon: exactly {CONVENTIONAL_COUNT} drugs must be conventional (the source's "
@@ -368,7 +373,8 @@ def _drug_role(kind: str, concept: str, entry: dict) -> tuple[bool, bool]:
 
 
 def _listed_terms(field: str, kind: str, concept: str, entry: dict, names: list[str]) -> frozenset[str]:
-    """The entry's terms (lower-cased) a field lists (capitals_only, other_potency); each must be one of its terms."""
+    """The entry's terms (lower-cased) a field lists (capitals_only, other_potency, negation_only); each must be one
+    of its terms."""
     listed = entry.get(field, [])
     if not isinstance(listed, list) or not all(isinstance(t, str) for t in listed):
         raise KnowledgeError(f"lexicon [{kind}.{concept}]: {field} must be a list of its terms")

@@ -31,9 +31,9 @@ def decide(slots: Slots, catalog: Catalog, table: Table | None = None) -> Decisi
 
 
 def _with_own_row(decision: Decision, slots: Slots, catalog: Catalog, table: Table, facts: Facts) -> Decision:
-    """A drug asked at its own rung ("failed RTX and IVIG: is CellCept reasonable, and what dose?"): the
-    rung's row first, all of whose statement is about the drug (the recommendation with its caution), then
-    the aspects asked."""
+    """A drug asked at its own rung (the third-line drug's dose after the first two failed): the rung's row
+    first, all of whose statement is about the drug (the recommendation with its caution), then the aspects
+    asked."""
     if decision.rule != "lookup.drug" or decision.kind != "answer" or not resistance_described(slots):
         return decision
     drug = focus_drug(slots, catalog)

@@ -312,7 +312,8 @@ def _without_labels(tokens: list[Token], mentions: list[Mention]) -> list[Mentio
         if m.term.kind != "condition" or m.last + 1 >= len(tokens) or tokens[m.last + 1].low != ":":
             return False
         end = next((j for j in range(m.last + 2, len(tokens)) if tokens[j].low in _SENTENCE_END), len(tokens))
-        return any(o.term.concept == m.term.concept and m.last < o.first < end for o in mentions[k + 1:])
+        return any(o.term.concept == m.term.concept and not o.term.negation_only and m.last < o.first < end
+                   for o in mentions[k + 1:])  # "ILD: lungs worse" is ILD: the site does not name it again
     return [m for k, m in enumerate(mentions) if not label(k, m)]
 
 
@@ -420,9 +421,17 @@ def condition_conflicts(mentions: list[Mention], readings: Readings) -> list[str
 
 
 def present_conditions(mentions: list[Mention], readings: Readings) -> set[str]:
-    """Condition concepts mentioned at least once without a negation ("no ILD", "lungs fine" are absent)."""
+    """Condition concepts mentioned at least once without a negation ("no ILD", "lungs fine" are absent).
+    A site (lexicon `negation_only`: "lungs") says nothing when not negated ("lungs ok?", "lung nodules")."""
     return {m.term.concept for i, m in enumerate(mentions) if m.term.kind == "condition"
+            and not m.term.negation_only
             and not (m.term.concept in NEGATED_CONDITIONS and _reached(readings, i, "NEGATED"))}
+
+
+def negated_conditions(mentions: list[Mention], readings: Readings) -> set[str]:
+    """Condition concepts with a negated mention ("no ILD", "lungs clear")."""
+    return {m.term.concept for i, m in enumerate(mentions) if m.term.kind == "condition"
+            and _reached(readings, i, "NEGATED")}
 
 
 def _questions_opened(tokens: list[Token], found: list[Modifier]) -> dict[int, int]:
@@ -1511,7 +1520,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         failed=failed,
         stopped=stopped,
         planned=planned,
-        absent=tuple(c for c in sorted(NEGATED_CONDITIONS) if c in concepts and c not in present),
+        absent=tuple(c for c in sorted(NEGATED_CONDITIONS) if c in negated_conditions(mentions, readings)
+                     and c not in present),
         off_all=off_all,
         sparing_unknown_negated=status.get("sparing") == "stopped",
         sparing_current=status.get("sparing") == "current" and not off_all

@@ -33,7 +33,7 @@ from bot.knowledge import (
 )
 from bot.table import Table, parse_table, validate_knowledge
 
-SCHEMA_VERSION = "13"  # bump when the tables change, so old databases are rebuilt
+SCHEMA_VERSION = "14"  # bump when the tables change, so old databases are rebuilt
 DB_ENV = "DMPM_BOT_DB"
 MAX_QUERY_TERMS = 32
 
@@ -138,7 +138,8 @@ def _write(db, corpus: Corpus) -> None:
     db["lexicon"].insert_all(
         ({"term": t.term, "kind": t.kind, "concept": t.concept, "name": t.name, "class": t.drug_class,
           "code": t.code, "short": t.short, "scope": t.scope, "steroid_sparing": t.steroid_sparing,
-          "conventional": t.conventional, "capitals_only": t.capitals_only, "other_potency": t.other_potency}
+          "conventional": t.conventional, "capitals_only": t.capitals_only, "other_potency": t.other_potency,
+          "negation_only": t.negation_only}
          for t in corpus.lexicon),
         pk=("term", "kind", "concept"), columns={"class": str, "code": str, "short": str, "scope": str})
     db["context_rules"].insert_all(
@@ -292,11 +293,11 @@ def load_references(conn: sqlite3.Connection) -> tuple[Reference, ...]:
 def load_lexicon(conn: sqlite3.Connection) -> tuple[Term, ...]:
     """Every lexicon term."""
     rows = conn.execute("SELECT term, kind, concept, name, class, code, short, scope, steroid_sparing, "
-                        "conventional, capitals_only, other_potency FROM lexicon ORDER BY rowid")
+                        "conventional, capitals_only, other_potency, negation_only FROM lexicon ORDER BY rowid")
     return tuple(Term(term, kind, concept, name, drug_class, code, short, scope, bool(sparing), bool(conventional),
-                      bool(capitals), bool(potency))
-                 for term, kind, concept, name, drug_class, code, short, scope, sparing, conventional, capitals, potency
-                 in rows)
+                      bool(capitals), bool(potency), bool(site))
+                 for term, kind, concept, name, drug_class, code, short, scope, sparing, conventional, capitals, potency,
+                 site in rows)
 
 
 def load_context_rules(conn: sqlite3.Connection) -> tuple[Rule, ...]:
