@@ -296,8 +296,8 @@ def load_lexicon(conn: sqlite3.Connection) -> tuple[Term, ...]:
                         "conventional, capitals_only, other_potency, negation_only FROM lexicon ORDER BY rowid")
     return tuple(Term(term, kind, concept, name, drug_class, code, short, scope, bool(sparing), bool(conventional),
                       bool(capitals), bool(potency), bool(site))
-                 for term, kind, concept, name, drug_class, code, short, scope, sparing, conventional, capitals, potency,
-                 site in rows)
+                 for term, kind, concept, name, drug_class, code, short, scope, sparing, conventional, capitals,
+                 potency, site in rows)
 
 
 def load_context_rules(conn: sqlite3.Connection) -> tuple[Rule, ...]:
