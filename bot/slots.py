@@ -445,11 +445,13 @@ def _questions_opened(tokens: list[Token], found: list[Modifier]) -> dict[int, i
 
 
 def uncovered_topics(mentions: list[Mention], readings: Readings, asks: bool,
-                     opened: dict[int, int] | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+                     opened: dict[int, int] | None = None,
+                     reasons: frozenset[int] = frozenset()) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(topics the source does not cover that are mentioned, not negated; those of them the message asks about).
 
     A topic is asked about when a QUESTION cue reaches it ("can she have the flu vaccine?"); what a
     message with no question cue at all asks ("MTX in renal failure") is decided by the topic's scope.
+    A topic that is why a drug was stopped (`reasons`, by mention index) is background, never asked.
     """
     found = [(i, m.term.concept) for i, m in enumerate(mentions)
              if m.term.kind == "uncovered" and not _reached(readings, i, "NEGATED")]
@@ -458,8 +460,22 @@ def uncovered_topics(mentions: list[Mention], readings: Readings, asks: bool,
     opening = [(i, c) for i, c in found if not asks and i == 0 and mentions[0].first <= 1]
     asked = tuple(dict.fromkeys(c for i, c in found if asks and _asked(readings, i) and not _background(
         mentions[i], readings.get(i, ())) and not _closing_mark_only(mentions[i], readings.get(i, ()), opened or {})
-        or (i, c) in opening))
+        and i not in reasons or (i, c) in opening))
     return mentioned, asked
+
+
+_REASON_REACH = 40  # characters before a topic in which a stop and its "for", "after" or dash are looked for
+
+
+def _stop_reasons(text: str, tokens: list[Token], mentions: list[Mention], phrases: Phrases) -> frozenset[int]:
+    """The uncovered topics that say why a drug was stopped ("methotrexate held - raised LFTs?"), by index."""
+    found = set()
+    for i, m in enumerate(mentions):
+        if m.term.kind == "uncovered":
+            start = tokens[m.first].start
+            if phrases.search("stop_reason", text[max(0, start - _REASON_REACH):start]):
+                found.add(i)
+    return frozenset(found)
 
 
 def _opens_the_message(index: int, mention: Mention, readings: Readings) -> bool:
@@ -1445,7 +1461,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     asks = "QUESTION" in categories
     has_uncovered = any(m.term.kind == "uncovered" for m in mentions)
     uncovered, uncovered_asked = uncovered_topics(
-        mentions, readings, asks=asks, opened=_questions_opened(tokens, found) if has_uncovered else None)
+        mentions, readings, asks=asks, opened=_questions_opened(tokens, found) if has_uncovered else None,
+        reasons=_stop_reasons(text, tokens, mentions, lexicon.phrases) if has_uncovered else frozenset())
     drugs_asked = tuple(dict.fromkeys(m.term.concept for i, m in enumerate(mentions)
                                       if m.term.kind == "drug" and (asks and _asked(readings, i)
                                                                     or _opens_the_message(i, m, readings))))

@@ -376,6 +376,17 @@ CASES = [
     C("failed rtx + ivig, is cellcept reasonable and what dose", "answer", "lookup.drug", MMF),
     # a price somewhere, and prognosis, are not in the source
     C("cost of IVIG in egypt", "out_of_scope", "out-of-scope"),
+    C("Is methotrexate ok in a woman trying to conceive? She has DM.", "out_of_scope", "out-of-scope"),
+    C("tacrolimus trough target for myositis ILD?", "out_of_scope", "out-of-scope"),
+    C("methotrexate with ALT 3x ULN - continue or stop?", "out_of_scope", "out-of-scope"),
+    C("azathioprine in breastfeeding ok?", "out_of_scope", "out-of-scope"),
+    # why a drug was stopped is background, even before the closing "?"
+    C("refractory DM; rituximab and IVIG failed; methotrexate held - raised LFTs?", "answer",
+      "resistant.mycophenolate", MMF),
+    C("source for tacrolimus in ILD?", "answer", "lookup.reference", refs=(6,)),
+    # a site alone is not the condition: "lungs ok?" asks, "lung nodules" is not ILD
+    C("refractory PM, nothing beyond pred and MTX, lung nodules on CT, next?", "answer", "resistant.rituximab",
+      RTX, not_passages=("ild.tacrolimus",)),
     C("DM with ILD on pred 20, what's the prognosis?", "out_of_scope", "out-of-scope",
       not_passages=("ild.tacrolimus",)),
     # --- no rule: the knowledge search, above its relevance floor --------------------------------
@@ -482,7 +493,7 @@ def test_the_remaining_options_come_with_their_conditions_and_no_order() -> None
      "ivig.second-line"),
     ("MTX and alcohol - how many units per week are ok?", "the side effects, risks or monitoring of methotrexate",
      None),
-    ("How often should I check LFTs on methotrexate?", "the side effects, risks or monitoring of methotrexate", None),
+    ("How often should I check LFTs on methotrexate?", "drug monitoring and peri-operative management", None),
     ("rituximab infusion reactions - premedication?", "the side effects, risks or monitoring of rituximab", None),
     ("how much does rituximab cost?", "the price of rituximab", None),
     ("what does rituximab cost?", "the cost of rituximab", None),

@@ -166,7 +166,7 @@ def _edit(path: Path, old: str, new: str) -> None:
      "intents.toml [intent.evidence]: read must be one of asked, message, got 'asking'"),
     ("intents.toml", '"what does 2C mean"', '"hello there"',
      "intents.toml [intent.legend]: example 'hello there' is not read by its patterns"),
-    ("intents.toml", 'MTX. management per source?"]', 'MTX. chlorambucil source?"]',
+    ("intents.toml", 'MTX. management per source?",', 'MTX. chlorambucil source?",',
      "intents.toml [intent.reference]: not_example 'flaring on prednisone 5 mg and MTX. chlorambucil source?' "
      "is read by its patterns"),
     ("intents.toml", "'\\bgraded\\b',", "'\\bgraded\\b(',", "intents.toml [intent.grade]: a pattern is not a valid"),
