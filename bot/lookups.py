@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from bot.decision import Decision, Option
+from bot.decision import Decision, Option, Part
 from bot.facts import focus_drug
 from bot.knowledge import Catalog, Passage, Reference
 from bot.slots import DRUG_INTENTS, EFFECT_CONFLICT, STEROID_CONCEPT, Slots
@@ -208,7 +208,7 @@ def lookup_decision(slots: Slots, catalog: Catalog, table: Table) -> Decision:
     if drug and _only_treatment_history(slots):
         return Decision(rule="search", title="From the source")
     if drug:
-        return drug_lookup(drug, slots, catalog.passages, table)
+        return drugs_lookup(_drugs_asked_beside(drug, slots, catalog), slots, catalog.passages, table)
     if "ladder" in slots.intents or slots.situation == "resistant":
         return ladder(table)
     if slots.definition_of and "definition" in slots.intents:
@@ -216,6 +216,37 @@ def lookup_decision(slots: Slots, catalog: Catalog, table: Table) -> Decision:
     if "grade" in slots.intents:
         return grade_lookup(slots, catalog.passages, table)
     return Decision(rule="search", title="From the source")
+
+
+MAX_DRUGS_ASKED = 3  # drugs answered side by side in one reply ("cyclophosphamide vs TNF inhibitors")
+
+
+def _drugs_asked_beside(drug: str, slots: Slots, catalog: Catalog) -> tuple[str, ...]:
+    """The focus drug, then the other drugs the message asks about that it has not tried (compared, or each
+    asked an aspect of): "cyclophosphamide vs TNF inhibitors", "rituximab regimen, and the IVIG dose?"."""
+    if drug not in slots.drugs_asked:
+        return (drug,)
+    conventional = (STEROID_CONCEPT, *catalog.conventional_drugs)
+    tried = {*slots.failed, *slots.current, *slots.stopped}
+    others = [d for d in slots.drugs_asked if d != drug and d in slots.mentioned and d not in conventional
+              and d not in tried]
+    return (drug, *others)[:MAX_DRUGS_ASKED]
+
+
+def drugs_lookup(drugs: tuple[str, ...], slots: Slots, passages: Mapping[str, Passage], table: Table) -> Decision:
+    """Each drug's look-up (`drug_lookup`); several that the source answers, each in its part."""
+    decisions = [drug_lookup(d, slots, passages, table) for d in drugs]
+    answers = [d for d in decisions if d.kind == "answer"]
+    if len(answers) < 2:
+        return decisions[0]
+    parts = tuple(Part(rule=d.rule or "lookup.drug", title=d.title, passages=d.passages, notes=d.notes,
+                       doses=d.doses) for d in answers)
+    return answers[0]._replace(
+        title=" and ".join(d.title for d in answers),
+        passages=tuple(dict.fromkeys(p for part in parts for p in part.passages)),
+        notes=tuple(dict.fromkeys(n for part in parts for n in part.notes)),
+        doses=tuple(dict.fromkeys(s for part in parts for s in part.doses)),
+        rules=tuple(part.rule for part in parts), parts=parts)
 
 
 def _only_treatment_history(slots: Slots) -> bool:

@@ -590,6 +590,20 @@ def steroid_stopped(mentions: list[Mention], readings: Readings, tokens: list[To
                for i, m in enumerate(mentions) if m.term.concept == STEROID_CONCEPT for h in readings.get(i, ()))
 
 
+_STOPS = ("STOPPED", "PAST", "NEGATED")
+
+
+def _dose_restated_after_stop(tokens: list[Token], mentions: list[Mention], readings: Readings) -> bool:
+    """A steroid written with a dose, with no stop or past of its own, in a sentence after the one that
+    stops it: "She is off prednisone. Meds: prednisone 15 mg daily." says both. (A dose before the stop is
+    the history the stop ends: "Tapered pred 40 to 5. Off it since May.")"""
+    start = sentence_starts(tokens)
+    steroid = [(m, readings.get(i, ())) for i, m in enumerate(mentions) if m.term.concept == STEROID_CONCEPT]
+    stopped = [start[m.first] for m, hits in steroid if any(h.category in _STOPS for h in hits)]
+    return bool(stopped) and any(start[m.first] > min(stopped) and not any(h.category in _STOPS for h in hits)
+                                 and _dose_follows(tokens, m) for m, hits in steroid)
+
+
 def _another_drugs_clause(tokens: list[Token], mentions: list[Mention], at: int, end: int) -> bool:
     """The cue at `at` is said of another drug whose clause a comma ends before the word at `end`: the drug
     follows the cue ("came off Trexall in September, pred ...") or precedes it in the cue's own clause
@@ -1491,7 +1505,11 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     weight, weight_lb = find_weight(text)
     if steroid_stopped(mentions, readings, tokens if isinstance(prednisone, float) else None,
                        dose_now=isinstance(prednisone, float)):
-        prednisone, per_kg, cmp = "off", None, None  # a stop beats any dose read nearby ("stopped pred 3 ...")
+        if isinstance(prednisone, float) and _dose_restated_after_stop(tokens, mentions, readings):
+            conflicts.append(STEROID_CONCEPT)  # "She is off prednisone. Meds: prednisone 15 mg daily": ask
+            prednisone, per_kg, cmp = None, None, None
+        else:
+            prednisone, per_kg, cmp = "off", None, None  # a stop beats any dose read nearby ("stopped pred 3 ...")
     elif prednisone is None and per_kg is not None and weight:
         prednisone = per_kg * weight
     if prednisone == 0:

@@ -374,6 +374,25 @@ CASES = [
       BELOW),
     # a drug asked at its own rung gets the rung's row (with its caution), then the aspect asked
     C("failed rtx + ivig, is cellcept reasonable and what dose", "answer", "lookup.drug", MMF),
+    # time on doses: a bracket, square or round, dates the dose in it; a dose restated after a stop is asked
+    C("Disease flare. Current pred: 11 mg. (was 5mg two years ago)", "answer", "recurrent.above-10", ABOVE,
+      not_passages=BELOW),
+    C("Current meds: prednisone 7.5 mg [was 30 mg in June], Imuran 100 mg. Flare of DM this week.", "answer",
+      "recurrent.below-10", BELOW, not_passages=ABOVE),
+    C("Relapse. She is off prednisone. Meds: prednisone 15 mg daily, MTX 15 weekly.", "clarify",
+      "conflict.prednisone"),
+    C("Tapered pred 40 to 5. Off pred since May. Flare on MTX.", "answer", "recurrent.off-pred-on-sparing",
+      OFF_SPARING),
+    # an arrow to the disease still active fails the drug before it; a finding after a dash answers it
+    C("DM. Pred/AZA -> rituximab (2 cycles) -> still active. What's the second-line agent?", "answer",
+      "resistant.ivig", IVIG),
+    C("PM resistant to MTX + pred; screened for ILD - negative", "answer", "resistant.rituximab", RTX,
+      not_passages=("ild.tacrolimus",)),
+    C("flare off pred but on aza - she failed MTX in the past (mouth ulcers)", "answer",
+      "recurrent.off-pred-other-failed", OFF_SPARING, not_passages=OFF_ALL),
+    # "vs" compares: each drug's answer in its part
+    C("cyclophosphamide vs TNF inhibitors for really refractory PM", "answer", "lookup.drug",
+      ("alkylating.reserve", "tnf.last-resort")),
     # a price somewhere, and prognosis, are not in the source
     C("cost of IVIG in egypt", "out_of_scope", "out-of-scope"),
     C("Is methotrexate ok in a woman trying to conceive? She has DM.", "out_of_scope", "out-of-scope"),
