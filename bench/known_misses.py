@@ -49,9 +49,6 @@ KNOWN_MISSES = {
                                    "Cellcept, so the remaining options are quoted without MMF's dose line",
     "holdout15.jsonl:h15-flare-gt10-12": "'67F overlap myositis, anti-PL-12': 'overlap' names another rheumatic "
                                          "disease, so the flare question is refused",
-    "holdout15.jsonl:h15-flare-off-all-05": "WRONG: 'previously 60 mg pred then MTX, both stopped last year': "
-                                            "'both stopped' does not reach back across the comma to MTX, which is "
-                                            "read as taken; a row that did reached a current dose too",
     "holdout15.jsonl:h15-broad-01": "'list all options for resistant DM/PM': the resistant row is quoted (the "
                                     "eight options, rituximab first), not every option's passage",
     "holdout12.jsonl:h12-drug-08": "'does rituximab work in PM as well as DM?': two diseases named leave the "

@@ -390,6 +390,10 @@ CASES = [
       not_passages=("ild.tacrolimus",)),
     C("flare off pred but on aza - she failed MTX in the past (mouth ulcers)", "answer",
       "recurrent.off-pred-other-failed", OFF_SPARING, not_passages=OFF_ALL),
+    # "both stopped" reaches the two drugs before it, not a dose further back
+    C("60M PM, previously 60 mg pred then MTX, both stopped last year, now relapsed. restart dose?", "answer",
+      "recurrent.off-all", OFF_ALL, not_passages=OFF_SPARING),
+    C("flare, on pred 15 mg; MTX, AZA all stopped", "answer", "recurrent.above-10", ABOVE),
     # "vs" compares: each drug's answer in its part
     C("cyclophosphamide vs TNF inhibitors for really refractory PM", "answer", "lookup.drug",
       ("alkylating.reserve", "tnf.last-resort")),
