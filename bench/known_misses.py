@@ -36,10 +36,6 @@ KNOWN_MISSES = {
                                             "stopped for intolerance is read as stopped, not as a rung passed, so "
                                             "mycophenolate is quoted",
     "holdout11.jsonl:h11-flare-lt10-07": "'Medrol 4 mg qd': asked in prednisone on purpose, as h4-rec-lt10-01",
-    "holdout11.jsonl:h11-flare-off-sparing-08": "'CK was normal now elevated, off pred, on AZA 100 mg': 'CK was "
-                                                "normal' hides the active disease and nothing else says flare; the "
-                                                "vignette's "
-                                                "'mg' is read as a dose question and refused",
     "holdout14.jsonl:h14-flare-lt10-06": "'Medrol 4 mg and MTX': asked in prednisone on purpose, as h4-rec-lt10-01",
     "holdout14.jsonl:h14-flare-lt10-13": "'pred 7.5 ([pred 30 mg 2022])': a dose in square brackets dated by a bare "
                                          "year is not read as past, so two current doses are asked about",

@@ -390,6 +390,8 @@ CASES = [
       not_passages=("ild.tacrolimus",)),
     C("flare off pred but on aza - she failed MTX in the past (mouth ulcers)", "answer",
       "recurrent.off-pred-other-failed", OFF_SPARING, not_passages=OFF_ALL),
+    # normal before and raised now is a flare
+    C("CK was normal, now elevated again on pred 5 and MTX", "answer", "recurrent.below-10", BELOW),
     # "both stopped" reaches the two drugs before it, not a dose further back
     C("60M PM, previously 60 mg pred then MTX, both stopped last year, now relapsed. restart dose?", "answer",
       "recurrent.off-all", OFF_ALL, not_passages=OFF_SPARING),
