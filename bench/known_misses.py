@@ -16,8 +16,6 @@ KNOWN_MISSES = {
                                 "as DESIGN.md allows; the item forbids any grade in the reply",
     "holdout6.jsonl:h6-flare-03": "'was down to 5 mg ... bumped her back up to 25 mg; now flaring on the 25': both "
                                   "doses read as current, so the bot asks",
-    "holdout6.jsonl:h6-two-06": "two drugs' doses in one message ('the rituximab regimen, and the IVIG dose'): only "
-                                "rituximab is looked up",
     "holdout6.jsonl:h6-two-07": "'what does the B stand for' is not read as the legend beside IVIG's grade",
     "holdout6.jsonl:h6-legend-02": "'what do the 1 and the C mean?' with a drug: the drug's passage, not the legend",
     "holdout7.jsonl:h7-def-03": "'is that recurrent or resistant?' after a described failure gets the ladder, "
@@ -37,10 +35,6 @@ KNOWN_MISSES = {
                                             "mycophenolate is quoted",
     "holdout11.jsonl:h11-flare-lt10-07": "'Medrol 4 mg qd': asked in prednisone on purpose, as h4-rec-lt10-01",
     "holdout14.jsonl:h14-flare-lt10-06": "'Medrol 4 mg and MTX': asked in prednisone on purpose, as h4-rec-lt10-01",
-    "holdout14.jsonl:h14-flare-lt10-13": "'pred 7.5 ([pred 30 mg 2022])': a dose in square brackets dated by a bare "
-                                         "year is not read as past, so two current doses are asked about",
-    "holdout14.jsonl:h14-flare-off-all-10": "'not on any drugs since completing therapy 2019': 'any drugs' is not one "
-                                            "of the all-treatment words, so the bot asks for the prednisone dose",
     "holdout14.jsonl:h14-dose-21": "'Cellcept dose if rituximab and IVIG failed': the failure reaches back to "
                                    "Cellcept, so the remaining options are quoted without MMF's dose line",
     "holdout15.jsonl:h15-flare-gt10-12": "'67F overlap myositis, anti-PL-12': 'overlap' names another rheumatic "

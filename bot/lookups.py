@@ -223,13 +223,19 @@ MAX_DRUGS_ASKED = 3  # drugs answered side by side in one reply ("cyclophosphami
 
 def _drugs_asked_beside(drug: str, slots: Slots, catalog: Catalog) -> tuple[str, ...]:
     """The focus drug, then the other drugs the message asks about that it has not tried (compared, or each
-    asked an aspect of): "cyclophosphamide vs TNF inhibitors", "rituximab regimen, and the IVIG dose?"."""
-    if drug not in slots.drugs_asked:
+    asked an aspect of): "cyclophosphamide vs TNF inhibitors", "rituximab regimen, and the IVIG dose?". A
+    message that describes no patient and asks a drug's aspect with no question cue asks it of every drug
+    it names ("Two things: the rituximab regimen, and the IVIG dose for an 80 kg man.")."""
+    described = slots.situation is not None or slots.ild or slots.rash or bool(slots.failed)
+    if drug in slots.drugs_asked:
+        asked = slots.drugs_asked
+    elif not slots.asks and not described and set(slots.intents) & DRUG_INTENTS:
+        asked = slots.mentioned
+    else:
         return (drug,)
     conventional = (STEROID_CONCEPT, *catalog.conventional_drugs)
     tried = {*slots.failed, *slots.current, *slots.stopped}
-    others = [d for d in slots.drugs_asked if d != drug and d in slots.mentioned and d not in conventional
-              and d not in tried]
+    others = [d for d in asked if d != drug and d in slots.mentioned and d not in conventional and d not in tried]
     return (drug, *others)[:MAX_DRUGS_ASKED]
 
 

@@ -390,6 +390,12 @@ CASES = [
       not_passages=("ild.tacrolimus",)),
     C("flare off pred but on aza - she failed MTX in the past (mouth ulcers)", "answer",
       "recurrent.off-pred-other-failed", OFF_SPARING, not_passages=OFF_ALL),
+    # a bare year dates a dose; "any drugs" is all treatment; two drugs' aspects, each answered
+    C("pt with DM on pred 7.5 (dose in letter: [pred 30 mg 2022]) now flaring", "answer", "recurrent.below-10",
+      BELOW, not_passages=ABOVE),
+    C("PM flare, not on any drugs since completing therapy 2019", "answer", "recurrent.off-all", OFF_ALL),
+    C("Two things: the rituximab regimen, and the IVIG dose for an 80 kg man.", "answer", "lookup.drug",
+      ("rituximab.regimen", "ivig.study-monthly")),
     # normal before and raised now is a flare
     C("CK was normal, now elevated again on pred 5 and MTX", "answer", "recurrent.below-10", BELOW),
     # "both stopped" reaches the two drugs before it, not a dose further back
