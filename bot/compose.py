@@ -38,7 +38,7 @@ LEGEND_LABEL = ("Grade legend (UpToDate's GRADE system, which the source's grade
 LEGEND = {
     "1": "1 = strong recommendation: benefits clearly outweigh risks and burdens, or the reverse, for "
          "most patients.",
-    "2": "2 = weak recommendation (“we suggest”): benefits and risks closely balanced or uncertain; the "
+    "2": "2 = weak recommendation (\"we suggest\"): benefits and risks closely balanced or uncertain; the "
          "patient's values weigh in.",
     "A": "A = high-quality evidence: consistent randomised trials, or overwhelming evidence of another "
          "kind.",
