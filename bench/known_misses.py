@@ -26,8 +26,6 @@ KNOWN_MISSES = {
                                     "looked up instead of the step after it",
     "holdout12.jsonl:h12-rec-lt10-07": "'on Medrol 4 mg/d': asked in prednisone on purpose, as h4-rec-lt10-01",
     "holdout13.jsonl:h13-flare-lt10-07": "'on Medrol 4mg': asked in prednisone on purpose, as h4-rec-lt10-01",
-    "holdout12.jsonl:h12-rec-off-all-07": "'since pregnancy planning last year (now postpartum)': a pregnancy in the "
-                                          "past still puts the question outside the source (population scope)",
     "holdout12.jsonl:h12-res-rtx-06": "'necrotizing-looking PM': the hedge is not read, so the necrotizing "
                                       "myopathy term puts the question outside the source",
     "holdout12.jsonl:h12-res-after-mmf-04": "'mycophenolate stopped after 3 weeks for severe diarrhoea': a drug "

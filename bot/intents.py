@@ -25,7 +25,8 @@ CHAT_FIELDS = frozenset({"patterns", "examples", "reply"})
 # of its own (bot/callback.py). intents.toml may name no other.
 INTENT_NAMES = frozenset({"legend", "by_grade", "grade", "evidence", "dose", "mechanism", "caution", "cost",
                           "reference", "author", "review", "definition", "ladder", "discontinuation", "help",
-                          "recommendation", "taper", "price", "continuation", "overview"})
+                          "recommendation", "taper", "price", "continuation", "overview",
+                          "availability"})
 CHAT_MAX_CHARS = 80  # longer messages are never small talk; chat patterns are tried on nothing longer
 _CHAT_EDGE = r"[\W_]*"  # what may stand around and between chat phrases: spaces, punctuation, emoji
 _CHAT_GAP = r"[\W_]+"
@@ -340,10 +341,11 @@ PHRASE_NAMES = frozenset({"all_failed", "off_all", "everything_failed", "multipl
                           "disease_still_active", "dose_after_drug",
                           "later_dose", "more_than", "less_than", "twice_daily", "three_times_daily", "tablet_words",
                           "flare_dose_stated", "dose_now", "bare_dose_lead", "asks_next", "sole_drug",
-                          "stop_reason"})
+                          "stop_reason", "past_lead", "except_words", "topic_joiners"})
 # Those it looks up one token (or a few tokens joined by spaces) at a time: they are word lists.
 WORD_LISTS = frozenset({"course_words", "failed_before_list", "neither_nor_failed", "neither_nor_other",
-                        "dose_lead", "dose_of", "clause_turn", "sole_drug"})
+                        "dose_lead", "dose_of", "clause_turn", "sole_drug", "past_lead", "except_words",
+                        "topic_joiners"})
 
 
 class Phrases(NamedTuple):

@@ -17,13 +17,14 @@ from bot.slots import DRUG_INTENTS, EFFECT_CONFLICT, STEROID_CONCEPT, Slots
 from bot.table import ASK_PREDNISONE, Table
 
 INTENT_TOPIC = {"dose": "dosing", "mechanism": "mechanism", "caution": "caution", "cost": "cost",
-                "evidence": "evidence", "price": "price", "continuation": "continuation"}
+                "evidence": "evidence", "price": "price", "continuation": "continuation",
+                "availability": "availability"}
 DRUG_TITLES = {"ivig": "Intravenous immune globulin (IVIG)", "tnf": "Tumor necrosis factor inhibitors",
                "mycophenolate": "Mycophenolate mofetil", "calcineurin": "Calcineurin inhibitors",
                "alkylating": "Alkylating agents"}
 _INTENT_WORDS = {"dose": "the dose", "mechanism": "the mechanism", "caution": "cautions", "cost": "the cost",
                  "evidence": "the evidence", "grade": "a grade", "price": "the price",
-                 "continuation": "how long it is continued"}
+                 "continuation": "how long it is continued", "availability": "where it is available"}
 
 
 def route_first(slots: Slots, catalog: Catalog, table: Table) -> Decision | None:
@@ -340,7 +341,7 @@ def _context_passages(topic: str, slots: Slots, passages: Mapping[str, Passage],
 
 # Aspects of a drug a question may ask about; where the source says nothing on them, it is out of scope.
 # (A grade or the evidence it does not state is a statement about the source, answered as such.)
-ASPECT_INTENTS = frozenset({"dose", "mechanism", "caution", "cost", "price", "continuation"})
+ASPECT_INTENTS = frozenset({"dose", "mechanism", "caution", "cost", "price", "continuation", "availability"})
 # An aspect the source never states, and the nearest one it does, quoted in its place: no price, but the expense.
 ASPECT_NEAREST = {"price": "cost"}
 
@@ -351,7 +352,8 @@ def _not_discussed(intent: str, drug: str) -> str:
 
 
 _ASPECT_WORDS = {"dose": "the dose", "mechanism": "how it works", "caution": "the side effects, risks or monitoring",
-                 "cost": "the cost", "price": "the price", "continuation": "how long it is continued"}
+                 "cost": "the cost", "price": "the price", "continuation": "how long it is continued",
+                 "availability": "where it is available or licensed"}
 
 
 def _nothing_on(intent: str, drug: str) -> str:

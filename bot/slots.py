@@ -445,8 +445,8 @@ def _questions_opened(tokens: list[Token], found: list[Modifier]) -> dict[int, i
 
 
 def uncovered_topics(mentions: list[Mention], readings: Readings, asks: bool,
-                     opened: dict[int, int] | None = None,
-                     reasons: frozenset[int] = frozenset()) -> tuple[tuple[str, ...], tuple[str, ...]]:
+                     opened: dict[int, int] | None = None, reasons: frozenset[int] = frozenset(),
+                     topic_opens: bool = False) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(topics the source does not cover that are mentioned, not negated; those of them the message asks about).
 
     A topic is asked about when a QUESTION cue reaches it ("can she have the flu vaccine?"); what a
@@ -454,14 +454,25 @@ def uncovered_topics(mentions: list[Mention], readings: Readings, asks: bool,
     A topic that is why a drug was stopped (`reasons`, by mention index) is background, never asked.
     """
     found = [(i, m.term.concept) for i, m in enumerate(mentions)
-             if m.term.kind == "uncovered" and not _reached(readings, i, "NEGATED")]
+             if m.term.kind == "uncovered" and not _reached(readings, i, "NEGATED")
+             and not (m.term.scope == "population" and _reached(readings, i, "PAST"))]  # "pregnant last year"
     mentioned = tuple(dict.fromkeys(c for _, c in found))
-    # Without a question cue, a topic that opens the message is its subject ("tofacitinib for refractory DM").
-    opening = [(i, c) for i, c in found if not asks and i == 0 and mentions[0].first <= 1]
+    # A topic said of nothing that opens the message, alone or joined to what follows, is its subject
+    # (`topic_opens`: "tofacitinib for refractory DM", "PJP prophylaxis with mycophenolate - which regimen?",
+    # "HCQ - any role in refractory DM?"); one listed before a comma is background ("Calcium 500 mg, flare ...").
+    opening = [(i, c) for i, c in found if i == 0 and mentions[0].first <= 1 and topic_opens]
     asked = tuple(dict.fromkeys(c for i, c in found if asks and _asked(readings, i) and not _background(
         mentions[i], readings.get(i, ())) and not _closing_mark_only(mentions[i], readings.get(i, ()), opened or {})
         and i not in reasons or (i, c) in opening))
     return mentioned, asked
+
+
+def _topic_opens(tokens: list[Token], mentions: list[Mention], readings: Readings, phrases: Phrases) -> bool:
+    """The message opens with a topic the source does not cover, said of nothing, joined to what follows by a
+    word of phrases.toml `topic_joiners` ("HCQ - any role ...", "PJP prophylaxis with ..."): its subject."""
+    first = mentions[0] if mentions else None
+    return (first is not None and first.term.kind == "uncovered" and first.first <= 1 and not readings.get(0)
+            and (first.last + 1 == len(tokens) or tokens[first.last + 1].low in phrases.words("topic_joiners")))
 
 
 _REASON_REACH = 40  # characters before a topic in which a stop and its "for", "after" or dash are looked for
@@ -593,15 +604,47 @@ def steroid_stopped(mentions: list[Mention], readings: Readings, tokens: list[To
 _STOPS = ("STOPPED", "PAST", "NEGATED")
 
 
-def _dose_restated_after_stop(tokens: list[Token], mentions: list[Mention], readings: Readings) -> bool:
-    """A steroid written with a dose, with no stop or past of its own, in a sentence after the one that
-    stops it: "She is off prednisone. Meds: prednisone 15 mg daily." says both. (A dose before the stop is
-    the history the stop ends: "Tapered pred 40 to 5. Off it since May.")"""
+_EXCEPT_REACH = 3  # tokens from "everything" to its "except", and from the "except" to the drug
+
+
+def _excepted_from_all(tokens: list[Token], mentions: list[Mention], status: dict[str, str],
+                       phrases: Phrases) -> tuple[str, ...]:
+    """The drugs a stopped "everything" excepts ("off everything except azathioprine", "off all meds apart
+    from pred 5"), by the phrases.toml `except_words` between them."""
+    if status.get(ALL_TREATMENT) != "stopped":
+        return ()
+    words = phrases.words("except_words")
+    found = []
+    for whole in (m for m in mentions if m.term.concept == ALL_TREATMENT):
+        end = min(whole.last + 1 + _EXCEPT_REACH, len(tokens))
+        cue = next((k for k in range(whole.last + 1, end) for n in (2, 1)
+                    if " ".join(t.low for t in tokens[k:k + n]) in words), None)
+        if cue is None:
+            continue
+        found += [m.term.concept for m in mentions
+                  if m.term.kind == "drug" and cue < m.first <= cue + _EXCEPT_REACH + 1]
+    return tuple(dict.fromkeys(found))
+
+
+def _dose_restated_after_stop(tokens: list[Token], mentions: list[Mention], readings: Readings,
+                              phrases: Phrases) -> bool:
+    """A steroid written with a dose, with no stop or past of its own, after the sentence or the clause ("but")
+    that stops it: "She is off prednisone. Meds: prednisone 15 mg daily." and "Off prednisone per the GP letter,
+    but her med list says prednisolone 7.5 mg daily" say both. (A dose before the stop is the history the stop
+    ends: "Tapered pred 40 to 5. Off it since May.")"""
     start = sentence_starts(tokens)
     steroid = [(m, readings.get(i, ())) for i, m in enumerate(mentions) if m.term.concept == STEROID_CONCEPT]
-    stopped = [start[m.first] for m, hits in steroid if any(h.category in _STOPS for h in hits)]
-    return bool(stopped) and any(start[m.first] > min(stopped) and not any(h.category in _STOPS for h in hits)
-                                 and _dose_follows(tokens, m) for m, hits in steroid)
+    stopped = [m for m, hits in steroid if any(h.category in _STOPS for h in hits)]
+    if not stopped:
+        return False
+    first = stopped[0]
+    turns = phrases.words("clause_end")
+
+    def apart(m: Mention) -> bool:
+        return start[m.first] > start[first.first] or any(t.low in turns for t in tokens[first.last + 1:m.first])
+
+    return any(m.first > first.last and apart(m) and not any(h.category in _STOPS for h in hits)
+               and _dose_follows(tokens, m) for m, hits in steroid)
 
 
 def _another_drugs_clause(tokens: list[Token], mentions: list[Mention], at: int, end: int) -> bool:
@@ -937,7 +980,8 @@ def _is_dose_word(word: str, phrases: Phrases) -> bool:
 
 
 # The intents about one drug.
-DRUG_INTENTS = frozenset({"dose", "grade", "evidence", "mechanism", "caution", "cost", "price", "continuation"})
+DRUG_INTENTS = frozenset({"dose", "grade", "evidence", "mechanism", "caution", "cost", "price", "continuation",
+                          "availability"})
 _SENTENCE_END = frozenset({".", ";", "!", "?"})
 ASKED_ITEM_WORDS = 2  # words between a list's last drug and the question mark that asks about it ("next")
 
@@ -1033,7 +1077,7 @@ _MG_RE = re.compile(
 _DOSE_NUMBER = r"(?<![\d.,])(?P<number>\d+(?:[.,]\d+)?)"
 # Units, durations and counts after a number that make it no prednisone dose ("20 kg", "6 months", "3 cycles").
 _NOT_A_BARE_DOSE = (r"(?!\s*(?:kg|lb|m2|m²|%|g\b|mg/kg|months?|mo\b|weeks?|wks?|days?|years?|yrs?|y\b|times|x\b|ago|h\b"
-                    r"|hours?|doses?|courses?|cycles?))")
+                    r"|hours?|doses?|courses?|cycles?|tabs?\b|tablets?))")
 _NOT_A_BOUND = r"(?!\s*(?:months?|mo\b|weeks?|wks?|days?|years?|yrs?|kg|lbs?|%|units?|cycles?|courses?))"
 
 
@@ -1171,13 +1215,16 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     drugs = [Target(m.first, m.last + 1, "drug") for m in mentions if _target_type(m) == "drug"]
     times = [_dose_time(hits) for hits in lexicon.context.apply(
         [t.low for t in tokens], [Target(d.first, d.end, "dose") for d in doses] + drugs)[:len(doses)]]
-    times = _restated_in_brackets(doses, times, tokens)
+    times = _restated_in_brackets(doses, times, tokens, lexicon.phrases)
     times = _superseded_in_sequence(doses, times, text, tokens, lexicon)
     if members := _members_of_stopped_treatment(tokens, mentions, lexicon):
         times = ["STOPPED" if t is None and members[0] < d.first < members[1] else t
                  for d, t in zip(doses, times, strict=True)]
-    if times[-1] == "PAST" and lexicon.readers.changed_to.search(text, 0, tokens[doses[-1].first].start):
-        times[-1] = "CURRENT"  # "tapered from 20 to 10 mg last month": the change was then, the dose is now
+    if times[-1] == "PAST" and "CURRENT" not in times and lexicon.readers.changed_to.search(
+            text, 0, tokens[doses[-1].first].start):
+        # "tapered from 20 to 10 mg last month": the change was then, the dose is now (unless another dose is
+        # said to be now: "currently 15 mg/day (she was down to 5 mg last year ...)")
+        times[-1] = "CURRENT"
     live = [d for d, time in zip(doses, times, strict=True) if time not in ("PAST", "STOPPED", "PLANNED")]
     current = [d for d, time in zip(doses, times, strict=True) if time == "CURRENT"]
     if not live:
@@ -1206,6 +1253,8 @@ def _tapered_since(dose: Dose, text: str, tokens: list[Token], lexicon: Lexicon)
 def _said_past(number: re.Match[str], tokens: list[Token], lexicon: Lexicon) -> bool:
     """A cue says the number read is a past or planned dose ("she had been down to 2.5 in the spring")."""
     first, end = _token_span(tokens, number.start("number"), number.end("number"))
+    if end < len(tokens) and tokens[end].low in ("mg", "mg/d", "mg/day"):
+        end += 1  # the dose is "5 mg": "down to 5 mg last year" is dated by what follows the unit
     hits = lexicon.context.apply([t.low for t in tokens], [Target(first, end, "dose")])[0]
     return _dose_time(hits) in ("PAST", "STOPPED", "PLANNED")
 
@@ -1260,15 +1309,27 @@ def _superseded_in_sequence(doses: list[Dose], times: list[str | None], text: st
     return times
 
 
-def _restated_in_brackets(doses: list[Dose], times: list[str | None], tokens: list[Token]) -> list[str | None]:
+def _restated_in_brackets(doses: list[Dose], times: list[str | None], tokens: list[Token],
+                          phrases: Phrases) -> list[str | None]:
     """A dose opening brackets a few words after another is the same dose restated ("1 mg/kg (60 mg)", "1 mg/kg
-    at onset (60 mg)"): it has that dose's time."""
+    at onset (60 mg)"): it has that dose's time. One a few words into the brackets is past after a past lead
+    ("pred now 20 (was 50)"), else restated too when no cue of its own dates it ("pred 7.5 (about 7.5)")."""
     times = list(times)
     for k in range(1, len(doses)):
-        opening = doses[k].first - 1
+        lead = [i for i in range(max(doses[k].first - 1 - _BRACKET_LEAD, 0), doses[k].first) if tokens[i].low == "("]
+        if not lead:
+            continue
+        opening = lead[-1]
+        words = tokens[opening + 1:doses[k].first]
         between = tokens[doses[k - 1].end:max(opening, doses[k - 1].end)]
-        if opening >= 0 and tokens[opening].low == "(" and len(between) <= _RESTATED_GAP and all(
-                t.low not in _SENTENCE_END and t.low not in ",;" for t in between):
+        if len(between) > _RESTATED_GAP or any(t.low in _SENTENCE_END or t.low in ",;" for t in between) \
+                or not all(t.low.isalpha() for t in words):
+            continue
+        said = " ".join(t.low for t in words)
+        past = phrases.words("past_lead")
+        if any(w in past for w in said.split()) or any(p in said for p in past if " " in p):
+            times[k] = "PAST"  # the bracket's own past, whatever cue outside reaches in ("now 20 (was 50)")
+        elif not words or times[k] is None:
             times[k] = times[k - 1]
     return times
 
@@ -1349,11 +1410,45 @@ def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situa
             continue
         if bare.first not in taken:  # beside the "N mg" doses: "taking Rayos 15 ... plan to go up to 40 mg"
             doses.append(bare)
+    doses += _bracket_doses(text, tokens, meds, doses, lexicon.phrases)
     if situation != "flare" or any(m.term.concept == STEROID_CONCEPT for m in meds):
         return sorted(doses, key=lambda d: d.first)
     taken = {k for d in doses for k in range(d.first, d.end)}  # "was on 5 mg last yr, bumped to 30": both
     return sorted(doses + [d for d in _bare_flare_doses(text, tokens, meds, lexicon) if d.first not in taken],
                   key=lambda d: d.first)
+
+
+_BRACKET_REACH = 3  # tokens from a steroid dose (or word) to the bracket that gives another of its doses
+_BRACKET_LEAD = 4  # words inside the bracket before its number ("(it was 7.5 until ...)")
+_NO_UNIT_AFTER_RE = re.compile(_NOT_A_BARE_DOSE, re.IGNORECASE)  # matches (empty) where no unit follows
+
+
+def _bracket_doses(text: str, tokens: list[Token], meds: list[Mention], doses: list[Dose],
+                   phrases: Phrases) -> list[Dose]:
+    """A bare number in brackets right after a steroid's dose or word is another dose of it, restated or
+    dated: "5 mg/day (previously 30)", "pred 10 (was 20 a month ago)", "low-dose pred (7.5)". Read as a dose,
+    the bracket holds its own target, so its cues ("previously", "ago") date it and not the dose before it.
+    Words before the number end in a dose lead ("was", "to"), so "(day 3)" is no dose."""
+    anchors = [d.end for d in doses] + [m.last + 1 for m in meds if m.term.concept == STEROID_CONCEPT]
+    taken = {k for d in doses for k in range(d.first, d.end)}
+    found: list[Dose] = []
+    for a in anchors:
+        opening = next((o for o in range(a, min(a + _BRACKET_REACH, len(tokens)))
+                        if tokens[o].low == "(" or tokens[o].low in _SENTENCE_END or tokens[o].low == ","), None)
+        if opening is None or tokens[opening].low != "(":
+            continue
+        inside = tokens[opening + 1:opening + 2 + _BRACKET_LEAD]
+        n = next((k for k, tok in enumerate(inside) if tok.low[0].isdigit()), None)
+        if n is None or not all(tok.low.isalpha() for tok in inside[:n]) or (
+                n and inside[n - 1].low not in phrases.words("dose_lead")):
+            continue
+        number = opening + 1 + n
+        if number in taken or _NO_UNIT_AFTER_RE.match(text, tokens[number].end) is None or any(
+                opening < m.first <= number for m in meds):
+            continue
+        found.append(Dose(_number(tokens[number].text), False, number, number + 1))
+        taken.add(number)
+    return found
 
 
 def _bare_flare_doses(text: str, tokens: list[Token], meds: list[Mention], lexicon: Lexicon) -> list[Dose]:
@@ -1476,7 +1571,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     has_uncovered = any(m.term.kind == "uncovered" for m in mentions)
     uncovered, uncovered_asked = uncovered_topics(
         mentions, readings, asks=asks, opened=_questions_opened(tokens, found) if has_uncovered else None,
-        reasons=_stop_reasons(text, tokens, mentions, lexicon.phrases) if has_uncovered else frozenset())
+        reasons=_stop_reasons(text, tokens, mentions, lexicon.phrases) if has_uncovered else frozenset(),
+        topic_opens=has_uncovered and _topic_opens(tokens, mentions, readings, lexicon.phrases))
     drugs_asked = tuple(dict.fromkeys(m.term.concept for i, m in enumerate(mentions)
                                       if m.term.kind == "drug" and (asks and _asked(readings, i)
                                                                     or _opens_the_message(i, m, readings))))
@@ -1505,7 +1601,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     weight, weight_lb = find_weight(text)
     if steroid_stopped(mentions, readings, tokens if isinstance(prednisone, float) else None,
                        dose_now=isinstance(prednisone, float)):
-        if isinstance(prednisone, float) and _dose_restated_after_stop(tokens, mentions, readings):
+        if isinstance(prednisone, float) and _dose_restated_after_stop(tokens, mentions, readings, phrases):
             conflicts.append(STEROID_CONCEPT)  # "She is off prednisone. Meds: prednisone 15 mg daily": ask
             prednisone, per_kg, cmp = None, None, None
         else:
@@ -1514,7 +1610,13 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         prednisone = per_kg * weight
     if prednisone == 0:
         prednisone, cmp = "off", None
-    off_all = status.get(ALL_TREATMENT) == "stopped" or phrases.search("off_all", text)
+    excepted = _excepted_from_all(tokens, mentions, status, phrases)
+    for drug in excepted:
+        status[drug] = "current"  # "off everything except azathioprine": the drug excepted is taken
+    off_all = (status.get(ALL_TREATMENT) == "stopped" or phrases.search("off_all", text)) and not excepted
+    if excepted and status.get(ALL_TREATMENT) == "stopped" and STEROID_CONCEPT not in excepted \
+            and prednisone is None:
+        prednisone = "off"  # everything else is stopped, the steroid with it
     if off_all and prednisone is None:
         prednisone = "off"
     elif prednisone is None and _taken_alone(tokens, mentions, status, phrases):

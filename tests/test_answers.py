@@ -396,6 +396,31 @@ CASES = [
     C("PM flare, not on any drugs since completing therapy 2019", "answer", "recurrent.off-all", OFF_ALL),
     C("Two things: the rituximab regimen, and the IVIG dose for an 80 kg man.", "answer", "lookup.drug",
       ("rituximab.regimen", "ivig.study-monthly")),
+    # a bare number in brackets after a steroid's dose is another dose of it, past after "was"/"previously"
+    C("Relapse. Prednisone 5 mg/day (previously 30). Methotrexate already at 25 mg/week. What do I do?", "answer",
+      "recurrent.below-10", BELOW, not_passages=OFF_SPARING + ABOVE),
+    C("pred 10 (was 20 a month ago) - flare. what do I do?", "answer", "recurrent.exactly-10", ABOVE + BELOW),
+    C("prednisolone 12.5mg daily (it was 7.5 until we put it up in clinic last month) and she has relapsed",
+      "answer", "recurrent.above-10", ABOVE, not_passages=BELOW),
+    C("PM, pred now 20 (was 50), relapse", "answer", "recurrent.above-10", ABOVE),
+    C("DM flare. Prednisone currently 15 mg/day (she was down to 5 mg last year but we had to go back up).",
+      "answer", "recurrent.above-10", ABOVE, not_passages=BELOW),
+    C("Flare. Off prednisone per the GP letter, but her med list says prednisolone 7.5 mg daily. On AZA.",
+      "clarify", "conflict.prednisone"),
+    # a drug excepted from "everything" is taken
+    C("Off everything except azathioprine. Flare. What does the review say?", "answer",
+      "recurrent.off-pred-on-sparing", OFF_SPARING, not_passages=OFF_ALL),
+    # a course given days ago has not failed
+    C("just started rituximab last week, still weak, what next?", "answer", "lookup.drug", RTX,
+      not_passages=IVIG),
+    # a past pregnancy is history
+    C("Pregnant last year, now not breastfeeding. PM failed rituximab and IVIG. Next agent per the review?",
+      "answer", "resistant.mycophenolate", MMF),
+    # scope: availability, diagnosis criteria, a topic that opens the question
+    C("Is Prograf available in Nigeria?", "out_of_scope", "out-of-scope"),
+    C("Bohan and Peter criteria for polymyositis?", "out_of_scope", "out-of-scope"),
+    C("PJP prophylaxis with mycophenolate - which regimen?", "out_of_scope", "out-of-scope"),
+    C("Calcium 500 mg, flare on pred 5 with MTX", "answer", "recurrent.below-10", BELOW),
     # normal before and raised now is a flare
     C("CK was normal, now elevated again on pred 5 and MTX", "answer", "recurrent.below-10", BELOW),
     # "both stopped" reaches the two drugs before it, not a dose further back
