@@ -446,7 +446,8 @@ def _questions_opened(tokens: list[Token], found: list[Modifier]) -> dict[int, i
 
 def uncovered_topics(mentions: list[Mention], readings: Readings, asks: bool,
                      opened: dict[int, int] | None = None, reasons: frozenset[int] = frozenset(),
-                     topic_opens: bool = False) -> tuple[tuple[str, ...], tuple[str, ...]]:
+                     topic_opens: bool = False,
+                     diseases_asked: frozenset[int] = frozenset()) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(topics the source does not cover that are mentioned, not negated; those of them the message asks about).
 
     A topic is asked about when a QUESTION cue reaches it ("can she have the flu vaccine?"); what a
@@ -463,8 +464,24 @@ def uncovered_topics(mentions: list[Mention], readings: Readings, asks: bool,
     opening = [(i, c) for i, c in found if i == 0 and mentions[0].first <= 1 and topic_opens]
     asked = tuple(dict.fromkeys(c for i, c in found if asks and _asked(readings, i) and not _background(
         mentions[i], readings.get(i, ())) and not _closing_mark_only(mentions[i], readings.get(i, ()), opened or {})
-        and i not in reasons or (i, c) in opening))
+        and i not in reasons or (i, c) in opening or i in diseases_asked))
     return mentioned, asked
+
+
+_SITUATION_WORDS = frozenset({"flare", "resistant"})
+_BESIDE = 2  # tokens between another disease and the flare or resistance word that makes it their subject
+
+
+def _diseases_of_situation(tokens: list[Token], mentions: list[Mention]) -> frozenset[int]:
+    """Other diseases (by mention index) that are what flares or resists, so what the question is about: one
+    named beside a flare or resistance word ("lupus flare", "flare of gout"), or before or in the sentence of
+    one ("Hx of lupus, now flaring"). One named only in a sentence after the situation's is a comorbidity
+    ("pred 5mg/MTX - flare. 72M, CKD3, gout on allopurinol")."""
+    start = sentence_starts(tokens)
+    situations = [o for o in mentions if o.term.concept in _SITUATION_WORDS]
+    return frozenset(i for i, m in enumerate(mentions) if m.term.scope == "disease" and (not situations or any(
+        0 <= o.first - m.last <= _BESIDE or 0 <= m.first - o.last <= _BESIDE or start[m.first] <= start[o.first]
+        for o in situations)))
 
 
 def _topic_opens(tokens: list[Token], mentions: list[Mention], readings: Readings, phrases: Phrases) -> bool:
@@ -1572,7 +1589,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     uncovered, uncovered_asked = uncovered_topics(
         mentions, readings, asks=asks, opened=_questions_opened(tokens, found) if has_uncovered else None,
         reasons=_stop_reasons(text, tokens, mentions, lexicon.phrases) if has_uncovered else frozenset(),
-        topic_opens=has_uncovered and _topic_opens(tokens, mentions, readings, lexicon.phrases))
+        topic_opens=has_uncovered and _topic_opens(tokens, mentions, readings, lexicon.phrases),
+        diseases_asked=_diseases_of_situation(tokens, mentions) if has_uncovered else frozenset())
     drugs_asked = tuple(dict.fromkeys(m.term.concept for i, m in enumerate(mentions)
                                       if m.term.kind == "drug" and (asks and _asked(readings, i)
                                                                     or _opens_the_message(i, m, readings))))

@@ -421,6 +421,15 @@ CASES = [
     C("Bohan and Peter criteria for polymyositis?", "out_of_scope", "out-of-scope"),
     C("PJP prophylaxis with mycophenolate - which regimen?", "out_of_scope", "out-of-scope"),
     C("Calcium 500 mg, flare on pred 5 with MTX", "answer", "recurrent.below-10", BELOW),
+    # another disease beside the flare is what flares; named in a later sentence, a comorbidity
+    C("pred 5mg/MTX 15mg weekly - flare. 72M, CKD3, gout on allopurinol. options?", "answer", "recurrent.below-10",
+      BELOW),
+    C("Hx of lupus, now flaring on pred 5", "out_of_scope", "out-of-scope"),
+    # "didn't either" fails the drug it follows; "off from" stops
+    C("IVIG didn't work. Rituximab before that didn't either. Next line?", "answer", "resistant.mycophenolate", MMF),
+    C("DM, off from steroid since 2 months but taking azathioprin 100 mg daily, now flare", "answer",
+      "recurrent.off-pred-on-sparing", OFF_SPARING),
+    C("How much does IVIG cost per infusion in Egypt?", "out_of_scope", "out-of-scope"),
     # normal before and raised now is a flare
     C("CK was normal, now elevated again on pred 5 and MTX", "answer", "recurrent.below-10", BELOW),
     # "both stopped" reaches the two drugs before it, not a dose further back

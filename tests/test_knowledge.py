@@ -160,8 +160,9 @@ def _edit(path: Path, old: str, new: str) -> None:
     ("lexicon.toml", '[condition.dm]\n', '[condition.dm]\ncode = "dm"\n', "lexicon [condition.dm]: only drugs"),
     ("lexicon.toml", 'other_potency = ["methylprednisolone", ', 'other_potency = ["dexamethasone", ',
      "lexicon [drug.prednisone]: other_potency names 'dexamethasone', which is not one of its terms"),
-    ("lexicon.toml", '"skin lesions"]', '"skin lesions", "calcinosis"]', "lexicon [uncovered.skin_complications]: "
-     "term 'calcinosis' is already a term of [condition.rash]; a word must mean one thing"),
+    ("lexicon.toml", '"mechanic\'s hands"]', '"mechanic\'s hands", "calcinosis"]',
+     "lexicon [uncovered.skin_complications]: term 'calcinosis' is already a term of [condition.rash]; "
+     "a word must mean one thing"),
     ("intents.toml", 'read = "asked"', 'read = "asking"',
      "intents.toml [intent.evidence]: read must be one of asked, message, got 'asking'"),
     ("intents.toml", '"what does 2C mean"', '"hello there"',
