@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 
 from bot.decision import Decision, Option, Part
-from bot.facts import focus_drug
+from bot.facts import ORDERED_OPTIONS, focus_drug
 from bot.knowledge import Catalog, Passage, Reference
 from bot.slots import DRUG_INTENTS, EFFECT_CONFLICT, STEROID_CONCEPT, Slots
 from bot.table import ASK_PREDNISONE, Table
@@ -304,6 +304,51 @@ def drug_lookup(drug: str, slots: Slots, passages: Mapping[str, Passage], table:
     chosen += [s.passage for s in doses if s.passage not in chosen]
     return Decision(rule="lookup.drug", title=DRUG_TITLES.get(drug, drug), passages=tuple(chosen),
                     notes=notes, doses=doses)
+
+
+def _untried_drugs_asked(slots: Slots, catalog: Catalog) -> list[str]:
+    """Drugs the question asks about that the patient has not taken, other than the conventional three."""
+    conventional = (STEROID_CONCEPT, *catalog.conventional_drugs)
+    tried = {*slots.failed, *slots.current, *slots.stopped}
+    return [d for d in slots.drugs_asked if d in slots.mentioned and d not in conventional and d not in tried]
+
+
+def with_drugs_asked(decision: Decision, slots: Slots, catalog: Catalog, table: Table) -> Decision:
+    """The situation's answer, and what the source says of the drugs the question names beside it.
+
+    A drug the answer's quotes do not discuss, off the source's ordered ladder, with a graded recommendation
+    not about ILD, gets its own part ("failed pred+MTX: is cyclophosphamide a reasonable next step?": rituximab
+    first, then the reserve the source puts on alkylating agents); drugs compared get the
+    passage that weighs them together ("rituximab or IVIG first?": why rituximab is favoured).
+    """
+    asked = _untried_drugs_asked(slots, catalog)
+    if decision.kind != "answer" or not asked or decision.parts:
+        return decision
+    passages = catalog.passages
+    topics = {t for pid in decision.passages for t in passages[pid].topics}
+    compared = {table.drug_topic.get(d, d) for d in asked}
+    together = [p.id for p in passages.values() if len(compared) > 1 and compared <= set(p.topics)
+                and ("ild" not in p.topics or slots.ild) and p.id not in decision.passages]
+    if together:
+        decision = decision._replace(passages=(*decision.passages, *together))
+    apart = [d for d in asked if (topic := table.drug_topic.get(d, d)) not in topics and d not in ORDERED_OPTIONS
+             and any(p.grade and topic in p.topics and not _ild_recommendation(p) for p in passages.values())]
+    if not apart:
+        return decision
+    lookups_apart = [drug_lookup(d, slots, passages, table) for d in apart]
+    extra = [d for d in lookups_apart if d.kind == "answer"]
+    if not extra:
+        return decision
+    parts = (Part(rule=decision.rule or "", title=decision.title, passages=decision.passages, notes=decision.notes,
+                  doses=decision.doses),
+             *(Part(rule=d.rule or "lookup.drug", title=d.title, passages=d.passages, notes=d.notes, doses=d.doses)
+               for d in extra))
+    return decision._replace(
+        title=f"{len(parts)} situations the source addresses",
+        passages=tuple(dict.fromkeys(p for part in parts for p in part.passages)),
+        notes=tuple(dict.fromkeys(n for part in parts for n in part.notes)),
+        doses=tuple(dict.fromkeys(d for part in parts for d in part.doses)),
+        rules=tuple(part.rule for part in parts), parts=parts)
 
 
 def _ild_recommendation(passage: Passage) -> bool:

@@ -25,7 +25,7 @@ def decide(slots: Slots, catalog: Catalog, table: Table | None = None) -> Decisi
     facts = facts_of(slots, catalog)
     rows = fire(table, facts)
     if rows:
-        return decision_for(rows, slots, table, facts)
+        return lookups.with_drugs_asked(decision_for(rows, slots, table, facts), slots, catalog, table)
     decision = _with_own_row(lookups.lookup_decision(slots, catalog, table), slots, catalog, table, facts)
     return _with_side_branches(decision, slots, table, facts)
 

@@ -430,6 +430,13 @@ CASES = [
     C("DM, off from steroid since 2 months but taking azathioprin 100 mg daily, now flare", "answer",
       "recurrent.off-pred-on-sparing", OFF_SPARING),
     C("How much does IVIG cost per infusion in Egypt?", "out_of_scope", "out-of-scope"),
+    # a drug asked beside the situation's answer: its own graded recommendation; two rungs compared: why
+    C("Is cyclophosphamide a reasonable next step after failing pred+MTX?", "answer", "resistant.rituximab",
+      RTX + ("alkylating.reserve",)),
+    C("Rituximab or IVIG first for refractory PM?", "answer", "resistant.rituximab",
+      RTX + ("rituximab-vs-ivig.reasons",)),
+    C("Resistant DM, rituximab didn't help. IVIG or mycophenolate?", "answer", "resistant.ivig", IVIG,
+      not_passages=MMF),
     # normal before and raised now is a flare
     C("CK was normal, now elevated again on pred 5 and MTX", "answer", "recurrent.below-10", BELOW),
     # "both stopped" reaches the two drugs before it, not a dose further back
