@@ -33,8 +33,6 @@ KNOWN_MISSES = {
                                             "mycophenolate is quoted",
     "holdout11.jsonl:h11-flare-lt10-07": "'Medrol 4 mg qd': asked in prednisone on purpose, as h4-rec-lt10-01",
     "holdout14.jsonl:h14-flare-lt10-06": "'Medrol 4 mg and MTX': asked in prednisone on purpose, as h4-rec-lt10-01",
-    "holdout14.jsonl:h14-dose-21": "'Cellcept dose if rituximab and IVIG failed': the failure reaches back to "
-                                   "Cellcept, so the remaining options are quoted without MMF's dose line",
     "holdout15.jsonl:h15-flare-gt10-12": "'67F overlap myositis, anti-PL-12': 'overlap' names another rheumatic "
                                          "disease, so the flare question is refused",
     "holdout15.jsonl:h15-broad-01": "'list all options for resistant DM/PM': the resistant row is quoted (the "

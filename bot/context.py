@@ -24,7 +24,7 @@ DIRECTIONS = ("forward", "backward", "bidirectional", "terminate", "pseudo")
 CATEGORIES = ("FAILED", "TRIED", "STOPPED", "CURRENT", "EFFECTIVE", "NEGATED", "HYPOTHETICAL", "GENERIC", "PAST",
               "PLANNED", "QUESTION", "CHOICE", "ANAPHOR")
 # A terminate row with one of these ends only the cues whose terminated_by names it; without, it ends every cue.
-BREAKS = ("COMMA", "TURN")
+BREAKS = ("COMMA", "TURN", "CLAUSE")
 TARGET_TYPES = ("drug", "condition", "dose")
 
 

@@ -437,6 +437,9 @@ CASES = [
       RTX + ("rituximab-vs-ivig.reasons",)),
     C("Resistant DM, rituximab didn't help. IVIG or mycophenolate?", "answer", "resistant.ivig", IVIG,
       not_passages=MMF),
+    # a clause opened by "when" or "if" keeps its failure to itself
+    C("MMF dose when ritux and ivig haven't worked", "answer", "resistant.mycophenolate", MMF),
+    C("Cellcept dose if rituximab and IVIG failed", "answer", "lookup.drug", MMF),
     # normal before and raised now is a flare
     C("CK was normal, now elevated again on pred 5 and MTX", "answer", "recurrent.below-10", BELOW),
     # "both stopped" reaches the two drugs before it, not a dose further back

@@ -246,7 +246,7 @@ BROKEN = [
     ('allowed_types = ["drug"]', 'allowed_types = ["drug"]\nmax_scop = 3', "unknown field 'max_scop'"),
     ('allowed_types = ["drug"]\n', "", "needs allowed_types"),
     ('category = "FAILED"\ndirection = "forward"', 'category = "FAILED"\ndirection = "terminate"',
-     "a terminate row takes no category (it ends every scope) or one of COMMA, TURN, got 'FAILED'"),
+     "a terminate row takes no category (it ends every scope) or one of COMMA, TURN, CLAUSE, got 'FAILED'"),
     ('category = "FAILED"', 'category = "COMMA"', "unknown category 'COMMA'"),
     ('literal = "no clinical response to"', 'pattern = "x\\\\d+("', "pattern part 'x\\\\d+(' is not a valid regex"),
 ]
