@@ -411,9 +411,11 @@ def grade_lookup(slots: Slots, passages: Mapping[str, Passage], table: Table) ->
     graded = [p for p in passages.values() if p.grade]
     drugs = [table.drug_topic.get(d, d) for d in slots.mentioned]
     if drugs:
-        chosen = [p.id for p in graded if set(drugs) & set(p.topics)]
-        if slots.ild:
-            chosen = [pid for pid in chosen if "ild" in passages[pid].topics] or chosen
+        chosen = []
+        for drug in drugs:  # with ILD named, each drug's graded advice on ILD where it has one
+            own = [p.id for p in graded if drug in p.topics]
+            on_ild = [pid for pid in own if "ild" in passages[pid].topics] if slots.ild else []
+            chosen += [pid for pid in (on_ild or own) if pid not in chosen]
         if chosen:
             return Decision(rule="lookup.grade", title="Graded recommendations", passages=tuple(chosen))
         key = tuple(pid for d in slots.mentioned for pid in table.drug_passages.get(d, ()))
