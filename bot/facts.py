@@ -151,6 +151,10 @@ def focus_drug(slots: Slots, catalog: Catalog) -> str | None:
     if asked and resistance_described(slots) and stage in FAILED_STAGES[:len(ORDERED_OPTIONS)] and not (
             set(slots.intents) & DRUG_INTENTS) and ORDERED_OPTIONS[FAILED_STAGES.index(stage)] in asked:
         return None  # "after rituximab and IVIG: tacrolimus next or MMF?": the source's next step is asked about
+    if asked and resistance_described(slots) and stage in FAILED_STAGES[:len(ORDERED_OPTIONS)] and not (
+            set(slots.intents) & DRUG_INTENTS) and (step := ORDERED_OPTIONS[FAILED_STAGES.index(stage)]) in (
+            *slots.planned, *slots.current) and set(asked) <= set(ORDERED_OPTIONS[ORDERED_OPTIONS.index(step) + 1:]):
+        return None  # "first rituximab given last week, still weak: switch to IVIG?": the step under way is answered
     remaining = catalog.sparing_drugs - set(ORDERED_OPTIONS) - set(catalog.conventional_drugs)
     if asked and set(asked) <= remaining and stage == FAILED_STAGES[-1] and not (
             set(slots.intents) & DRUG_INTENTS):

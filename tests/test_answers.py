@@ -437,6 +437,9 @@ CASES = [
       RTX + ("rituximab-vs-ivig.reasons",)),
     C("Resistant DM, rituximab didn't help. IVIG or mycophenolate?", "answer", "resistant.ivig", IVIG,
       not_passages=MMF),
+    # the step under way is answered when a later one is asked
+    C("Resistant PM: first rituximab 1 g was given last week, still weak. Should I switch to IVIG now?", "answer",
+      "resistant.rituximab", RTX, not_passages=IVIG),
     # a clause opened by "when" or "if" keeps its failure to itself
     C("MMF dose when ritux and ivig haven't worked", "answer", "resistant.mycophenolate", MMF),
     C("Cellcept dose if rituximab and IVIG failed", "answer", "lookup.drug", MMF),
