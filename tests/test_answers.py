@@ -437,6 +437,13 @@ CASES = [
       RTX + ("rituximab-vs-ivig.reasons",)),
     C("Resistant DM, rituximab didn't help. IVIG or mycophenolate?", "answer", "resistant.ivig", IVIG,
       not_passages=MMF),
+    # time on doses: "was" before a dose, "during the 2021 admission", month abbreviations; "kept X going"
+    C("Pred was 15 until last week when we dropped to 7.5, and within days she has flared. Options?", "answer",
+      "recurrent.below-10", BELOW, not_passages=ABOVE),
+    C("She's on 6 mg prednisone - the 40 mg was only during the 2021 admission. She has flared.", "answer",
+      "recurrent.below-10", BELOW, not_passages=ABOVE),
+    C("flare, pred was 40 in jan and has been tapered since, not sure where she is now", "clarify",
+      "recurrent.ask-prednisone"),
     # the step under way is answered when a later one is asked
     C("Resistant PM: first rituximab 1 g was given last week, still weak. Should I switch to IVIG now?", "answer",
       "resistant.rituximab", RTX, not_passages=IVIG),
