@@ -39,4 +39,25 @@ KNOWN_MISSES = {
                                     "eight options, rituximab first), not every option's passage",
     "holdout12.jsonl:h12-drug-08": "'does rituximab work in PM as well as DM?': two diseases named leave the "
                                    "disease unset, so rituximab's PM passage is not added",
+    "holdout19.jsonl:h19-flare-lt10-05": "'Medrol 4 mg and MTX': asked in prednisone on purpose, as h4-rec-lt10-01",
+    "holdout19.jsonl:h19-flare-off-all-09": "'discontinued prednisolone and methotrexate before trying to conceive, "
+                                            "delivered 8 months ago': the pregnancy is over, but nothing dates the "
+                                            "'trying to conceive' as past, so the population scope refuses",
+    "holdout19.jsonl:h19-broad-12": "'does rituximab work better in PM than DM?': two diseases named leave the disease "
+                                    "unset, so rituximab's PM passage is not added (as h12-drug-08)",
+    "holdout20.jsonl:h20-flare-lt10-02": "'on 7.5 since the taper finished in May': a bare dose opening the message "
+                                         "with no steroid word is not read, so the bot asks",
+    "holdout20.jsonl:h20-flare-off-all-04": "'off prednisone. MTX planned but not started yet': a drug only planned is "
+                                            "not read as 'on no glucocorticoid-sparing drug', so the bot asks",
+    "holdout20.jsonl:h20-flare-off-all-10": "'Meds: levothyroxine, salbutamol ... Nothing else.': a list of drugs the "
+                                            "source does not discuss is not read as off all immunosuppression",
+    "holdout20.jsonl:h20-after-mmf-04": "'Truly refractory PM (pred+AZA, MTX, rituximab, IVIG, CellCept)': a "
+                                        "bracket after 'refractory' is not read as the drugs that failed",
+    "holdout20.jsonl:h20-ild-09": "WRONG: 'ILD: yes per this month's HRCT, no per the pulmonology letter': the 'no' "
+                                  "does not reach back to the ILD label, so ILD is read as present and tacrolimus "
+                                  "answered instead of asking",
+    "holdout20.jsonl:h20-dose-13": "two questions of two drugs ('what dose of MMF, and what grade does IVIG "
+                                   "carry?'): the grade look-up answers first and alone",
+    "holdout20.jsonl:h20-dose-14": "'Rituximab regimen? and if that fails, what next?': the regimen is looked up; the "
+                                   "hypothetical next step is not added",
 }
