@@ -69,6 +69,20 @@ class Decision(NamedTuple):
         """Every rule behind this decision, the deciding one first."""
         return self.rules or ((self.rule,) if self.rule else ())
 
+    def as_part(self) -> Part:
+        """This decision's answer as one part of a reply that answers several situations."""
+        return Part(rule=self.rule or "", title=self.title, passages=self.passages, notes=self.notes,
+                    doses=self.doses)
+
+    def with_parts(self, parts: tuple[Part, ...], title: str) -> Decision:
+        """This decision answering several situations, each in its part, under one title."""
+        return self._replace(
+            title=title,
+            passages=tuple(dict.fromkeys(p for part in parts for p in part.passages)),
+            notes=tuple(dict.fromkeys(n for part in parts for n in part.notes)),
+            doses=tuple(dict.fromkeys(d for part in parts for d in part.doses)),
+            rules=tuple(part.rule for part in parts), parts=parts)
+
 
 def apply_option(slots: Slots, option: Option) -> Slots:
     """The slots after the user picked a clarification button."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from bot.decision import Decision, Option, Part
+from bot.decision import Decision, Option
 from bot.facts import ORDERED_OPTIONS, focus_drug
 from bot.knowledge import Catalog, Passage, Reference
 from bot.slots import DRUG_INTENTS, EFFECT_CONFLICT, STEROID_CONCEPT, Slots
@@ -246,14 +246,7 @@ def drugs_lookup(drugs: tuple[str, ...], slots: Slots, passages: Mapping[str, Pa
     answers = [d for d in decisions if d.kind == "answer"]
     if len(answers) < 2:
         return decisions[0]
-    parts = tuple(Part(rule=d.rule or "lookup.drug", title=d.title, passages=d.passages, notes=d.notes,
-                       doses=d.doses) for d in answers)
-    return answers[0]._replace(
-        title=" and ".join(d.title for d in answers),
-        passages=tuple(dict.fromkeys(p for part in parts for p in part.passages)),
-        notes=tuple(dict.fromkeys(n for part in parts for n in part.notes)),
-        doses=tuple(dict.fromkeys(s for part in parts for s in part.doses)),
-        rules=tuple(part.rule for part in parts), parts=parts)
+    return answers[0].with_parts(tuple(d.as_part() for d in answers), " and ".join(d.title for d in answers))
 
 
 def _only_treatment_history(slots: Slots) -> bool:
@@ -339,16 +332,8 @@ def with_drugs_asked(decision: Decision, slots: Slots, catalog: Catalog, table: 
     extra = [d for d in lookups_apart if d.kind == "answer"]
     if not extra:
         return decision
-    parts = (Part(rule=decision.rule or "", title=decision.title, passages=decision.passages, notes=decision.notes,
-                  doses=decision.doses),
-             *(Part(rule=d.rule or "lookup.drug", title=d.title, passages=d.passages, notes=d.notes, doses=d.doses)
-               for d in extra))
-    return decision._replace(
-        title=f"{len(parts)} situations the source addresses",
-        passages=tuple(dict.fromkeys(p for part in parts for p in part.passages)),
-        notes=tuple(dict.fromkeys(n for part in parts for n in part.notes)),
-        doses=tuple(dict.fromkeys(d for part in parts for d in part.doses)),
-        rules=tuple(part.rule for part in parts), parts=parts)
+    parts = (decision.as_part(), *(d.as_part() for d in extra))
+    return decision.with_parts(parts, f"{len(parts)} situations the source addresses")
 
 
 def _ild_recommendation(passage: Passage) -> bool:

@@ -56,15 +56,8 @@ def _with_side_branches(decision: Decision, slots: Slots, table: Table, facts: F
                  and r.kind == "answer" and not set(r.statement or r.quote) <= set(decision.passages))
     if not side:
         return decision
-    drug_part = Part(rule=decision.rule, title=decision.title, passages=decision.passages, notes=decision.notes,
-                     doses=decision.doses)
-    parts = (drug_part, *(part_for(row, slots, table, facts) for row in side))
-    return decision._replace(
-        title=f"{len(parts)} situations the source addresses",
-        passages=tuple(dict.fromkeys(p for part in parts for p in part.passages)),
-        notes=tuple(dict.fromkeys(n for part in parts for n in part.notes)),
-        doses=tuple(dict.fromkeys(d for part in parts for d in part.doses)),
-        rules=tuple(part.rule for part in parts), parts=parts)
+    parts = (decision.as_part(), *(part_for(row, slots, table, facts) for row in side))
+    return decision.with_parts(parts, f"{len(parts)} situations the source addresses")
 
 
 def decision_for(rows: tuple[Row, ...], slots: Slots, table: Table, facts: Facts) -> Decision:
