@@ -231,6 +231,13 @@ def _ends_scope(of: Rule, other: Rule) -> bool:
     return other.category in of.terminated_by or (other.category == of.category and other.direction != "pseudo")
 
 
+def _turn(other: Rule) -> bool:
+    """A turn in time or topic, or a clause of its own: looking back, one with a target between it and the cue
+    ends any reach ("azathioprine monotherapy - pred discontinued in October": the stop is the pred's), though
+    "MTX - stopped" still reaches over its dash."""
+    return other.direction == "terminate" and other.category in ("TURN", "CLAUSE")
+
+
 # Tokens a reach does not count: numbers, doses, times a day, routes, durations and list signs, so "failure of
 # AZA + RTX 1 g x2 + IVIG 2 g/kg monthly + MMF 1.5 g bd for 6 months" reaches back to AZA as "failure
 # of AZA + RTX + IVIG + MMF" would. (Not "weekly": "rituximab 375 mg/m2 weekly x4" is a regimen.)
@@ -280,9 +287,9 @@ def _scoped(k: int, spans: list[tuple[int, int, Rule]], reach: list[int],
         _, e, other = spans[j]
         if e <= scope_start:
             break
-        shields = other.direction == "terminate" or other.category == rule.category or not target_starts \
-            or any(e <= t < start for t in target_starts)
-        if e <= start and _ends_scope(rule, other) and shields:
+        between = any(e <= t < start for t in target_starts)
+        shields = other.direction == "terminate" or other.category == rule.category or not target_starts or between
+        if e <= start and shields and (_ends_scope(rule, other) or between and _turn(other)):
             scope_start = e
     return Modifier(rule, start, end, scope_start, scope_end)
 

@@ -444,6 +444,12 @@ CASES = [
       "recurrent.below-10", BELOW, not_passages=ABOVE),
     C("flare, pred was 40 in jan and has been tapered since, not sure where she is now", "clarify",
       "recurrent.ask-prednisone"),
+    # an em dash is a dash; looking back, a turn with a target before the cue ends its reach
+    C("Patient on azathioprine monotherapy — pred discontinued in October after a slow taper. Relapse of myositis.",
+      "answer", "recurrent.off-pred-on-sparing", OFF_SPARING, not_passages=OFF_ALL),
+    C("DM flare, pred either 5 mg or 15 mg, chart unclear", "clarify", "conflict.prednisone"),
+    C("DM, induced with 1mg/kg pred, in remission, tapering; at 12.5 mg she relapsed. On MTX 20 mg weekly.",
+      "answer", "recurrent.above-10", ABOVE),
     # the step under way is answered when a later one is asked
     C("Resistant PM: first rituximab 1 g was given last week, still weak. Should I switch to IVIG now?", "answer",
       "resistant.rituximab", RTX, not_passages=IVIG),
