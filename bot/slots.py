@@ -1142,10 +1142,10 @@ class DoseReaders:
 
         return cls({
             "cannot_taper_below": words("cannot_taper_below") + _DOSE_NUMBER,
-            "tapered_to": words("tapered_to") + _DOSE_NUMBER + r"(?!\s*(?:kg|lb|%))",
+            "tapered_to": words("tapered_to") + _DOSE_NUMBER + r"(?!\s*(?:kg|lb|%|/\s*\d))",  # not a score: "4/5"
             "changed_to": rf"(?:{words('changed_to')})\s*$",
             "bare_after_drug": rf"^\s*(?:=|:)?\s*(?:{words('dose_after_drug')})?\s*{_DOSE_NUMBER}{_NOT_A_BARE_DOSE}",
-            "later_dose": rf"(?:\s*,?\s*{words('later_dose')}|(?:\s+[^\W\d_]+){{1,3}}\s*,\s*"
+            "later_dose": rf"(?:\s*,?\s*{words('later_dose')}|(?:\s+[^\W\d_]+){{1,5}}\s*,\s*"
                           rf"{words('dose_now')})\s*{_DOSE_NUMBER}",
             "bound": rf"(?:(?P<more>>=?|≥|{words('more_than')})|(?P<less><=?|≤|{words('less_than')}))\s*"
                      rf"{_DOSE_NUMBER}{_NOT_A_BOUND}\s*(?:mg)?",
@@ -1409,6 +1409,11 @@ def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situa
             continue  # "Medrol 8 mg" may be 10 mg of prednisone or more: the bot asks for the prednisone dose
         doses.append(Dose(value, bool(m.group(3)), first, end))
     taken = {k for d in doses for k in range(d.first, d.end)}
+    for d in list(doses):  # "was on 40 mg pred until August, now 5": the later dose after an "N mg" one
+        later = lexicon.readers.later_dose.match(text, tokens[d.end - 1].end)
+        if later and (span := _token_span(tokens, later.start("number"), later.end("number")))[0] not in taken:
+            doses.append(Dose(_number(later.group("number")), False, *span))
+            taken.update(range(*span))
     for s in (m for m in meds if m.term.concept == STEROID_CONCEPT and not m.term.other_potency):  # "pred 5"
         after = text[tokens[s.last].end:tokens[s.last].end + 40]
         number = lexicon.readers.bare_after_drug.match(after)

@@ -450,6 +450,18 @@ CASES = [
     C("DM flare, pred either 5 mg or 15 mg, chart unclear", "clarify", "conflict.prednisone"),
     C("DM, induced with 1mg/kg pred, in remission, tapering; at 12.5 mg she relapsed. On MTX 20 mg weekly.",
       "answer", "recurrent.above-10", ABOVE),
+    # refused is never taken; "pred off since"; lost effect and "without any effect" fail; a later dose after mg
+    C("Flare, not on any immunosuppressant: she refused azathioprine in 2021 and stopped pred on her own in 2022.",
+      "answer", "recurrent.off-all", OFF_ALL, not_passages=OFF_SPARING),
+    C("Rituximab: no response. IVIG: worked for 2 months, then lost effect despite monthly infusions. PM. Options?",
+      "answer", "resistant.mycophenolate", MMF),
+    C("Resistant PM. Rituximab given Jan/Feb without any effect. What now?", "answer", "resistant.ivig", IVIG),
+    C("Was on AZA 150 until March, when she stopped it; pred off since last year. DM flare. What do I do?",
+      "answer", "recurrent.off-all", OFF_ALL),
+    C("PM. Meds: prednisolone 7.5 mg BD. Hip flexors dropped to 4/5 again after a good spell of control. Relapse.",
+      "answer", "recurrent.above-10", ABOVE, not_passages=BELOW),
+    C("Was on 40 mg pred until August, now 5. Flaring this week. AZA 100 mg daily.", "answer", "recurrent.below-10",
+      BELOW, not_passages=ABOVE),
     # the step under way is answered when a later one is asked
     C("Resistant PM: first rituximab 1 g was given last week, still weak. Should I switch to IVIG now?", "answer",
       "resistant.rituximab", RTX, not_passages=IVIG),
