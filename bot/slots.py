@@ -645,10 +645,11 @@ def _excepted_from_all(tokens: list[Token], mentions: list[Mention], status: dic
 
 def _dose_restated_after_stop(tokens: list[Token], mentions: list[Mention], readings: Readings,
                               phrases: Phrases) -> bool:
-    """A steroid written with a dose, with no stop or past of its own, after the sentence or the clause ("but")
-    that stops it: "She is off prednisone. Meds: prednisone 15 mg daily." and "Off prednisone per the GP letter,
-    but her med list says prednisolone 7.5 mg daily" say both. (A dose before the stop is the history the stop
-    ends: "Tapered pred 40 to 5. Off it since May.")"""
+    """A steroid written with a dose, with no stop or past of its own, in another sentence or clause ("but", ";")
+    than the one that stops it, after it or said to be taken now before it: "She is off prednisone. Meds:
+    prednisone 15 mg daily.", "Off prednisone per the GP letter, but her med list says prednisolone 7.5 mg daily"
+    and "flare on pred 20 mg daily; the GP letter says no steroids" say both. (A dose before the stop, not said to
+    be taken now, is the history the stop ends: "Tapered pred 40 to 5. Off it since May.")"""
     start = sentence_starts(tokens)
     steroid = [(m, readings.get(i, ())) for i, m in enumerate(mentions) if m.term.concept == STEROID_CONCEPT]
     stopped = [m for m, hits in steroid if any(h.category in _STOPS for h in hits)]
@@ -658,9 +659,14 @@ def _dose_restated_after_stop(tokens: list[Token], mentions: list[Mention], read
     turns = phrases.words("clause_end")
 
     def apart(m: Mention) -> bool:
-        return start[m.first] > start[first.first] or any(t.low in turns for t in tokens[first.last + 1:m.first])
+        low, high = sorted((m, first), key=lambda x: x.first)
+        return start[low.first] != start[high.first] or any(t.low in turns or t.low == ";"
+                                                            for t in tokens[low.last + 1:high.first])
 
-    return any(m.first > first.last and apart(m) and not any(h.category in _STOPS for h in hits)
+    def said_now(m: Mention, hits: tuple[Hit, ...]) -> bool:  # "flare on pred 20 mg daily; the GP says no steroids"
+        return any(h.category == "CURRENT" for h in hits) and not any(h.category in _STOPS for h in hits)
+
+    return any((m.first > first.last or said_now(m, hits)) and apart(m) and not any(h.category in _STOPS for h in hits)
                and _dose_follows(tokens, m) for m, hits in steroid)
 
 
@@ -1587,6 +1593,9 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     mentions = _without_labels(tokens, find_mentions(tokens, lexicon))
     concepts = {m.term.concept for m in mentions}
     readings, found = read_context(tokens, mentions, lexicon)
+    if "flare" in concepts and all(_reached(readings, i, "NEGATED") for i, m in enumerate(mentions)
+                                   if m.term.concept == "flare"):
+        concepts = concepts - {"flare"}  # "not a flare, he was never controlled": resistance, said as such
     categories = {m.rule.category for m in found}
     present = present_conditions(mentions, readings)
     asks = "QUESTION" in categories

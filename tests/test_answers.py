@@ -462,6 +462,13 @@ CASES = [
       "answer", "recurrent.above-10", ABOVE, not_passages=BELOW),
     C("Was on 40 mg pred until August, now 5. Flaring this week. AZA 100 mg daily.", "answer", "recurrent.below-10",
       BELOW, not_passages=ABOVE),
+    # a suspected finding is not established; "not a flare" is no flare; a dose said now and a stop both: ask
+    C("?ILD - HRCT booked. Meanwhile a DM flare at pred 5 on AZA. What to do?", "answer", "recurrent.below-10",
+      BELOW, not_passages=("ild.tacrolimus",)),
+    C("On pred 40 + AZA 200 for 5 months with no improvement at all - not a flare, he was never controlled.",
+      "answer", "resistant.rituximab", RTX, not_passages=ABOVE),
+    C("Myositis flare on pred 20 mg daily; the GP letter says she's on no steroids at all. On AZA. Next step?",
+      "clarify", "conflict.prednisone"),
     # the step under way is answered when a later one is asked
     C("Resistant PM: first rituximab 1 g was given last week, still weak. Should I switch to IVIG now?", "answer",
       "resistant.rituximab", RTX, not_passages=IVIG),
