@@ -1151,7 +1151,7 @@ class DoseReaders:
             "tapered_to": words("tapered_to") + _DOSE_NUMBER + r"(?!\s*(?:kg|lb|%|/\s*\d))",  # not a score: "4/5"
             "changed_to": rf"(?:{words('changed_to')})\s*$",
             "bare_after_drug": rf"^\s*(?:=|:)?\s*(?:{words('dose_after_drug')})?\s*{_DOSE_NUMBER}{_NOT_A_BARE_DOSE}",
-            "later_dose": rf"(?:\s*,?\s*{words('later_dose')}|(?:\s+[^\W\d_]+){{1,5}}\s*,\s*"
+            "later_dose": rf"(?:\s*,?\s*{words('later_dose')}|(?:\s+[^\W\d_]+){{1,5}}?\s*(?:,|\band\b)\s*"
                           rf"{words('dose_now')})\s*{_DOSE_NUMBER}",
             "bound": rf"(?:(?P<more>>=?|≥|{words('more_than')})|(?P<less><=?|≤|{words('less_than')}))\s*"
                      rf"{_DOSE_NUMBER}{_NOT_A_BOUND}\s*(?:mg)?",

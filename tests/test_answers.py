@@ -469,6 +469,12 @@ CASES = [
       "answer", "resistant.rituximab", RTX, not_passages=ABOVE),
     C("Myositis flare on pred 20 mg daily; the GP letter says she's on no steroids at all. On AZA. Next step?",
       "clarify", "conflict.prednisone"),
+    # a taper without "from", "has been 10 since"; one letter or digit of a grade asked is the legend
+    C("prednisone tapered 10 -> 7.5 last week and now she's flaring. on AZA 150", "answer", "recurrent.below-10",
+      BELOW),
+    C("Pred was 20 until March and has been 10 since. Flaring now, on MTX 15 weekly. Next step?", "answer",
+      "recurrent.exactly-10", ABOVE + BELOW),
+    C("Flare at pred 7.5 on MTX - you quoted 2C. What does the 2 stand for?", "answer", "lookup.legend"),
     # the step under way is answered when a later one is asked
     C("Resistant PM: first rituximab 1 g was given last week, still weak. Should I switch to IVIG now?", "answer",
       "resistant.rituximab", RTX, not_passages=IVIG),
