@@ -62,7 +62,8 @@ def route_first(slots: Slots, catalog: Catalog, table: Table) -> Decision | None
         # "IVIG is graded what, and what does that grade mean?": its recommendation, then the legend's lines
         shown = tuple(catalog.passages[pid].grade for pid in graded.passages if catalog.passages[pid].grade)
         return graded._replace(legend=tuple(dict.fromkeys((*slots.grades_asked, *shown))))
-    if "legend" in slots.intents or (slots.grades_asked and not slots.mentioned and slots.situation is None):
+    if "legend" in slots.intents and slots.situation is None or (
+            slots.grades_asked and not slots.mentioned and slots.situation is None):
         return Decision(rule="lookup.legend", title="What the grades mean",
                         legend=slots.grades_asked or ("all",))
     if "reference" in slots.intents or ("author" in slots.intents and not _asks_authors_advice(slots)):

@@ -25,9 +25,19 @@ def decide(slots: Slots, catalog: Catalog, table: Table | None = None) -> Decisi
     facts = facts_of(slots, catalog)
     rows = fire(table, facts)
     if rows:
-        return lookups.with_drugs_asked(decision_for(rows, slots, table, facts), slots, catalog, table)
+        return _with_legend(lookups.with_drugs_asked(decision_for(rows, slots, table, facts), slots, catalog, table),
+                            slots, catalog)
     decision = _with_own_row(lookups.lookup_decision(slots, catalog, table), slots, catalog, table, facts)
     return _with_side_branches(decision, slots, table, facts)
+
+
+def _with_legend(decision: Decision, slots: Slots, catalog: Catalog) -> Decision:
+    """A situation's answer with the legend's lines for the grades asked about beside it ("flare at pred 7.5 on
+    MTX - you quoted 2C. What does the 2 stand for?"), or for those it quotes."""
+    if "legend" not in slots.intents or decision.kind != "answer":
+        return decision
+    shown = tuple(g for pid in decision.passages if (g := catalog.passages[pid].grade))
+    return decision._replace(legend=tuple(dict.fromkeys(slots.grades_asked or shown)) or ("all",))
 
 
 def _with_own_row(decision: Decision, slots: Slots, catalog: Catalog, table: Table, facts: Facts) -> Decision:

@@ -474,7 +474,7 @@ CASES = [
       BELOW),
     C("Pred was 20 until March and has been 10 since. Flaring now, on MTX 15 weekly. Next step?", "answer",
       "recurrent.exactly-10", ABOVE + BELOW),
-    C("Flare at pred 7.5 on MTX - you quoted 2C. What does the 2 stand for?", "answer", "lookup.legend"),
+    C("Flare at pred 7.5 on MTX - you quoted 2C. What does the 2 stand for?", "answer", "recurrent.below-10", BELOW),
     # the step under way is answered when a later one is asked
     C("Resistant PM: first rituximab 1 g was given last week, still weak. Should I switch to IVIG now?", "answer",
       "resistant.rituximab", RTX, not_passages=IVIG),
@@ -658,3 +658,16 @@ def test_what_a_vignette_only_mentions_does_not_put_it_out_of_scope(question: st
 def test_an_aspect_the_source_does_discuss_is_answered(question: str, passage: str) -> None:
     reply = answer(question)
     assert reply.kind == "answer" and passage in reply.passages, (reply.kind, reply.passages)
+
+
+@pytest.mark.parametrize(("question", "rule", "legend_line"), [
+    ("Flare at pred 7.5 on MTX - you quoted 2C. What does the 2 stand for?", "recurrent.below-10",
+     "2 = weak recommendation"),
+    ("Resistant DM, rituximab failed, and the review gives IVIG a 2B. What does the B mean?", "resistant.ivig",
+     "B = moderate-quality evidence"),
+])
+def test_a_grade_asked_beside_a_situation_gets_the_answer_and_the_legend(question: str, rule: str,
+                                                                          legend_line: str) -> None:
+    reply = answer(question)
+    assert reply.rule == rule
+    assert legend_line in reply.text
