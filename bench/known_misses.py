@@ -59,4 +59,53 @@ KNOWN_MISSES = {
                                    "carry?'): the grade look-up answers first and alone",
     "holdout20.jsonl:h20-dose-14": "'Rituximab regimen? and if that fails, what next?': the regimen is looked up; the "
                                    "hypothetical next step is not added",
+    "holdout21.jsonl:h21-resistant-remaining-03": "'refractory to everything up to and including mycophenolate': 'up "
+                                                  "to and including' is not read as every rung before it failed",
+    "holdout21.jsonl:h21-grade-06": "'which recommendation is the strongest?' is not read as a question about grades,"
+                                    " so the search answers",
+    "holdout21.jsonl:h21-broad-03": "'has anything been tested in a randomized trial?' gets the resistant row, not "
+                                    "the passage naming IVIG as the one trial",
+    "holdout21.jsonl:h21-vignette-02": "WRONG: 'was on pred 60 in 2023, tapered off in Jan; on MTX': 'tapered off' "
+                                       "after the dose, across its comma, does not stop prednisone (a row that read "
+                                       "back across commas stopped the MTX in 'on MTX, pred weaned off'), so the "
+                                       "prednisone passages are quoted",
+    "holdout22.jsonl:h22-flare-gt10-03": "'went back up to 20, and she's been on 20 since ... on the 20': 'the 20' is"
+                                         " not read as a dose, so the bot asks",
+    "holdout22.jsonl:h22-flare-gt10-05": "'pred 10 mg mane and 5 mg nocte': a split dose is read as two doses, and "
+                                         "the bot asks which",
+    "holdout22.jsonl:h22-flare-gt10-09": "'stopped pred in 2022 and was restarted at 20 mg ... now on 12 mg': the "
+                                         "restart does not undo the stop, so off prednisone is read and the bot asks "
+                                         "for the sparing drug",
+    "holdout22.jsonl:h22-flare-gt10-11": "'reduced to 7.5 in May, but we had to put it back up to 15 in July': 'put "
+                                         "it back up to' is no change phrase, so the bot asks",
+    "holdout22.jsonl:h22-flare-gt10-13": "'kept in remission on azathioprine ... weaker again': remission read as the"
+                                         " drug working and weakness as its failure, so the bot asks which",
+    "holdout22.jsonl:h22-flare-gt10-16": "'Plan: taper pred 20 -> 10 ... still on the 20': the plan's doses are "
+                                         "planned, but 'the 20' is not read, so the bot asks",
+    "holdout22.jsonl:h22-flare-lt10-05": "'20 mg in 2020, 10 mg in 2021, and 5 mg since Jan 2022': 'since Jan 2022' "
+                                         "is not read as now, so the bot asks",
+    "holdout22.jsonl:h22-flare-lt10-07": "'relapse at pred 8 mg - should I go straight back to 1 mg/kg?': the asked-"
+                                         "about 1 mg/kg is read as a second dose, so the bot asks",
+    "holdout22.jsonl:h22-flare-lt10-15": "'7.5 mg one day and 5 mg the next': an alternating dose is read as two "
+                                         "doses, so the bot asks",
+    "holdout22.jsonl:h22-flare-lt10-17": "a long history ('pred back at 30, then tapered to 5 by 2021 ... still on "
+                                         "pred 5'): two doses stay current, so the bot asks",
+    "holdout22.jsonl:h22-resistant-after-rituximab-05": "'Rituximab - given. Outcome - no improvement.': the outcome "
+                                                        "in its own clause does not fail rituximab",
+    "holdout22.jsonl:h22-resistant-after-rituximab-07": "'flared at pred 20 + MTX and was treated as resistant: "
+                                                        "rituximab 4 months ago, no effect': the flare wins over the "
+                                                        "failure told after it",
+    "holdout22.jsonl:h22-resistant-after-rituximab-11": "'rituximab failed. Should I go to tacrolimus?': tacrolimus "
+                                                        "is looked up (its ILD advice left out, ILD negated) instead "
+                                                        "of the IVIG row beside it",
+    "holdout22.jsonl:h22-resistant-after-ivig-09": "WRONG: 'Failed rituximab. IVIG? Yes, failed too': the failure "
+                                                   "across the question mark and 'Yes,' does not reach IVIG, so the "
+                                                   "IVIG row is quoted",
+    "holdout22.jsonl:h22-ild-05": "'Lungs were stable but now the FVC is dropping': the past 'stable' is read as ILD "
+                                  "negated beside ILD present, so the bot asks",
+    "holdout22.jsonl:h22-flare-off-sparing-17": "'MTX was held ... and restarted last week. Pred came off in "
+                                                "January': 'came off' after the drug is not read as a stop, so the "
+                                                "bot asks",
+    "holdout22.jsonl:h22-flare-lt10-19": "'It isn't true that she's off steroids - she never stopped her 5 mg': a "
+                                         "negated stop is read as a stop",
 }
