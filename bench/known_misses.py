@@ -61,8 +61,6 @@ KNOWN_MISSES = {
                                    "hypothetical next step is not added",
     "holdout21.jsonl:h21-resistant-remaining-03": "'refractory to everything up to and including mycophenolate': 'up "
                                                   "to and including' is not read as every rung before it failed",
-    "holdout21.jsonl:h21-grade-06": "'which recommendation is the strongest?' is not read as a question about grades,"
-                                    " so the search answers",
     "holdout21.jsonl:h21-broad-03": "'has anything been tested in a randomized trial?' gets the resistant row, not "
                                     "the passage naming IVIG as the one trial",
     "holdout21.jsonl:h21-vignette-02": "WRONG: 'was on pred 60 in 2023, tapered off in Jan; on MTX': 'tapered off' "
@@ -82,8 +80,6 @@ KNOWN_MISSES = {
                                          " drug working and weakness as its failure, so the bot asks which",
     "holdout22.jsonl:h22-flare-gt10-16": "'Plan: taper pred 20 -> 10 ... still on the 20': the plan's doses are "
                                          "planned, but 'the 20' is not read, so the bot asks",
-    "holdout22.jsonl:h22-flare-lt10-05": "'20 mg in 2020, 10 mg in 2021, and 5 mg since Jan 2022': 'since Jan 2022' "
-                                         "is not read as now, so the bot asks",
     "holdout22.jsonl:h22-flare-lt10-07": "'relapse at pred 8 mg - should I go straight back to 1 mg/kg?': the asked-"
                                          "about 1 mg/kg is read as a second dose, so the bot asks",
     "holdout22.jsonl:h22-flare-lt10-15": "'7.5 mg one day and 5 mg the next': an alternating dose is read as two "
@@ -103,9 +99,6 @@ KNOWN_MISSES = {
                                                    "IVIG row is quoted",
     "holdout22.jsonl:h22-ild-05": "'Lungs were stable but now the FVC is dropping': the past 'stable' is read as ILD "
                                   "negated beside ILD present, so the bot asks",
-    "holdout22.jsonl:h22-flare-off-sparing-17": "'MTX was held ... and restarted last week. Pred came off in "
-                                                "January': 'came off' after the drug is not read as a stop, so the "
-                                                "bot asks",
     "holdout22.jsonl:h22-flare-lt10-19": "'It isn't true that she's off steroids - she never stopped her 5 mg': a "
                                          "negated stop is read as a stop",
 }

@@ -687,6 +687,14 @@ _STATUS = {"FAILED": "failed", "TRIED": "failed", "STOPPED": "stopped", "PAST": 
 _RANK = {"mentioned": 0, "planned": 0, "current": 1, "stopped": 2, "failed": 3}
 
 
+def _taken_again(mention: Mention, hits: tuple[Hit, ...]) -> bool:
+    """After the drug, a word saying it is taken comes after every word that stops it ("held ... restarted")."""
+    after = [h for h in hits if h.at > mention.last]
+    stops = [h.at for h in after if h.category == "STOPPED"]
+    return bool(stops) and any(h.category == "CURRENT" and h.at > max(stops) for h in after) and not any(
+        h.category == "STOPPED" and h.at < mention.first for h in hits)
+
+
 def _current_beside_anothers_failure(tokens: list[Token], mention: Mention, hits: tuple[Hit, ...],
                                      drug_tokens: set[int], phrases: Phrases) -> bool:
     """Taken now by a cue right before it, or written with its dose, and every failure cue lies after
@@ -808,6 +816,8 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
             mode = "stopped"  # "not on IVIG, Rituxan didn't help": the failure is rituximab's
         if mode == "stopped" and _dose_follows(tokens, m) and min(h.distance for h in hits) > 0:
             mode = "current"  # "no DMARD, pred 20": a drug with its dose is being taken
+        if mode == "stopped" and _taken_again(m, hits):
+            mode = "current"  # "MTX was held for 2 weeks and restarted last week": the later word is its state
         if _is_question_subject(tokens, m, hits, intents, phrases) or _regimen_asked(tokens, m, hits, intents,
                                                                                     drug_tokens):
             mode = "mentioned"  # "failed rituximab, IVIG?", "rituximab 1 g x2: how far apart?": asked about

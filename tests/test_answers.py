@@ -475,6 +475,14 @@ CASES = [
     C("Pred was 20 until March and has been 10 since. Flaring now, on MTX 15 weekly. Next step?", "answer",
       "recurrent.exactly-10", ABOVE + BELOW),
     C("Flare at pred 7.5 on MTX - you quoted 2C. What does the 2 stand for?", "answer", "recurrent.below-10", BELOW),
+    # restarted after a stop is taken (never restarted is not); "came off" stops; "since Jan 2022" is now
+    C("MTX was held for 2 weeks around her hip surgery and restarted last week. Pred came off in January. DM flare.",
+      "answer", "recurrent.off-pred-on-sparing", OFF_SPARING, not_passages=OFF_ALL),
+    C("Flare of DM. MTX was stopped 2 months ago and never restarted; she's off pred.", "answer",
+      "recurrent.off-all", OFF_ALL, not_passages=OFF_SPARING),
+    C("DM. 20 mg in 2020, 10 mg in 2021, and 5 mg pred since Jan 2022. Flare now. AZA 150 mg.", "answer",
+      "recurrent.below-10", BELOW),
+    C("which recommendation in the review is the strongest?", "answer", "lookup.grade", ("alkylating.reserve",)),
     # the step under way is answered when a later one is asked
     C("Resistant PM: first rituximab 1 g was given last week, still weak. Should I switch to IVIG now?", "answer",
       "resistant.rituximab", RTX, not_passages=IVIG),
