@@ -108,7 +108,8 @@ TABLES: dict[str, dict[str, Any]] = {
                        "it looks words up in (knowledge/phrases.toml).",
         "columns": {"name": "The phrase the reader asks for", "about": "What it means",
                     "patterns": "Regular expressions", "words": "Or plain words, matched as whole words",
-                    "examples": "Checked texts"},
+                    "examples": "Checked texts",
+                    "gate": "Strings one of which every match holds: a text without one is not tried"},
     },
     "rewrites": {
         "description": "Shorthand read as the words it stands for (knowledge/phrases.toml [[rewrite]]), applied in "

@@ -177,7 +177,7 @@ class Intents(NamedTuple):
 
 # --- phrases: whole phrases the context cues cannot say (knowledge/phrases.toml) -------------------
 
-PHRASE_FIELDS = frozenset({"about", "patterns", "words", "examples", "not_examples"})
+PHRASE_FIELDS = frozenset({"about", "patterns", "words", "examples", "not_examples", "gate"})
 _WORD_CHAR = re.compile(r"\w")
 
 
@@ -189,6 +189,7 @@ class PhraseRule(NamedTuple):
     patterns: tuple[str, ...]
     examples: tuple[str, ...]
     words: tuple[str, ...] = ()  # plain words or phrases, matched as whole words
+    gate: tuple[str, ...] = ()  # lower-case strings one of which every match contains: without one, not tried
 
 
 def load_phrases(raw: dict) -> tuple[PhraseRule, ...]:
@@ -201,12 +202,53 @@ def load_phrases(raw: dict) -> tuple[PhraseRule, ...]:
         patterns, words, examples = _checked_phrase(where, entry)
         if name in WORD_LISTS and (patterns or not words):
             raise KnowledgeError(f"{where}: the reader looks it up word by word: give words, not patterns")
+        gate = _checked_phrase_gate(where, entry.get("gate", []), patterns, words, examples)
         phrases.append(PhraseRule(name=name, about=str(entry.get("about", "")), patterns=patterns,
-                                  examples=examples, words=words))
+                                  examples=examples, words=words, gate=gate))
     missing = sorted(PHRASE_NAMES - {p.name for p in phrases})
     if missing:
         raise KnowledgeError(f"phrases.toml: the reader needs [phrase.{missing[0]}]")
     return tuple(phrases)
+
+
+def _checked_phrase_gate(where: str, gate: object, patterns: tuple[str, ...], words: tuple[str, ...],
+                         examples: tuple[str, ...]) -> tuple[str, ...]:
+    """A phrase's gate: lower-case strings, one of which every alternative of every pattern names (split at its
+    top-level "|"), every word holds and every example holds; else KnowledgeError."""
+    if not isinstance(gate, list) or not all(isinstance(g, str) and g and g == g.lower() for g in gate):
+        raise KnowledgeError(f"{where}: gate must be a list of non-empty lower-case strings")
+    if not gate:
+        return ()
+    for pattern in patterns:
+        for alternative in top_level_alternatives(pattern):
+            if not any(g in alternative.lower() for g in gate):
+                raise KnowledgeError(f"{where}: pattern alternative {alternative!r} names none of the gate's strings")
+    for text in (*words, *examples):
+        if not any(g in text.lower() for g in gate):
+            raise KnowledgeError(f"{where}: {text!r} holds none of the gate's strings")
+    return tuple(gate)
+
+
+def top_level_alternatives(regex: str) -> list[str]:
+    """The regular expression split at its "|" outside groups and character classes."""
+    parts, depth, in_class, escaped, start = [], 0, False, False, 0
+    for i, ch in enumerate(regex):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(regex[start:i])
+            start = i + 1
+    return [*parts, regex[start:]]
 
 
 def _checked(where: str, entry: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -355,12 +397,19 @@ class Phrases(NamedTuple):
     word_sets: dict[str, frozenset[str]]  # lower-cased, single-spaced
     rewrites: tuple[tuple[re.Pattern[str], str], ...]  # (pattern, replace), in file order
     compiled: dict[str, re.Pattern[str]]  # name -> compiled, filled on first use
+    gates: dict[str, tuple[str, ...]] | None = None  # name -> its gate: a text holding none is not tried
 
     @classmethod
     def from_rules(cls, rules: tuple[PhraseRule, ...], rewrites: tuple[RewriteRule, ...] = ()) -> Phrases:
         return cls({r.name: phrase_regex(r.patterns, r.words) for r in rules},
                    {r.name: frozenset(" ".join(w.lower().split()) for w in r.words) for r in rules},
-                   tuple((re.compile(r.pattern, re.IGNORECASE), r.replace) for r in rewrites), {})
+                   tuple((re.compile(r.pattern, re.IGNORECASE), r.replace) for r in rewrites), {},
+                   {r.name: r.gate for r in rules if r.gate})
+
+    def _shut(self, name: str, text: str) -> bool:
+        """The phrase has a gate and the text holds none of its strings: it cannot occur, so it is not compiled."""
+        gate = (self.gates or {}).get(name)
+        return gate is not None and not any(g in text.lower() for g in gate)
 
     def rewrite(self, text: str) -> str:
         """The text with every rewrite applied, in order ("s/p RTX" -> "after RTX")."""
@@ -382,15 +431,15 @@ class Phrases(NamedTuple):
 
     def search(self, name: str, text: str) -> bool:
         """Whether the phrase occurs in `text`."""
-        return self.pattern(name).search(text) is not None
+        return not self._shut(name, text) and self.pattern(name).search(text) is not None
 
     def match(self, name: str, text: str) -> bool:
         """Whether `text` starts with the phrase."""
-        return self.pattern(name).match(text) is not None
+        return not self._shut(name, text) and self.pattern(name).match(text) is not None
 
     def find(self, name: str, text: str) -> re.Match[str] | None:
         """The phrase's first occurrence in `text`."""
-        return self.pattern(name).search(text)
+        return None if self._shut(name, text) else self.pattern(name).search(text)
 
     def words(self, name: str) -> frozenset[str]:
         """A word list's words, lower-cased, for looking tokens up (tokens joined by single spaces)."""

@@ -32,8 +32,8 @@ def decide(slots: Slots, catalog: Catalog, table: Table | None = None) -> Decisi
 
 
 def _with_legend(decision: Decision, slots: Slots, catalog: Catalog) -> Decision:
-    """A situation's answer with the legend's lines for the grades asked about beside it ("flare at pred 7.5 on
-    MTX - you quoted 2C. What does the 2 stand for?"), or for those it quotes."""
+    """A situation's answer with the legend's lines for the grades asked about beside it ("... you quoted 2C.
+    What does the 2 stand for?"), or for those it quotes."""
     if "legend" not in slots.intents or decision.kind != "answer":
         return decision
     shown = tuple(g for pid in decision.passages if (g := catalog.passages[pid].grade))

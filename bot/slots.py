@@ -848,7 +848,8 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
     drugs = {m.term.concept for m in mentions if m.term.kind == "drug"}  # not "everything", read like one
     conflicts.extend(c for c, modes in seen.items() if c != STEROID_CONCEPT and c in drugs
                      and {"current", "stopped"} <= modes and "failed" not in modes)
-    conflicts.extend(f"{c}{EFFECT_CONFLICT}" for c in said_effective & said_failed)
+    order = list(dict.fromkeys(m.term.concept for m in mentions))  # text order, not a set's (hash seed) order
+    conflicts.extend(f"{c}{EFFECT_CONFLICT}" for c in order if c in said_effective and c in said_failed)
     return status
 
 

@@ -33,7 +33,7 @@ from bot.knowledge import (
 )
 from bot.table import Table, parse_table, validate_knowledge
 
-SCHEMA_VERSION = "14"  # bump when the tables change, so old databases are rebuilt
+SCHEMA_VERSION = "15"  # bump when the tables change, so old databases are rebuilt
 DB_ENV = "DMPM_BOT_DB"
 MAX_QUERY_TERMS = 32
 
@@ -155,7 +155,7 @@ def _write(db, corpus: Corpus) -> None:
         pk="position", columns={"reply": str})
     db["phrases"].insert_all(
         ({"name": r.name, "about": r.about, "patterns": json.dumps(r.patterns), "words": json.dumps(r.words),
-          "examples": json.dumps(r.examples)} for r in corpus.phrases), pk="name")
+          "examples": json.dumps(r.examples), "gate": json.dumps(r.gate)} for r in corpus.phrases), pk="name")
     db["rewrites"].insert_all(
         ({"position": n, "about": r.about, "pattern": r.pattern, "replace": r.replace,
           "examples": json.dumps(r.examples)} for n, r in enumerate(corpus.rewrites, start=1)),
@@ -326,7 +326,8 @@ def load_intents(conn: sqlite3.Connection) -> tuple[IntentRule, ...]:
 def load_phrases(conn: sqlite3.Connection) -> tuple[PhraseRule, ...]:
     """The reader's whole phrases (phrases.toml)."""
     return tuple(PhraseRule(name=r["name"], about=r["about"], patterns=tuple(json.loads(r["patterns"])),
-                            examples=tuple(json.loads(r["examples"])), words=tuple(json.loads(r["words"])))
+                            examples=tuple(json.loads(r["examples"])), words=tuple(json.loads(r["words"])),
+                            gate=tuple(json.loads(r["gate"])))
                  for r in conn.execute("SELECT * FROM phrases ORDER BY rowid"))
 
 
