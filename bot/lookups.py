@@ -281,7 +281,9 @@ def drug_lookup(drug: str, slots: Slots, passages: Mapping[str, Passage], table:
     if not chosen:
         chosen = list(table.drug_passages.get(drug, ()))
     chosen = list(dict.fromkeys(_context_passages(topic, slots, passages, table) + chosen))
-    if "ild" in slots.absent:  # "tacrolimus dose, no lung involvement": not the ILD recommendation
+    if "ild" in slots.absent or slots.situation == "resistant" and not slots.ild:
+        # "tacrolimus dose, no lung involvement", "cyclosporin vs tacrolimus for resistant PM": resistant muscle
+        # disease, not ILD, so not the ILD recommendation
         chosen = [pid for pid in chosen if not _ild_recommendation(passages[pid])] or [
             p.id for p in passages.values() if topic in p.topics and not _ild_recommendation(p)]
     if not chosen:  # a drug the lexicon knows but no passage discusses

@@ -1372,7 +1372,7 @@ _RESTATED_GAP = 3  # words between a dose and the bracket that restates it ("1 m
 
 
 # A dose followed by "or" and another number: two possible doses ("pred 5... or is it 15?"; syntax).
-_OR_ANOTHER_DOSE_RE = re.compile(r"\s*(?:mg(?:/d(?:ay)?)?\s*)?(?:\.\.\.|…|,|-|—)?\s*or\s+"
+_OR_ANOTHER_DOSE_RE = re.compile(r"\s*(?:mg(?:/d(?:ay)?)?\s*)?(?:[^\W\d_]+\b)?\s*(?:\.\.\.|…|,|-|—)?\s*\bor\s+"
                                  r"(?:(?:is|was)\s+it\s+|maybe\s+|perhaps\s+|possibly\s+)?"
                                  r"(?:about\s+)?\d", re.IGNORECASE)
 
@@ -1753,7 +1753,9 @@ def _refractory_rash(text: str, tokens: list[Token], mentions: list[Mention], re
         start = starts[-1] if starts else 0
         end_match = clause_end.search(text, tokens[m.last].end)
         end = end_match.start() if end_match else len(text)
-        drugs = [(tokens[d.first].start, tokens[d.last].end) for d in mentions if d.term.kind == "drug"]
+        drugs = [(tokens[d.first].start, tokens[d.last].end) for d in mentions if d.term.kind == "drug" or (
+            d.term.concept in _DISEASES and d.last + 1 < m.first)]  # "resistant DM with Gottron's": DM's, not the
+        # rash's; "resistant DM rash" is the rash's
         for cue in phrases.pattern("refractory_rash").finditer(text, start, end):
             if _said_of_rash(text, cue, at, tokens[m.last].end, drugs):
                 return True
@@ -1761,6 +1763,7 @@ def _refractory_rash(text: str, tokens: list[Token], mentions: list[Mention], re
 
 
 _NEAR_WORDS = 2  # a cue this many words from the rash or a drug is said of it
+_DISEASES = frozenset({"dm", "pm", "myositis"})  # a refractory cue before one of these is said of the disease
 
 
 def _said_of_rash(text: str, cue: re.Match[str], rash_start: int, rash_end: int,

@@ -483,6 +483,18 @@ CASES = [
     C("DM. 20 mg in 2020, 10 mg in 2021, and 5 mg pred since Jan 2022. Flare now. AZA 150 mg.", "answer",
       "recurrent.below-10", BELOW),
     C("which recommendation in the review is the strongest?", "answer", "lookup.grade", ("alkylating.reserve",)),
+    # "or maybe 5" after the dose and its drug; a note's "Current meds:" beside its drug history; lines of notes
+    C("She's on 15 mg prednisone, or maybe 5, I'm not sure, and flaring.", "clarify", "conflict.prednisone"),
+    C("Off pred. Current meds: azathioprine 100 mg bd. DHx: azathioprine stopped in Jan (LFTs). Flare now - options?",
+      "clarify", "conflict.drug"),
+    C("Dx: DM\nILD: none\nIssue: progressive ILD despite pred 20 + AZA 150\nQ: tacrolimus?", "clarify",
+      "conflict.ild"),
+    # "resistant DM with Gottron's papules" is the disease's resistance; "resistant DM rash" the rash's
+    C("Resistant DM with classic Gottron's papules; failed pred + MTX. Next?", "answer", "resistant.rituximab", RTX,
+      not_passages=("rash.refractory",)),
+    # resistant muscle disease, not ILD: no ILD recommendation in a drug's look-up
+    C("cyclosporin vs tacrolimus - which is better for resistant PM?", "answer", "lookup.drug",
+      ("calcineurin.tacrolimus-over-cyclosporine",), not_passages=("ild.tacrolimus",)),
     # the step under way is answered when a later one is asked
     C("Resistant PM: first rituximab 1 g was given last week, still weak. Should I switch to IVIG now?", "answer",
       "resistant.rituximab", RTX, not_passages=IVIG),
@@ -535,7 +547,7 @@ def test_reply(case: Case) -> None:
     if case.refs is not None:
         assert tuple(reply.references) == case.refs
     if reply.kind == "clarify":
-        assert len(reply.choices) >= 3
+        assert len(reply.choices) >= 2  # a binary conflict has two buttons, a dose question four
 
 
 def test_table_is_large_and_covers_every_rule() -> None:
