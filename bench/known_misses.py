@@ -80,8 +80,6 @@ KNOWN_MISSES = {
                                          " drug working and weakness as its failure, so the bot asks which",
     "holdout22.jsonl:h22-flare-gt10-16": "'Plan: taper pred 20 -> 10 ... still on the 20': the plan's doses are "
                                          "planned, but 'the 20' is not read, so the bot asks",
-    "holdout22.jsonl:h22-flare-lt10-07": "'relapse at pred 8 mg - should I go straight back to 1 mg/kg?': the asked-"
-                                         "about 1 mg/kg is read as a second dose, so the bot asks",
     "holdout22.jsonl:h22-flare-lt10-15": "'7.5 mg one day and 5 mg the next': an alternating dose is read as two "
                                          "doses, so the bot asks",
     "holdout22.jsonl:h22-flare-lt10-17": "a long history ('pred back at 30, then tapered to 5 by 2021 ... still on "

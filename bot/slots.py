@@ -818,12 +818,13 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
             mode = "current"  # "no DMARD, pred 20": a drug with its dose is being taken
         if mode == "stopped" and _taken_again(m, hits):
             mode = "current"  # "MTX was held for 2 weeks and restarted last week": the later word is its state
-        if _is_question_subject(tokens, m, hits, intents, phrases) or _regimen_asked(tokens, m, hits, intents,
-                                                                                    drug_tokens):
+        asked = _is_question_subject(tokens, m, hits, intents, phrases) or _regimen_asked(tokens, m, hits, intents,
+                                                                                         drug_tokens)
+        if asked:
             mode = "mentioned"  # "failed rituximab, IVIG?", "rituximab 1 g x2: how far apart?": asked about
-        if mode == "mentioned" and (_failed_list_opened(tokens, m.first, phrases)
+        if mode == "mentioned" and (_failed_list_opened(tokens, m.first, phrases) and not asked
                                     or _counted_course(tokens, m, phrases)):
-            mode = "failed"
+            mode = "failed"  # (not "Refractory DM: is rituximab the preferred agent?": asked, not listed)
         if _neither_nor_worked(tokens, m, sentence_start, phrases) or all_failed[m.last + 1]:
             mode = "failed"
         goes_on = mode in ("mentioned", "failed") and previous is not None and _failure_goes_on_then(
@@ -961,9 +962,9 @@ def _is_question_subject(tokens: list[Token], mention: Mention, hits: tuple[Hit,
     right after it (a word or two between), is asked about; a failure that reached it across the comma
     was the items' before it. So is one a question about a drug starts right after ("failing steroids and
     MTX, tacrolimus dose for 55 kg"). Its own failure still counts ("failed MTX, AZA didn't help?")."""
-    if phrases is not None and mention.first >= 2 and tokens[mention.first - 2].low == "," and (
+    if phrases is not None and mention.first >= 2 and tokens[mention.first - 2].low in (",", ":", ";", "-") and (
             tokens[mention.first - 1].low in phrases.words("question_openers")) and not _own_cue(hits):
-        return True  # "PM failed MabThera, is IVIG indicated?": the question after the comma is about IVIG
+        return True  # "PM failed MabThera, is IVIG indicated?", "Refractory DM: is rituximab the preferred agent?"
     if mention.first == 0 or tokens[mention.first - 1].low not in (",", "then"):
         return False
     if intents is not None and mention.last + 1 < len(tokens) and not _own_cue(hits):

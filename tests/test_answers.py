@@ -495,6 +495,17 @@ CASES = [
     # resistant muscle disease, not ILD: no ILD recommendation in a drug's look-up
     C("cyclosporin vs tacrolimus - which is better for resistant PM?", "answer", "lookup.drug",
       ("calcineurin.tacrolimus-over-cyclosporine",), not_passages=("ild.tacrolimus",)),
+    # non-native phrasings; "all her medicines"; a misspelt "improvement"; a drug asked after a colon
+    C("patient take prednisolon 6 mg daily, now disease is come back. what is recommend?", "answer",
+      "recurrent.below-10", BELOW),
+    C("She stopped all her medicines herself four months ago, azathioprine and prednisone included, and she's weak "
+      "again.", "answer", "recurrent.off-all", OFF_ALL),
+    C("we give rituximab and after that IVIG, no improvment. what we do now?", "answer", "resistant.mycophenolate",
+      MMF),
+    C("Refractory dermatomyositis: is rituximab the preferred agent?", "answer", "resistant.rituximab", RTX,
+      not_passages=IVIG),
+    C("She relapsed on 5 of pred. Should I put her straight back on 1 mg/kg or is there a lower target?", "answer",
+      "recurrent.below-10", BELOW),
     # the step under way is answered when a later one is asked
     C("Resistant PM: first rituximab 1 g was given last week, still weak. Should I switch to IVIG now?", "answer",
       "resistant.rituximab", RTX, not_passages=IVIG),
