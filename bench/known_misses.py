@@ -99,4 +99,33 @@ KNOWN_MISSES = {
                                   "negated beside ILD present, so the bot asks",
     "holdout22.jsonl:h22-flare-lt10-19": "'It isn't true that she's off steroids - she never stopped her 5 mg': a "
                                          "negated stop is read as a stop",
+    "holdout23.jsonl:h23-flare-gt10-09": "'flare under 11mg pred': a bound of 11 may be under 10 or between 10 and "
+                                         "11, so the bot asks",
+    "holdout23.jsonl:h23-flare-off-sparing-06": "'patient stop prednisone since 2 month, still he take methotrexate':"
+                                                " the present-tense 'stop' is not read as a stop, so the bot asks",
+    "holdout23.jsonl:h23-resistant-rtx-failed-07": "'Rituximab failed, IVIG never given. Is CellCept the next step?':"
+                                                   " the IVIG row is quoted with MMF's passage beside it, which the "
+                                                   "item forbids",
+    "holdout23.jsonl:h23-rash-01": "'Refractory cutaneous DM while the muscle is in remission on MTX': remission on "
+                                   "MTX and the refractoriness are read as MTX working and failing, so the bot asks",
+    "holdout23.jsonl:h23-dose-16": "WRONG by the item's kind: an implausible weight (700 kg) is named and refused and"
+                                   " the source's dose line quoted (kind answer, as the other batches expect); this "
+                                   "item wants a question back",
+    "holdout23.jsonl:h23-dose-17": "WRONG by the item's kind: an implausible BSA is refused with the dose line quoted"
+                                   " (kind answer); this item wants a question back, as h23-dose-16",
+    "holdout23.jsonl:h23-dose-18": "WRONG by the item's kind: an implausible weight and BSA are refused with the dose"
+                                   " line quoted (kind answer); this item wants a question back, as h23-dose-16",
+    "holdout23.jsonl:h23-vignette-03": "'may want a pregnancy in a few years (not now)': a pregnancy wished for later"
+                                       " still puts the question outside the source (population scope)",
+    "holdout24.jsonl:h24-flare-gt10-06": "'weaned to 5 mg in January, then the GP put him back up to 30 mg in March':"
+                                         " both changes are dated, so two doses stay current and the bot asks",
+    "holdout24.jsonl:h24-resistant-first-03": "a note ('PMH: ... Current meds: ... Issue: ...') over several lines: "
+                                              "its question is read as the combination look-up",
+    "holdout24.jsonl:h24-resistant-post-rtx-02": "a note over several lines with the rituximab course under 'Rx:': "
+                                                 "the failure is not read, so the first rung is quoted",
+    "holdout24.jsonl:h24-resistant-post-rtx-08": "'Rituximab given 2022 ... B cells depleted but still weak': 'still "
+                                                 "weak' after 'but' does not fail rituximab",
+    "holdout24.jsonl:h24-oos-13": "WRONG: 'on tacrolimus for DM-ILD, GP started clarithromycin. Do I need to change "
+                                  "the tacrolimus dose?': the interaction is noted as background, not read as what "
+                                  "the dose question is about, so the ILD row is quoted",
 }
