@@ -125,10 +125,17 @@ class ConText:
         self._words_of: dict[str, frozenset[str]] = {}
         self._patterns = [(tuple(_token_matcher(p) for p in rule.pattern.split()), rule)
                           for rule in self.rules if rule.pattern is not None]
-        # One test per token for "could any pattern row start here?": most tokens cannot.
+        # The pattern rows a token may start, looked up by the token: those whose first part is a word list, by
+        # each of its words; those whose first part is a regex are tried on every token the regexes allow.
         firsts = [rule.pattern.split()[0] for _, rule in self._patterns]
-        self._start_words = frozenset(w for p in firsts if _WORD_LIST_RE.fullmatch(p) for w in p.split("|"))
-        regexes = [f"(?:{p})" for p in firsts if not _WORD_LIST_RE.fullmatch(p)]
+        self._by_start_word: dict[str, list[int]] = {}
+        for n, first in enumerate(firsts):
+            if _WORD_LIST_RE.fullmatch(first):
+                for word in first.split("|"):
+                    self._by_start_word.setdefault(word, []).append(n)
+        self._regex_starts = [n for n, first in enumerate(firsts) if not _WORD_LIST_RE.fullmatch(first)]
+        self._start_words = frozenset(self._by_start_word)
+        regexes = [f"(?:{firsts[n]})" for n in self._regex_starts]
         self._start_regex = re.compile("|".join(regexes)) if regexes else None
 
     def _pattern_may_start(self, token: str) -> bool:
@@ -156,7 +163,11 @@ class ConText:
         # A literal row says what its phrase means: a pattern of its length, category and direction adds nothing.
         said = {(r.category, r.direction) for r in found}
         literal = best
-        for regexes, rule in self._patterns:
+        rows = self._by_start_word.get(tokens[i], [])
+        if self._start_regex is not None and self._start_regex.fullmatch(tokens[i]):
+            rows = sorted({*rows, *self._regex_starts})  # file order, as the rows are read
+        for n in rows:
+            regexes, rule = self._patterns[n]
             size = len(regexes)
             if size >= best and not (size == literal and (rule.category, rule.direction) in said) \
                     and i + size <= len(tokens) and all(r(tokens[i + k]) for k, r in enumerate(regexes)):
