@@ -409,7 +409,10 @@ class Phrases(NamedTuple):
     def _shut(self, name: str, text: str) -> bool:
         """The phrase has a gate and the text holds none of its strings: it cannot occur, so it is not compiled."""
         gate = (self.gates or {}).get(name)
-        return gate is not None and not any(g in text.lower() for g in gate)
+        if gate is None:
+            return False
+        lowered = text.lower()
+        return not any(g in lowered for g in gate)
 
     def rewrite(self, text: str) -> str:
         """The text with every rewrite applied, in order ("s/p RTX" -> "after RTX")."""
