@@ -14,8 +14,6 @@ KNOWN_MISSES = {
                                      "asked for in prednisone (Medrol 8 mg, prednisone 10, was answered as under 10)",
     "holdout4.jsonl:h4-oos-04": "refused (fertility), then quotes what the source says of cyclophosphamide, "
                                 "as DESIGN.md allows; the item forbids any grade in the reply",
-    "holdout6.jsonl:h6-flare-03": "'was down to 5 mg ... bumped her back up to 25 mg; now flaring on the 25': both "
-                                  "doses read as current, so the bot asks",
     "holdout6.jsonl:h6-legend-02": "'what do the 1 and the C mean?' with a drug: the drug's passage, not the legend",
     "holdout7.jsonl:h7-def-03": "'is that recurrent or resistant?' after a described failure gets the ladder, "
                                 "not the definitions",

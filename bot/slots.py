@@ -381,6 +381,16 @@ def _as_question(m: Modifier) -> Modifier:
     return m._replace(rule=m.rule._replace(category="QUESTION"))
 
 
+def _asked_text(text: str, tokens: list[Token], mentions: list[Mention], found: list[Modifier]) -> str:
+    """What the message asks; and, when it opens with a drug, what it says of the drug before its first question
+    cue: "MMF dose in resistant myositis and what should I watch for?" asks the dose too."""
+    asked = question_text(text, tokens, found)
+    if mentions and mentions[0].first == 0 and mentions[0].term.kind == "drug":
+        first = min((m.start for m in found if m.rule.category == "QUESTION"), default=len(tokens))
+        asked = text[:tokens[first].start if first < len(tokens) else len(text)] + " " + asked
+    return asked
+
+
 def question_text(text: str, tokens: list[Token], found: list[Modifier]) -> str:
     """What the message asks: the text its question cues reach (with the cues), or all of it when none does.
 
@@ -446,8 +456,8 @@ def _questions_opened(tokens: list[Token], found: list[Modifier]) -> dict[int, i
 
 def uncovered_topics(mentions: list[Mention], readings: Readings, asks: bool,
                      opened: dict[int, int] | None = None, reasons: frozenset[int] = frozenset(),
-                     topic_opens: bool = False,
-                     diseases_asked: frozenset[int] = frozenset()) -> tuple[tuple[str, ...], tuple[str, ...]]:
+                     topic_opens: bool = False, diseases_asked: frozenset[int] = frozenset(),
+                     dosed: frozenset[int] = frozenset()) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(topics the source does not cover that are mentioned, not negated; those of them the message asks about).
 
     A topic is asked about when a QUESTION cue reaches it ("can she have the flu vaccine?"); what a
@@ -464,7 +474,8 @@ def uncovered_topics(mentions: list[Mention], readings: Readings, asks: bool,
     opening = [(i, c) for i, c in found if i == 0 and mentions[0].first <= 1 and topic_opens]
     asked = tuple(dict.fromkeys(c for i, c in found if asks and _asked(readings, i) and not _background(
         mentions[i], readings.get(i, ())) and not _closing_mark_only(mentions[i], readings.get(i, ()), opened or {})
-        and i not in reasons or (i, c) in opening or i in diseases_asked))
+        and i not in reasons and not (i in dosed and _listed_with_dose(mentions[i], readings.get(i, ())))
+        or (i, c) in opening or i in diseases_asked))
     return mentioned, asked
 
 
@@ -482,6 +493,16 @@ def _diseases_of_situation(tokens: list[Token], mentions: list[Mention]) -> froz
     return frozenset(i for i, m in enumerate(mentions) if m.term.scope == "disease" and (not situations or any(
         0 <= o.first - m.last <= _BESIDE or 0 <= m.first - o.last <= _BESIDE or start[m.first] <= start[o.first]
         for o in situations)))
+
+
+_ASKED_RIGHT_BEFORE = 2  # words from a question cue to the co-medication it asks about ("can she take folic acid")
+
+
+def _listed_with_dose(mention: Mention, hits: tuple[Hit, ...]) -> bool:
+    """A co-medication written with its dose ("..., folic acid 5 mg weekly, ...") is listed as taken, not asked
+    about, unless a question cue stands right before it ("can she take folic acid 5 mg?")."""
+    return not any(h.category in ("QUESTION", "ANAPHOR") and h.at < mention.first and h.cue != "?"
+                   and h.distance <= _ASKED_RIGHT_BEFORE for h in hits)
 
 
 def _topic_opens(tokens: list[Token], mentions: list[Mention], readings: Readings, phrases: Phrases) -> bool:
@@ -814,8 +835,10 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
         elif mode == "failed" and (_stopped_beside_anothers_failure(tokens, m, hits, drug_tokens, phrases)
                                    or _not_taken_while_active(hits, phrases)):
             mode = "stopped"  # "not on IVIG, Rituxan didn't help": the failure is rituximab's
-        if mode == "stopped" and _dose_follows(tokens, m) and min(h.distance for h in hits) > 0:
-            mode = "current"  # "no DMARD, pred 20": a drug with its dose is being taken
+        if mode == "stopped" and _dose_follows(tokens, m) and min(h.distance for h in hits) > 0 and not any(
+                h.category == "PAST" for h in hits):
+            mode = "current"  # "no DMARD, pred 20": a drug with its dose is being taken ("previously ... MTX 20
+            # mg weekly" is not)
         if mode == "stopped" and _taken_again(m, hits):
             mode = "current"  # "MTX was held for 2 weeks and restarted last week": the later word is its state
         asked = _is_question_subject(tokens, m, hits, intents, phrases) or _regimen_asked(tokens, m, hits, intents,
@@ -1616,7 +1639,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         mentions, readings, asks=asks, opened=_questions_opened(tokens, found) if has_uncovered else None,
         reasons=_stop_reasons(text, tokens, mentions, lexicon.phrases) if has_uncovered else frozenset(),
         topic_opens=has_uncovered and _topic_opens(tokens, mentions, readings, lexicon.phrases),
-        diseases_asked=_diseases_of_situation(tokens, mentions) if has_uncovered else frozenset())
+        diseases_asked=_diseases_of_situation(tokens, mentions) if has_uncovered else frozenset(),
+        dosed=frozenset(i for i, m in enumerate(mentions) if _comedication(m) and _dose_follows(tokens, m)))
     drugs_asked = tuple(dict.fromkeys(m.term.concept for i, m in enumerate(mentions)
                                       if m.term.kind == "drug" and (asks and _asked(readings, i)
                                                                     or _opens_the_message(i, m, readings))))
@@ -1689,7 +1713,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     # question cues reach: "on 1 mg/kg pred + MTX 25 mg, still weak. Next step?" asks no dose.
     described = situation is not None or bool(failed) or "ild" in present or "rash" in present or (
         phrases.search("active_muscle", text))
-    intents = lexicon.intents.find(text, question_text(text, tokens, found) if described else text)
+    intents = lexicon.intents.find(text, _asked_text(text, tokens, mentions, found) if described else text)
     return Slots(
         disease=_disease(concepts),
         situation=situation,

@@ -506,11 +506,26 @@ CASES = [
       not_passages=IVIG),
     C("She relapsed on 5 of pred. Should I put her straight back on 1 mg/kg or is there a lower target?", "answer",
       "recurrent.below-10", BELOW),
+    # from holdout27: a season dates a dose; "ILD probably not"; folic acid is a co-medication; "(not the 5 mg)"
+    C("She was down to 5 mg in spring but we went back up to 20 in July. Now on 20 and weak again. PM. Options?",
+      "answer", "recurrent.above-10", ABOVE, not_passages=BELOW),
+    C("Refractory PM on steroids + AZA; ILD probably not. Next agent?", "answer", "resistant.rituximab", RTX,
+      not_passages=("ild.tacrolimus",)),
+    C("What folic acid dose should go with methotrexate?", "out_of_scope", "out-of-scope"),
+    C("DM flare on MTX 20 weekly, folic acid 5 mg weekly, pred 6 mg od. How should I manage?", "answer",
+      "recurrent.below-10", BELOW),
+    C("Flare of DM. Prednisone is 15 mg/day now (not the 5 mg in the old clinic letter).", "answer",
+      "recurrent.above-10", ABOVE, not_passages=BELOW),
+    C("Flare, not on anything now. Previously pred 40 mg and MTX 20 mg weekly.", "answer", "recurrent.off-all",
+      OFF_ALL),
+    C("Relapse 4 years after complete withdrawal of all treatment. What does Alhefny suggest?", "answer",
+      "recurrent.off-all", OFF_ALL),
+    C("MMF dose in resistant myositis and what should I watch for?", "answer", "lookup.drug", MMF),
     # the step under way is answered when a later one is asked
     C("Resistant PM: first rituximab 1 g was given last week, still weak. Should I switch to IVIG now?", "answer",
       "resistant.rituximab", RTX, not_passages=IVIG),
     # a clause opened by "when" or "if" keeps its failure to itself
-    C("MMF dose when ritux and ivig haven't worked", "answer", "resistant.mycophenolate", MMF),
+    C("MMF dose when ritux and ivig haven't worked", "answer", "lookup.drug", MMF),
     C("Cellcept dose if rituximab and IVIG failed", "answer", "lookup.drug", MMF),
     # normal before and raised now is a flare
     C("CK was normal, now elevated again on pred 5 and MTX", "answer", "recurrent.below-10", BELOW),
