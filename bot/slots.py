@@ -679,16 +679,16 @@ def _dose_restated_after_stop(tokens: list[Token], mentions: list[Mention], read
     first = stopped[0]
     turns = phrases.words("clause_end")
 
-    def apart(m: Mention) -> bool:
+    def apart(m: Mention, now: bool) -> bool:  # a comma is enough when the dose is said to be now
         low, high = sorted((m, first), key=lambda x: x.first)
-        return start[low.first] != start[high.first] or any(t.low in turns or t.low == ";"
+        return start[low.first] != start[high.first] or any(t.low in turns or t.low == ";" or now and t.low == ","
                                                             for t in tokens[low.last + 1:high.first])
 
     def said_now(m: Mention, hits: tuple[Hit, ...]) -> bool:  # "flare on pred 20 mg daily; the GP says no steroids"
         return any(h.category == "CURRENT" for h in hits) and not any(h.category in _STOPS for h in hits)
 
-    return any((m.first > first.last or said_now(m, hits)) and apart(m) and not any(h.category in _STOPS for h in hits)
-               and _dose_follows(tokens, m) for m, hits in steroid)
+    return any((m.first > first.last or said_now(m, hits)) and apart(m, said_now(m, hits))
+               and not any(h.category in _STOPS for h in hits) and _dose_follows(tokens, m) for m, hits in steroid)
 
 
 def _another_drugs_clause(tokens: list[Token], mentions: list[Mention], at: int, end: int) -> bool:
@@ -988,6 +988,9 @@ def _is_question_subject(tokens: list[Token], mention: Mention, hits: tuple[Hit,
     if phrases is not None and mention.first >= 2 and tokens[mention.first - 2].low in (",", ":", ";", "-") and (
             tokens[mention.first - 1].low in phrases.words("question_openers")) and not _own_cue(hits):
         return True  # "PM failed MabThera, is IVIG indicated?", "Refractory DM: is rituximab the preferred agent?"
+    if phrases is not None and mention.first >= 1 and tokens[mention.first - 1].low in phrases.words(
+            "question_openers") and _question_mark_soon(tokens, mention) and not _own_cue(hits):
+        return True  # "after RTX and IVIg both failed is cellcept an option?": the question is about cellcept
     if mention.first == 0 or tokens[mention.first - 1].low not in (",", "then"):
         return False
     if intents is not None and mention.last + 1 < len(tokens) and not _own_cue(hits):
@@ -999,6 +1002,19 @@ def _is_question_subject(tokens: list[Token], mention: Mention, hits: tuple[Hit,
            and (tokens[j].low == "then" or tokens[j].low not in _LIST_WORDS)):  # "failed MTX, RTX and IVIG?" lists
         j += 1
     return j < len(tokens) and tokens[j].low == "?" and not _own_cue(hits)
+
+
+_QUESTION_AFTER = 4  # words from an asked drug to its question mark ("is cellcept an option?")
+
+
+def _question_mark_soon(tokens: list[Token], mention: Mention) -> bool:
+    """A "?" a few words after the drug, with no sentence end between."""
+    for j in range(mention.last + 1, min(mention.last + 2 + _QUESTION_AFTER, len(tokens))):
+        if tokens[j].low == "?":
+            return True
+        if tokens[j].low in _SENTENCE_END:
+            return False
+    return False
 
 
 def _choice_asked(hits: tuple[Hit, ...], choices: frozenset[str]) -> bool:

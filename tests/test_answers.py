@@ -521,6 +521,17 @@ CASES = [
     C("Relapse 4 years after complete withdrawal of all treatment. What does Alhefny suggest?", "answer",
       "recurrent.off-all", OFF_ALL),
     C("MMF dose in resistant myositis and what should I watch for?", "answer", "lookup.drug", MMF),
+    # from holdout26: "recurs" is a flare; "after all meds stopped" is a stop; a drug right after a question
+    # opener is asked; a dose said now beside a stop of it, even across a comma, is asked about
+    C("What does the review suggest when dermatomyositis recurs with prednisone above 10 mg a day?", "answer",
+      "recurrent.above-10", ABOVE),
+    C("flare after all meds stopped a year ago", "answer", "recurrent.off-all", OFF_ALL),
+    C("after RTX and IVIg both failed is cellcept an option?", "answer", "resistant.mycophenolate", MMF),
+    C("flare off prednisone, currently on prednisone 7.5 mg and aza", "clarify", "conflict.prednisone"),
+    C("she was on 40 last year, now on 5, CK climbing again and she's weak on stairs", "answer",
+      "recurrent.below-10", BELOW),
+    C("Resistant DM, rituximab failed, IVIG planned. CKD 3b and heart failure. How should I adjust the IVIG dose and "
+      "infusion rate for her kidneys and heart?", "out_of_scope", "out-of-scope"),
     # the step under way is answered when a later one is asked
     C("Resistant PM: first rituximab 1 g was given last week, still weak. Should I switch to IVIG now?", "answer",
       "resistant.rituximab", RTX, not_passages=IVIG),
