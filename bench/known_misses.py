@@ -126,4 +126,26 @@ KNOWN_MISSES = {
     "holdout24.jsonl:h24-oos-13": "WRONG: 'on tacrolimus for DM-ILD, GP started clarithromycin. Do I need to change "
                                   "the tacrolimus dose?': the interaction is noted as background, not read as what "
                                   "the dose question is about, so the ILD row is quoted",
+    "holdout26.jsonl:h26-flare-gt10-08": "'Was on 5 mg for months, bumped to 15 mg two weeks ago ... worse on the "
+                                         "15': no flare word, so the worsening is read as a ladder question, not a "
+                                         "flare on 15 mg",
+    "holdout26.jsonl:h26-evidence-02": "'has any treatment for resistant myositis been tested in an RCT?': the "
+                                       "resistant row is quoted, not the passage naming IVIG as the one treatment "
+                                       "tested in a randomized trial",
+    "holdout26.jsonl:h26-evidence-04": "'is rituximab proven in myositis or still experimental?': rituximab's "
+                                       "passages are quoted without the evidence statement the item wants",
+    "holdout27.jsonl:h27-flare-lt10-03": "'Prednisone 4 mg in the morning and 2 mg at night': a split dose is read as"
+                                         " two doses, so the bot asks",
+    "holdout27.jsonl:h27-resistant-ivig-02": "'Rituximab given in March. By July strength and CK unchanged.': the "
+                                             "failure in a later sentence opened by a time is not read",
+    "holdout27.jsonl:h27-resistant-mmf-05": "'Starting mycophenolate for refractory DM - what does the source warn "
+                                            "about?': a drug being started is not what is asked, so the first rung is"
+                                            " quoted",
+    "holdout27.jsonl:h27-resistant-rest-04": "a note over several lines ('Failed: prednisone + azathioprine; "
+                                             "rituximab 2020; IVIG 2021-22; mycophenolate 2023'): the label does not "
+                                             "fail the items after the first, so the first rung is quoted",
+    "holdout27.jsonl:h27-ild-06": "'DM with ILD refractory to pred + MTX, and the muscle disease has also failed "
+                                  "rituximab': 'has also failed' is not read, so the muscle answer is the first rung",
+    "holdout27.jsonl:h27-general-08": "two questions in one message ('what prednisone dose? And if it turns out "
+                                      "resistant, what is the rituximab regimen?'): only the first is answered",
 }
