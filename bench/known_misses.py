@@ -67,8 +67,6 @@ KNOWN_MISSES = {
                                        "prednisone passages are quoted",
     "holdout22.jsonl:h22-flare-gt10-03": "'went back up to 20, and she's been on 20 since ... on the 20': 'the 20' is"
                                          " not read as a dose, so the bot asks",
-    "holdout22.jsonl:h22-flare-gt10-05": "'pred 10 mg mane and 5 mg nocte': a split dose is read as two doses, and "
-                                         "the bot asks which",
     "holdout22.jsonl:h22-flare-gt10-09": "'stopped pred in 2022 and was restarted at 20 mg ... now on 12 mg': the "
                                          "restart does not undo the stop, so off prednisone is read and the bot asks "
                                          "for the sparing drug",
@@ -134,8 +132,6 @@ KNOWN_MISSES = {
                                        "tested in a randomized trial",
     "holdout26.jsonl:h26-evidence-04": "'is rituximab proven in myositis or still experimental?': rituximab's "
                                        "passages are quoted without the evidence statement the item wants",
-    "holdout27.jsonl:h27-flare-lt10-03": "'Prednisone 4 mg in the morning and 2 mg at night': a split dose is read as"
-                                         " two doses, so the bot asks",
     "holdout27.jsonl:h27-resistant-ivig-02": "'Rituximab given in March. By July strength and CK unchanged.': the "
                                              "failure in a later sentence opened by a time is not read",
     "holdout27.jsonl:h27-resistant-mmf-05": "'Starting mycophenolate for refractory DM - what does the source warn "

@@ -383,7 +383,8 @@ PHRASE_NAMES = frozenset({"all_failed", "off_all", "everything_failed", "multipl
                           "disease_still_active", "dose_after_drug",
                           "later_dose", "more_than", "less_than", "twice_daily", "three_times_daily", "tablet_words",
                           "flare_dose_stated", "dose_now", "bare_dose_lead", "asks_next", "sole_drug",
-                          "stop_reason", "past_lead", "except_words", "topic_joiners"})
+                          "stop_reason", "past_lead", "except_words", "topic_joiners", "morning_dose",
+                          "evening_dose"})
 # Those it looks up one token (or a few tokens joined by spaces) at a time: they are word lists.
 WORD_LISTS = frozenset({"course_words", "failed_before_list", "neither_nor_failed", "neither_nor_other",
                         "dose_lead", "dose_of", "clause_turn", "sole_drug", "past_lead", "except_words",

@@ -1170,6 +1170,7 @@ class DoseReaders:
     times_a_day: re.Pattern[str]  # "5 mg BD", "5 mg tds": group `two` or `three`
     tablets: re.Pattern[str]  # "two 5 mg prednisolone tablets": the words after the dose
     bare_flare_dose: re.Pattern[str]  # "was on 40 last year, now 5" in a flare that names no steroid
+    split_dose: re.Pattern[str]  # "10 mg mane and 5 mg nocte": the evening part, added to the morning one
 
     def __init__(self, sources: dict[str, str]) -> None:
         self._sources = sources
@@ -1208,6 +1209,8 @@ class DoseReaders:
                      rf"{_DOSE_NUMBER}{_NOT_A_BOUND}\s*(?:mg)?",
             "times_a_day": rf"^\s*(?:(?P<two>{words('twice_daily')})|(?P<three>{words('three_times_daily')}))(?!\w)",
             "tablets": rf"^\s*(?:\w+\s+){{0,2}}{words('tablet_words')}\b",
+            "split_dose": rf"^\s*(?:{words('morning_dose')})\s*(?:,|and|\+|&|plus)?\s*{_DOSE_NUMBER}\s*mg\s*"
+                          rf"(?:{words('evening_dose')})(?!\w)",
             "bare_flare_dose": rf"\b(?:{words('bare_dose_lead')})\s+{_DOSE_NUMBER}{_NOT_A_BARE_DOSE}(?!\s*mg)",
         })
 
@@ -1454,7 +1457,10 @@ def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situa
     """
     meds = [m for m in mentions if m.term.kind == "drug" or m.term.scope == "comedication"]
     doses = []
+    absorbed = -1  # the end of a split dose's evening part, read with its morning part
     for m in _MG_RE.finditer(text):
+        if m.start() < absorbed:
+            continue
         first, end = _token_span(tokens, m.start(), m.end())
         owner = _dose_owner(first, end, tokens, meds, lexicon.phrases)
         steroid = isinstance(owner, Mention) and owner.term.concept == STEROID_CONCEPT
@@ -1462,6 +1468,10 @@ def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situa
             continue
         value = _number(m.group(1)) * _times_a_day(text[m.end():m.end() + 20], lexicon.readers) \
             * _tablets(text[max(0, m.start() - 12):m.start()], text[m.end():m.end() + 30], lexicon.readers)
+        if split := lexicon.readers.split_dose.match(text[m.end():m.end() + _SPLIT_REACH]):  # "10 mg mane and
+            value += _number(split.group("number"))  # 5 mg nocte": 15 mg a day
+            absorbed = m.end() + split.end()
+            end = _token_span(tokens, m.start(), absorbed)[1]
         if steroid and owner.term.other_potency and value <= FLARE_BOUNDARY_MG:  # type: ignore[union-attr]
             continue  # "Medrol 8 mg" may be 10 mg of prednisone or more: the bot asks for the prednisone dose
         doses.append(Dose(value, bool(m.group(3)), first, end))
@@ -1528,6 +1538,9 @@ def _bracket_doses(text: str, tokens: list[Token], meds: list[Mention], doses: l
         found.append(Dose(_number(tokens[number].text), False, number, number + 1))
         taken.add(number)
     return found
+
+
+_SPLIT_REACH = 60  # characters after a morning dose in which its evening part is looked for
 
 
 def _bare_flare_doses(text: str, tokens: list[Token], meds: list[Mention], lexicon: Lexicon) -> list[Dose]:

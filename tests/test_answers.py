@@ -532,6 +532,10 @@ CASES = [
       "recurrent.below-10", BELOW),
     C("Resistant DM, rituximab failed, IVIG planned. CKD 3b and heart failure. How should I adjust the IVIG dose and "
       "infusion rate for her kidneys and heart?", "out_of_scope", "out-of-scope"),
+    # a split daily dose is their sum
+    C("Prednisone 4 mg in the morning and 2 mg at night. PM flaring.", "answer", "recurrent.below-10", BELOW),
+    C("Flare of DM - pred 10 mg mane and 5 mg nocte. Already on azathioprine 150 mg.", "answer",
+      "recurrent.above-10", ABOVE, not_passages=BELOW),
     # the step under way is answered when a later one is asked
     C("Resistant PM: first rituximab 1 g was given last week, still weak. Should I switch to IVIG now?", "answer",
       "resistant.rituximab", RTX, not_passages=IVIG),
