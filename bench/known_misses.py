@@ -132,8 +132,6 @@ KNOWN_MISSES = {
                                        "tested in a randomized trial",
     "holdout26.jsonl:h26-evidence-04": "'is rituximab proven in myositis or still experimental?': rituximab's "
                                        "passages are quoted without the evidence statement the item wants",
-    "holdout27.jsonl:h27-resistant-ivig-02": "'Rituximab given in March. By July strength and CK unchanged.': the "
-                                             "failure in a later sentence opened by a time is not read",
     "holdout27.jsonl:h27-resistant-mmf-05": "'Starting mycophenolate for refractory DM - what does the source warn "
                                             "about?': a drug being started is not what is asked, so the first rung is"
                                             " quoted",
