@@ -96,7 +96,7 @@ def outside_topics(slots: Slots, scopes: Mapping[str, str]) -> tuple[str, ...]:
     def puts_outside(topic: str) -> bool:
         scope = scopes.get(topic, "aspect")
         asked = topic in slots.uncovered_asked
-        return (scope == "population" or (scope == "disease" and slots.disease is None and (asked or not situation))
+        return (scope == "population" or (scope == "disease" and (asked or slots.disease is None and not situation))
                 or (scope == "aspect" and (asked or not situation))
                 or (scope == "comedication" and (asked or not (situation or covered_drug)))
                 or (scope == "descriptor" and asked and not (situation or covered_drug)))

@@ -636,7 +636,15 @@ def steroid_stopped(mentions: list[Mention], readings: Readings, tokens: list[To
     stops = ("STOPPED", "NEGATED") if dose_now else ("STOPPED", "PAST", "NEGATED")
     return any(h.category in stops
                and not (tokens and _another_drugs_clause(tokens, mentions, h.at, m.first))
+               and not (tokens and _asked_not_said(tokens, m, readings.get(i, ())))
                for i, m in enumerate(mentions) if m.term.concept == STEROID_CONCEPT for h in readings.get(i, ()))
+
+
+def _asked_not_said(tokens: list[Token], mention: Mention, hits: tuple[Hit, ...]) -> bool:
+    """The mention is in a question that a question word opens ("Is she off prednisone? No, still on 5 mg"):
+    its stop is asked about, not said."""
+    return _question_mark_soon(tokens, mention) and any(
+        h.category == "QUESTION" and h.cue != "?" and h.at < mention.first for h in hits)
 
 
 _STOPS = ("STOPPED", "PAST", "NEGATED")
@@ -1293,6 +1301,8 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     times = [_dose_time(hits) for hits in lexicon.context.apply(
         [t.low for t in tokens], [Target(d.first, d.end, "dose") for d in doses] + drugs)[:len(doses)]]
     times = _restated_in_brackets(doses, times, tokens, lexicon.phrases)
+    times = ["PLANNED" if t is None and _opens_a_question(tokens, d.first - 1, lexicon.phrases) else t
+             for d, t in zip(doses, times, strict=True)]  # "Is 10 mg enough when restarting?": asked about
     times = _superseded_in_sequence(doses, times, text, tokens, lexicon)
     if members := _members_of_stopped_treatment(tokens, mentions, lexicon):
         times = ["STOPPED" if t is None and members[0] < d.first < members[1] else t
@@ -1317,6 +1327,16 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     if dose.per_kg:
         return None, dose.value
     return _tapered_since(dose, text, tokens, lexicon), None
+
+
+def _opens_a_question(tokens: list[Token], at: int, phrases: Phrases) -> bool:
+    """Token `at` is a question word opening a sentence (or a clause after a comma or colon) that ends in "?"."""
+    if at < 0 or tokens[at].low not in phrases.words("question_openers"):
+        return False
+    if at > 0 and tokens[at - 1].low not in (*_SENTENCE_END, ",", ":", ";"):
+        return False
+    end = next((j for j in range(at + 1, len(tokens)) if tokens[j].low in _SENTENCE_END), None)
+    return end is not None and tokens[end].low == "?"
 
 
 def _tapered_since(dose: Dose, text: str, tokens: list[Token], lexicon: Lexicon) -> float:
@@ -1668,7 +1688,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         mentions, readings, asks=asks, opened=_questions_opened(tokens, found) if has_uncovered else None,
         reasons=_stop_reasons(text, tokens, mentions, lexicon.phrases) if has_uncovered else frozenset(),
         topic_opens=has_uncovered and _topic_opens(tokens, mentions, readings, lexicon.phrases),
-        diseases_asked=_diseases_of_situation(tokens, mentions) if has_uncovered else frozenset(),
+        diseases_asked=_diseases_of_situation(tokens, mentions) if has_uncovered and not concepts & _DISEASES
+        else frozenset(),  # with DM or PM named, another disease is what is asked only when a question reaches it
         dosed=frozenset(i for i, m in enumerate(mentions) if _comedication(m) and _dose_follows(tokens, m)))
     drugs_asked = tuple(dict.fromkeys(m.term.concept for i, m in enumerate(mentions)
                                       if m.term.kind == "drug" and (asks and _asked(readings, i)

@@ -536,6 +536,18 @@ CASES = [
     C("Prednisone 4 mg in the morning and 2 mg at night. PM flaring.", "answer", "recurrent.below-10", BELOW),
     C("Flare of DM - pred 10 mg mane and 5 mg nocte. Already on azathioprine 150 mg.", "answer",
       "recurrent.above-10", ABOVE, not_passages=BELOW),
+    # from holdout28/29: a stop asked about is not said; a restart past "but"; a dose asked about is not taken; a
+    # question about another illness beside DM or PM is outside the source
+    C("Is she off prednisone? No, still on 5 mg daily, with AZA 100. Flared last week. Next step?", "answer",
+      "recurrent.below-10", BELOW, not_passages=OFF_SPARING),
+    C("Off pred since the autumn. AZA was stopped for a while but we restarted it 6 weeks ago at 100 mg. Now flaring.",
+      "answer", "recurrent.off-pred-on-sparing", OFF_SPARING, not_passages=OFF_ALL),
+    C("Is 10 mg enough when restarting prednisone in a patient who relapsed off all immunosuppressants?", "answer",
+      "recurrent.off-all", OFF_ALL),
+    C("Should I give mesna with IV cyclophosphamide for myositis?", "out_of_scope", "out-of-scope"),
+    C("Her psoriasis flared after we reduced the MTX. The PM is stable on pred 5 + MTX 10. What should I do for the "
+      "psoriasis?", "out_of_scope", "out-of-scope"),
+    C("DM with a history of RA, flare on pred 5, what next?", "answer", "recurrent.below-10", BELOW),
     # the step under way is answered when a later one is asked
     C("Resistant PM: first rituximab 1 g was given last week, still weak. Should I switch to IVIG now?", "answer",
       "resistant.rituximab", RTX, not_passages=IVIG),
