@@ -281,7 +281,7 @@ def drug_lookup(drug: str, slots: Slots, passages: Mapping[str, Passage], table:
     if not chosen:
         chosen = list(table.drug_passages.get(drug, ()))
     chosen = list(dict.fromkeys(_context_passages(topic, slots, passages, table) + chosen))
-    if "ild" in slots.absent or slots.situation == "resistant" and not slots.ild:
+    if "ild" in slots.absent or (slots.situation == "resistant" or slots.failed) and not slots.ild:
         # "tacrolimus dose, no lung involvement", "cyclosporin vs tacrolimus for resistant PM": resistant muscle
         # disease, not ILD, so not the ILD recommendation
         chosen = [pid for pid in chosen if not _ild_recommendation(passages[pid])] or [

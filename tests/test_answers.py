@@ -548,6 +548,10 @@ CASES = [
     C("Her psoriasis flared after we reduced the MTX. The PM is stable on pred 5 + MTX 10. What should I do for the "
       "psoriasis?", "out_of_scope", "out-of-scope"),
     C("DM with a history of RA, flare on pred 5, what next?", "answer", "recurrent.below-10", BELOW),
+    # "but it's been held" reaches the drug before the "but"; redosing is not in the source
+    C("Relapse. She was on AZA but it's been held since her sepsis admission 3 months ago, and the pred finished "
+      "last year.", "answer", "recurrent.off-all", OFF_ALL, not_passages=OFF_SPARING),
+    C("Does rituximab need redosing at 6 months in myositis?", "out_of_scope", "out-of-scope"),
     # the step under way is answered when a later one is asked
     C("Resistant PM: first rituximab 1 g was given last week, still weak. Should I switch to IVIG now?", "answer",
       "resistant.rituximab", RTX, not_passages=IVIG),
