@@ -142,4 +142,44 @@ KNOWN_MISSES = {
                                   "rituximab': 'has also failed' is not read, so the muscle answer is the first rung",
     "holdout27.jsonl:h27-general-08": "two questions in one message ('what prednisone dose? And if it turns out "
                                       "resistant, what is the rituximab regimen?'): only the first is answered",
+    "holdout28.jsonl:h28-flare-lt10-09": "'a mild heliotrope rash is flaring on prednisone 6 mg': the flare word "
+                                         "beside the rash is read as the rash's alone, and no rule answers",
+    "holdout28.jsonl:h28-ild-03": "'Refractory ILD in DM after pred + MTX. What does the author use?': 'author' asks "
+                                  "for a citation, not the ILD advice",
+    "holdout28.jsonl:h28-dose-14": "'dose for 70 kg?' names no drug: refused as outside the source where the item "
+                                   "wants a question back",
+    "holdout28.jsonl:h28-grade-04": "'Why is the alkylating-agent recommendation a 1 when the evidence is only C?': "
+                                    "the drug is looked up, without the legend",
+    "holdout28.jsonl:h28-broad-06": "'Do most DM/PM patients respond to initial therapy?': 'initial therapy' is the "
+                                    "newly diagnosed population topic, so it is refused",
+    "holdout28.jsonl:h28-vignette-06": "'on pred 15 mg ... what would 1 mg/kg of prednisone be?': the asked 1 mg/kg "
+                                       "is read as a second dose, so the bot asks",
+    "holdout29.jsonl:h29-flare-gt10-06": "'I was going to cut her pred from 15 to 5 next week but she flared': the "
+                                         "planned cut hides the current 15, so the bot asks",
+    "holdout29.jsonl:h29-flare-eq10-03": "'She was on 10 mg when she flared (we'd come down from 30 over the "
+                                         "spring)': the 10 is read as past, so the bot asks",
+    "holdout29.jsonl:h29-flare-off-pred-03": "'We were planning to stop the azathioprine as well but haven't yet': "
+                                             "the planned stop is not read as still taken, so the bot asks",
+    "holdout29.jsonl:h29-flare-off-all-07": "'Azathioprine was stopped in 2022 and prednisone in 2023': the gapped "
+                                            "'and prednisone in 2023' is not read as stopped, so the bot asks",
+    "holdout29.jsonl:h29-clarify-07": "WRONG: 'PM failed rituximab. Rituximab not given so far.': a drug said both to"
+                                      " have failed and never given is not asked about; the failure wins and IVIG is "
+                                      "quoted",
+    "holdout29.jsonl:h29-clarify-09": "WRONG by the item's kind: 'IVIG dose in grams for my patient?' quotes the dose"
+                                      " lines and asks for the weight in a line, where the item wants a question back",
+    "holdout29.jsonl:h29-clarify-10": "WRONG by the item's kind: 'rituximab 375 mg/m2 - dose per infusion for her?' "
+                                      "quotes the regimens and asks for the BSA in a line, as h29-clarify-09",
+    "holdout29.jsonl:h29-out-of-scope-14": "'How do I tell steroid myopathy from a DM flare?': the differential is "
+                                           "not read as a topic outside the source, so the flare dose is asked",
+    "holdout29.jsonl:h29-resistant-first-02": "'Is that recurrent or resistant disease, and what then?': the ladder "
+                                              "is quoted without the definitions",
+    "holdout29.jsonl:h29-rituximab-03": "'Does rituximab work in PM or only in DM?': two diseases named leave the "
+                                        "disease unset, so rituximab's PM passage is not added (as h12-drug-08)",
+    "holdout29.jsonl:h29-after-rituximab-03": "'We haven't given IVIG: the insurer refused it': the insurer reads as "
+                                              "a price question, so it is refused",
+    "holdout29.jsonl:h29-after-rituximab-08": "'IVIG worked but she needs it every month. Is that usual?': the "
+                                              "continuation passage is not chosen",
+    "holdout29.jsonl:h29-after-mmf-06": "WRONG: 'mmf failing (after rtx and ivig). cyclosporine vs tacrolimus?': 'mmf"
+                                        " failing' and the bracket are not read as failures, so both drugs are looked"
+                                        " up with tacrolimus's ILD advice",
 }
