@@ -286,6 +286,8 @@ def drug_lookup(drug: str, slots: Slots, passages: Mapping[str, Passage], table:
         # disease, not ILD, so not the ILD recommendation
         chosen = [pid for pid in chosen if not _ild_recommendation(passages[pid])] or [
             p.id for p in passages.values() if topic in p.topics and not _ild_recommendation(p)]
+    if "ild" in slots.absent:  # ILD ruled out: what the source says of ILD is beside the point
+        chosen = [pid for pid in chosen if "ild" not in passages[pid].topics] or chosen
     if not chosen:  # a drug the lexicon knows but no passage discusses
         return out_of_scope((drug,))
     if intents and set(intents) == set(missing) <= ASPECT_INTENTS:

@@ -552,6 +552,9 @@ CASES = [
     C("Relapse. She was on AZA but it's been held since her sepsis admission 3 months ago, and the pred finished "
       "last year.", "answer", "recurrent.off-all", OFF_ALL, not_passages=OFF_SPARING),
     C("Does rituximab need redosing at 6 months in myositis?", "out_of_scope", "out-of-scope"),
+    # ILD ruled out: a drug's look-up leaves out what the source says of ILD
+    C("resistant PM, rituximab x2 no benefit; no ILD on HRCT, no rash; weight 80 kg. IVIG dose?", "answer",
+      "lookup.drug", IVIG + ("ivig.study-monthly",), not_passages=("ild.rituximab-ivig-limited",)),
     # the step under way is answered when a later one is asked
     C("Resistant PM: first rituximab 1 g was given last week, still weak. Should I switch to IVIG now?", "answer",
       "resistant.rituximab", RTX, not_passages=IVIG),
