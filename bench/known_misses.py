@@ -162,9 +162,6 @@ KNOWN_MISSES = {
                                              "the planned stop is not read as still taken, so the bot asks",
     "holdout29.jsonl:h29-flare-off-all-07": "'Azathioprine was stopped in 2022 and prednisone in 2023': the gapped "
                                             "'and prednisone in 2023' is not read as stopped, so the bot asks",
-    "holdout29.jsonl:h29-clarify-07": "WRONG: 'PM failed rituximab. Rituximab not given so far.': a drug said both to"
-                                      " have failed and never given is not asked about; the failure wins and IVIG is "
-                                      "quoted",
     "holdout29.jsonl:h29-clarify-09": "WRONG by the item's kind: 'IVIG dose in grams for my patient?' quotes the dose"
                                       " lines and asks for the weight in a line, where the item wants a question back",
     "holdout29.jsonl:h29-clarify-10": "WRONG by the item's kind: 'rituximab 375 mg/m2 - dose per infusion for her?' "

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from bot.decision import Decision, Option
 from bot.facts import ORDERED_OPTIONS, focus_drug
 from bot.knowledge import Catalog, Passage, Reference
-from bot.slots import DRUG_INTENTS, EFFECT_CONFLICT, STEROID_CONCEPT, Slots
+from bot.slots import DRUG_INTENTS, EFFECT_CONFLICT, NEVER_CONFLICT, STEROID_CONCEPT, Slots
 from bot.table import ASK_PREDNISONE, Table
 
 INTENT_TOPIC = {"dose": "dosing", "mechanism": "mechanism", "caution": "caution", "cost": "cost",
@@ -122,6 +122,15 @@ def conflict_decision(slots: Slots, catalog: Catalog, table: Table) -> Decision 
                    Option(f"{name} is working", (("failed", failed), ("current", (*current, drug)))))
         return Decision(rule="conflict.effect", kind="clarify", title=messages["conflict_title"],
                         question=messages["conflict_effect"].format(drug=name), options=options)
+    if conflict.endswith(NEVER_CONFLICT):  # "PM failed rituximab. Rituximab not given so far."
+        drug = conflict.removesuffix(NEVER_CONFLICT)
+        name = catalog.drug_names.get(drug, drug)
+        failed = tuple(d for d in slots.failed if d != drug)
+        stopped = tuple(d for d in slots.stopped if d != drug)
+        options = (Option(f"{name} failed", (("failed", (*failed, drug)), ("stopped", stopped))),
+                   Option(f"{name} not given", (("failed", failed), ("stopped", (*stopped, drug)))))
+        return Decision(rule="conflict.never", kind="clarify", title=messages["conflict_title"],
+                        question=messages["conflict_never"].format(drug=name), options=options)
     if conflict in catalog.drug_names:
         name = catalog.drug_names[conflict]
         others = tuple(d for d in slots.current if d != conflict), tuple(d for d in slots.stopped if d != conflict)

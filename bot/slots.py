@@ -818,6 +818,7 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
     seen: dict[str, set[str]] = {}  # every status each drug was given, to find "on MTX ... MTX stopped"
     said_effective: set[str] = set()  # "rituximab working well": with a failure said too, the bot asks
     said_failed: set[str] = set()
+    said_never: set[str] = set()  # "Rituximab not given so far": with a failure said too, the bot asks
     conflicts = [] if conflicts is None else conflicts
     drug_tokens = {i for m in mentions if _target_type(m) == "drug" for i in range(m.first, m.last + 1)}
     choices = phrases.words("choice_words")
@@ -835,6 +836,7 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
         if any(h.category == "GENERIC" for h in hits):
             mode = "mentioned"  # "(I know IVIG is there if rituximab doesn't work)": said of treatment, not of her
         elif _never_taken(hits):
+            said_never.add(m.term.concept)
             mode = "stopped"  # never taken ("never had rituximab, AZA didn't help"): it cannot have failed
         elif _planned_not_failed(hits):
             mode = "planned"  # not yet given ("MMF planned, RTX and IVIG failed")
@@ -882,11 +884,13 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
                      and {"current", "stopped"} <= modes and "failed" not in modes)
     order = list(dict.fromkeys(m.term.concept for m in mentions))  # text order, not a set's (hash seed) order
     conflicts.extend(f"{c}{EFFECT_CONFLICT}" for c in order if c in said_effective and c in said_failed)
+    conflicts.extend(f"{c}{NEVER_CONFLICT}" for c in order if c in said_never and c in said_failed)
     return status
 
 
 # List syntax: the signs and conjunctions that join the items of a list of drugs ("MTX, AZA and RTX").
 EFFECT_CONFLICT = ":effect"  # a conflict of a drug said to have failed and to be working ("rituximab:effect")
+NEVER_CONFLICT = ":never"  # a drug said to have failed and never to have been given ("rituximab:never")
 
 
 _LIST_WORDS = frozenset({",", "and", "or", "&", "+", "/", "plus", "nor", "both", "then"})

@@ -259,7 +259,8 @@ def _reference_problems(table: Table, passages: Mapping[str, Passage]) -> list[s
         problems.append("[messages] needs steroid_word, which rules with steroid_note use")
     if "ladder_order" not in table.messages:
         problems.append("[messages] needs ladder_order, which the options look-up shows")
-    for key in ("conflict_title", "conflict_dose", "conflict_drug", "conflict_effect", "conflict_condition"):
+    for key in ("conflict_title", "conflict_dose", "conflict_drug", "conflict_effect", "conflict_never",
+                "conflict_condition"):
         if key not in table.messages:
             problems.append(f"[messages] needs {key}, which the question back on conflicting facts uses")
     if not any(r.id == ASK_PREDNISONE for r in table.rows):

@@ -18,6 +18,8 @@ from bot.core import answer, answer_callback
      ["rituximab failed", "rituximab is working"], "rituximab failed", "resistant.ivig"),
     ("Off all immunosuppression; on MTX 15 mg weekly. Relapsing DM.", "conflict.drug",
      ["on methotrexate", "not on methotrexate"], "not on methotrexate", "recurrent.off-all"),
+    ("PM failed rituximab. Rituximab not given so far. Next agent?", "conflict.never",
+     ["rituximab failed", "rituximab not given"], "rituximab failed", "resistant.ivig"),
     ("recurrence, pred 7.5 or 12.5, can't remember which, + AZA", "conflict.prednisone",
      ["> 10 mg/day", "< 10 mg/day", "exactly 10 mg/day", "off prednisone"], "> 10 mg/day", "recurrent.above-10"),
 ])
