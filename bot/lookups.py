@@ -103,6 +103,30 @@ def outside_topics(slots: Slots, scopes: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(t for t in slots.uncovered if puts_outside(t))
 
 
+# A drug read in two states: (rule, message, (button label, the list the button puts it in), the other).
+_DRUG_CONFLICTS = {
+    EFFECT_CONFLICT: ("conflict.effect", "conflict_effect",
+                      ("{name} failed", "failed"), ("{name} is working", "current")),
+    NEVER_CONFLICT: ("conflict.never", "conflict_never",  # "PM failed rituximab. Rituximab not given so far."
+                     ("{name} failed", "failed"), ("{name} not given", "stopped")),
+    "": ("conflict.drug", "conflict_drug", ("on {name}", "current"), ("not on {name}", "stopped")),
+}
+
+
+def _drug_in_one_of(drug: str, slots: Slots, catalog: Catalog, table: Table, rule: str, message: str,
+                    first: tuple[str, str], second: tuple[str, str]) -> Decision:
+    """Two buttons, each putting the drug in one of two status lists and taking it out of the other."""
+    name = catalog.drug_names.get(drug, drug)
+    lists = {field: tuple(d for d in getattr(slots, field) if d != drug) for _, field in (first, second)}
+
+    def option(label: str, field: str) -> Option:
+        return Option(label.format(name=name), tuple((f, (*lists[f], drug) if f == field else lists[f])
+                                                      for _, f in (first, second)))
+
+    return Decision(rule=rule, kind="clarify", title=table.messages["conflict_title"],
+                    question=table.messages[message].format(drug=name), options=(option(*first), option(*second)))
+
+
 def conflict_decision(slots: Slots, catalog: Catalog, table: Table) -> Decision | None:
     """A question back when the message says a deciding fact both ways: never pick one (DESIGN.md)."""
     if not slots.conflicts:
@@ -113,31 +137,10 @@ def conflict_decision(slots: Slots, catalog: Catalog, table: Table) -> Decision 
         ask = next(r for r in table.rows if r.id == ASK_PREDNISONE)
         return Decision(rule="conflict.prednisone", kind="clarify", title=messages["conflict_title"],
                         question=messages["conflict_dose"], options=ask.options)
-    if conflict.endswith(EFFECT_CONFLICT):
-        drug = conflict.removesuffix(EFFECT_CONFLICT)
-        name = catalog.drug_names.get(drug, drug)
-        failed = tuple(d for d in slots.failed if d != drug)
-        current = tuple(d for d in slots.current if d != drug)
-        options = (Option(f"{name} failed", (("failed", (*failed, drug)), ("current", current))),
-                   Option(f"{name} is working", (("failed", failed), ("current", (*current, drug)))))
-        return Decision(rule="conflict.effect", kind="clarify", title=messages["conflict_title"],
-                        question=messages["conflict_effect"].format(drug=name), options=options)
-    if conflict.endswith(NEVER_CONFLICT):  # "PM failed rituximab. Rituximab not given so far."
-        drug = conflict.removesuffix(NEVER_CONFLICT)
-        name = catalog.drug_names.get(drug, drug)
-        failed = tuple(d for d in slots.failed if d != drug)
-        stopped = tuple(d for d in slots.stopped if d != drug)
-        options = (Option(f"{name} failed", (("failed", (*failed, drug)), ("stopped", stopped))),
-                   Option(f"{name} not given", (("failed", failed), ("stopped", (*stopped, drug)))))
-        return Decision(rule="conflict.never", kind="clarify", title=messages["conflict_title"],
-                        question=messages["conflict_never"].format(drug=name), options=options)
-    if conflict in catalog.drug_names:
-        name = catalog.drug_names[conflict]
-        others = tuple(d for d in slots.current if d != conflict), tuple(d for d in slots.stopped if d != conflict)
-        options = (Option(f"on {name}", (("current", (*others[0], conflict)), ("stopped", others[1]))),
-                   Option(f"not on {name}", (("current", others[0]), ("stopped", (*others[1], conflict)))))
-        return Decision(rule="conflict.drug", kind="clarify", title=messages["conflict_title"],
-                        question=messages["conflict_drug"].format(drug=name), options=options)
+    for suffix, (rule, message, first, second) in _DRUG_CONFLICTS.items():
+        drug = conflict.removesuffix(suffix)
+        if drug != conflict if suffix else conflict in catalog.drug_names:
+            return _drug_in_one_of(drug, slots, catalog, table, rule, message, first, second)
     name = CONDITION_NAMES.get(conflict, conflict)
     options = (Option(f"{name} present", ((conflict, True),)), Option(f"no {name}", ((conflict, False),)))
     return Decision(rule=f"conflict.{conflict}", kind="clarify", title=messages["conflict_title"],
