@@ -1295,7 +1295,8 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     doses = steroid_doses(text, tokens, mentions, situation, lexicon)
     if not doses:
         return None, None
-    if any(_OR_ANOTHER_DOSE_RE.match(text, tokens[d.end - 1].end) for d in doses if d.end <= len(tokens)):
+    if any(_OR_ANOTHER_DOSE_RE.match(text, tokens[d.end - 1].end) for d in doses if d.end <= len(tokens)) or any(
+            _ANOTHER_DOSE_OR_RE.search(text[max(0, tokens[d.first].start - 24):tokens[d.first].start]) for d in doses):
         if conflicts is not None:
             conflicts.append(STEROID_CONCEPT)
         return None, None  # "pred 7.5 or 12.5, can't remember which": ask
@@ -1311,7 +1312,7 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     if members := _members_of_stopped_treatment(tokens, mentions, lexicon):
         times = ["STOPPED" if t is None and members[0] < d.first < members[1] else t
                  for d, t in zip(doses, times, strict=True)]
-    if times[-1] == "PAST" and "CURRENT" not in times and lexicon.readers.changed_to.search(
+    if times[-1] == "PAST" and not any(t in (None, "CURRENT") for t in times[:-1]) and lexicon.readers.changed_to.search(
             text, 0, tokens[doses[-1].first].start):
         # "tapered from 20 to 10 mg last month": the change was then, the dose is now (unless another dose is
         # said to be now: "currently 15 mg/day (she was down to 5 mg last year ...)")
@@ -1400,10 +1401,13 @@ def _superseded_in_sequence(doses: list[Dose], times: list[str | None], text: st
         if times[k] is not None:
             continue
         sentence_end = next((e for e in ends if e >= doses[k].end), len(tokens))
-        for later in doses[k + 1:]:
+        for j, later in enumerate(doses[k + 1:], start=k + 1):
             if later.first > sentence_end:
                 break
             between = text[tokens[doses[k].end - 1].end:tokens[later.first].start]
+            if times[j] == "PAST" and (between.count("(") > between.count(")")
+                                       or between.count("[") > between.count("]")):
+                break  # dated history in brackets is an aside: "pred 35 mg (she was down to 7.5 in spring)"
             if _THEN_RE.search(between) or lexicon.readers.changed_to.search(between):
                 times[k] = "PAST"
                 break
@@ -1442,6 +1446,11 @@ _RESTATED_GAP = 3  # words between a dose and the bracket that restates it ("1 m
 _OR_ANOTHER_DOSE_RE = re.compile(r"\s*(?:mg(?:/d(?:ay)?)?\s*)?(?:[^\W\d_]+\b)?\s*(?:\.\.\.|…|,|-|—)?\s*\bor\s+"
                                  r"(?:(?:is|was)\s+it\s+|maybe\s+|perhaps\s+|possibly\s+)?"
                                  r"(?:about\s+)?\d", re.IGNORECASE)
+
+
+# Another number and "or" right before a dose: two possible doses ("on either 5 or 15 mg"; syntax).
+_ANOTHER_DOSE_OR_RE = re.compile(r"\d\s*(?:mg(?:/d(?:ay)?)?\s*)?,?\s*\bor\s+(?:maybe\s+|perhaps\s+|possibly\s+)?$",
+                                 re.IGNORECASE)
 
 
 def _differ(doses: list[Dose], text: str) -> bool:
