@@ -176,7 +176,4 @@ KNOWN_MISSES = {
                                               "a price question, so it is refused",
     "holdout29.jsonl:h29-after-rituximab-08": "'IVIG worked but she needs it every month. Is that usual?': the "
                                               "continuation passage is not chosen",
-    "holdout29.jsonl:h29-after-mmf-06": "WRONG: 'mmf failing (after rtx and ivig). cyclosporine vs tacrolimus?': 'mmf"
-                                        " failing' and the bracket are not read as failures, so both drugs are looked"
-                                        " up with tacrolimus's ILD advice",
 }

@@ -43,9 +43,12 @@ def route_first(slots: Slots, catalog: Catalog, table: Table) -> Decision | None
         return definition(slots.definition_of)
     if _asks_flare_scenarios(slots):
         return flare_scenarios(table)
-    if "overview" in slots.intents and slots.situation in ("resistant", None) and not (
-            slots.failed or slots.mentioned or slots.prednisone is not None):
-        return ladder(table)  # "order of treatments for resistant myositis?": the whole ladder, in the source's order
+    if "overview" in slots.intents and slots.situation in ("resistant", None) and slots.prednisone is None and (
+            not slots.mentioned or slots.situation == "resistant"
+            and set(slots.mentioned) <= {STEROID_CONCEPT, *catalog.conventional_drugs}):
+        # "order of treatments for resistant myositis?", "... after steroids plus AZA or MTX fail?": the whole
+        # ladder, in the source's order (the conventional drugs failing is what resistant means)
+        return ladder(table)
     if _asks_taper(slots):
         return Decision(rule="lookup.taper", title="Tapering, and how long to maintain",
                         passages=table.passages_for["taper"])

@@ -1057,7 +1057,9 @@ def _own_cue(hits: tuple[Hit, ...]) -> bool:
 _DOSE_WORD_RE = re.compile(
     r"\d+(?:[.,]\d+)?|x\d*|mg|g|mcg|kg|d|day|days|daily|week|weeks|wk|wks|weekly|month|months|monthly|year|years"
     r"|per|of|a|/|\(|\)|sc|iv|po|bd|bid|od|tds|qd|qw|doses?|then|two|three|four|five|six|several|few|some"
-    r"|for|over|about|approx|m2|total")
+    r"|for|over|about|approx|m2|total"
+    r"|in|ago|last|since|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")  # and its date: "then RTX 2 x 1 g in January"
 
 
 def _is_dose_word(word: str, phrases: Phrases) -> bool:
