@@ -484,26 +484,43 @@ def find_reference_numbers(slots: Slots, catalog: Catalog) -> tuple[int, ...] | 
     if slots.reference_numbers:
         known = tuple(n for n in slots.reference_numbers if n in references)
         return known if len(known) == len(slots.reference_numbers) else None
+    from_topics: tuple[int, ...] = ()
     if slots.mentioned:
         topics = set(slots.mentioned) | ({"ild"} if slots.ild else set())
-        from_topics = sorted({n for t in topics for n in catalog.topic_refs.get(t, ())})
-        if from_topics:
-            return tuple(from_topics)
-        if not slots.reference_words and not slots.reference_years:
+        from_topics = tuple(sorted({n for t in topics for n in catalog.topic_refs.get(t, ())}))
+        if not from_topics and not slots.reference_words and not slots.reference_years:
             return None  # a drug the source cites nothing for
-    by_author = tuple(r.number for r in references.values()
-                      if any(_author_matches(word, r) for word in slots.reference_words))
-    if by_author:
-        return by_author
-    if slots.reference_years:
-        by_year = tuple(r.number for r in references.values() if r.year in slots.reference_years)
-        return by_year or None
-    return ()
+    # The drug's references, narrowed by the author and the year when they name some of them ("the Cherin
+    # 2002 IVIG paper": [4], not [3] and [4]).
+    pool = from_topics or tuple(references)
+    if by_author := tuple(n for n in pool if any(_author_matches(w, references[n]) for w in slots.reference_words)):
+        pool = by_author
+    by_year = tuple(n for n in pool if references[n].year in slots.reference_years)
+    if by_year:
+        return by_year
+    if slots.reference_years and not from_topics and not by_author:
+        return None  # a year the source cites nothing from
+    return pool if by_author or from_topics else ()
+
+
+AUTHOR_TYPO_CUTOFF = 85  # fuzz.ratio of a misspelt surname ("Cherrin" for Cherin is 92, "Efthimiu" 94)
 
 
 def _author_matches(word: str, reference: Reference) -> bool:
-    surnames = [a.strip().split(" ")[0] for a in reference.authors.rstrip(".").split(",")]
-    return word.lower() in {s.lower() for s in surnames if s and s != "et"} and len(word) > 2
+    """The word is one of the reference's surnames, or (five letters or more) a near spelling of one."""
+    if len(word) <= 2:
+        return False
+    surnames = {s.lower() for s in (a.strip().split(" ")[0] for a in reference.authors.rstrip(".").split(","))
+                if s and s != "et"}
+    if word.lower() in surnames:
+        return True
+    if len(word) < FUZZY_AUTHOR_MIN:
+        return False
+    from rapidfuzz import fuzz  # imported only for a reference look-up with a word that is no surname
+    return any(fuzz.ratio(word.lower(), s, score_cutoff=AUTHOR_TYPO_CUTOFF) for s in surnames if len(s) >= FUZZY_AUTHOR_MIN)
+
+
+FUZZY_AUTHOR_MIN = 5
 
 
 # --- references by author, year, journal or title word (for /ref WORDS and free text) ----------

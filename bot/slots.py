@@ -317,6 +317,15 @@ def _without_labels(tokens: list[Token], mentions: list[Mention]) -> list[Mentio
     return [m for k, m in enumerate(mentions) if not label(k, m)]
 
 
+def _without_bare_sites(mentions: list[Mention], readings: Readings) -> tuple[list[Mention], Readings]:
+    """The mentions without a site that no negation reaches ("HRCT", "lungs" alone say nothing of ILD: "lungs
+    clear" says it is absent), and their readings, renumbered."""
+    kept = [i for i, m in enumerate(mentions) if not m.term.negation_only or _reached(readings, i, "NEGATED")]
+    if len(kept) == len(mentions):
+        return mentions, readings
+    return [mentions[i] for i in kept], {k: readings[i] for k, i in enumerate(kept) if i in readings}
+
+
 def read_context(tokens: list[Token], mentions: list[Mention], lexicon: Lexicon) -> tuple[Readings, list[Modifier]]:
     """Each drug and condition mention's modifiers, by its index in `mentions`; and every cue in the message."""
     typed = [(i, m, kind) for i, m in enumerate(mentions) if (kind := _target_type(m))]
@@ -338,8 +347,8 @@ def read_context(tokens: list[Token], mentions: list[Mention], lexicon: Lexicon)
 
 
 # What a pronoun's cues say of the drug it points back to: "RTX planned; should it not work, what next?",
-# "on 20 mg prednisolone until March and off it since".
-_PASSED_TO_ANTECEDENT = frozenset({"FAILED", "HYPOTHETICAL", "STOPPED"})
+# "on 20 mg prednisolone until March and off it since", "IVIG failed ... but it is working well" (both: the bot asks).
+_PASSED_TO_ANTECEDENT = frozenset({"FAILED", "HYPOTHETICAL", "STOPPED", "EFFECTIVE"})
 
 
 def _said_of_pronouns(words: list[str], mentions: list[Mention], found: list[Modifier],
@@ -426,7 +435,9 @@ def condition_conflicts(mentions: list[Mention], readings: Readings) -> list[str
     said: dict[str, set[bool]] = {}
     for i, m in enumerate(mentions):
         if m.term.concept in NEGATED_CONDITIONS - {"rash"}:  # a rash's answer needs it refractory anyway
-            said.setdefault(m.term.concept, set()).add(_reached(readings, i, "NEGATED"))
+            negated = _reached(readings, i, "NEGATED")
+            if negated or not m.term.negation_only:  # "HRCT: no ILD": the site alone says nothing
+                said.setdefault(m.term.concept, set()).add(negated)
     return [c for c, both in said.items() if both == {True, False}]
 
 
@@ -717,11 +728,12 @@ _RANK = {"mentioned": 0, "planned": 0, "current": 1, "stopped": 2, "failed": 3}
 
 
 def _taken_again(mention: Mention, hits: tuple[Hit, ...]) -> bool:
-    """After the drug, a word saying it is taken comes after every word that stops it ("held ... restarted")."""
+    """After the drug, a word saying it is taken comes after every word that stops or fails it ("held ...
+    restarted"), and none of those comes before it."""
     after = [h for h in hits if h.at > mention.last]
-    stops = [h.at for h in after if h.category == "STOPPED"]
+    stops = [h.at for h in after if h.category in ("STOPPED", "FAILED")]
     return bool(stops) and any(h.category == "CURRENT" and h.at > max(stops) for h in after) and not any(
-        h.category == "STOPPED" and h.at < mention.first for h in hits)
+        h.category in ("STOPPED", "FAILED") and h.at < mention.first for h in hits)
 
 
 def _current_beside_anothers_failure(tokens: list[Token], mention: Mention, hits: tuple[Hit, ...],
@@ -806,6 +818,14 @@ def _planned_not_failed(hits: tuple[Hit, ...]) -> bool:
     return bool(planned) and (not failed or min(planned) <= min(failed))
 
 
+def _supposed_then_now(tokens: list[Token], mention: Mention, hits: tuple[Hit, ...], phrases: Phrases) -> bool:
+    """Its failure is supposed, and the message then asks about the present: "if IVIG also fails we'd think
+    about MMF, but for now what does the review suggest?" (IVIG is the plan, not a failure)."""
+    if not any(h.category == "HYPOTHETICAL" for h in hits) or not any(h.category == "FAILED" for h in hits):
+        return False
+    return bool(phrases.search("here_and_now", " ".join(t.low for t in tokens[mention.last + 1:])))
+
+
 def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readings, phrases: Phrases,
                    conflicts: list[str] | None = None, intents: Intents | None = None) -> dict[str, str]:
     """Each drug's status: current, failed, stopped or mentioned.
@@ -838,8 +858,8 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
         elif _never_taken(hits):
             said_never.add(m.term.concept)
             mode = "stopped"  # never taken ("never had rituximab, AZA didn't help"): it cannot have failed
-        elif _planned_not_failed(hits):
-            mode = "planned"  # not yet given ("MMF planned, RTX and IVIG failed")
+        elif _planned_not_failed(hits) or _supposed_then_now(tokens, m, hits, phrases):
+            mode = "planned"  # not yet given ("MMF planned, RTX and IVIG failed"; "if IVIG fails ..., but for now?")
         elif mode == "failed" and _current_beside_anothers_failure(tokens, m, hits, drug_tokens, phrases):
             mode = "current"  # "maintained on MTX, AZA did not work": the failure is AZA's
         elif mode == "failed" and (_stopped_beside_anothers_failure(tokens, m, hits, drug_tokens, phrases)
@@ -849,8 +869,9 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
                 h.category == "PAST" for h in hits):
             mode = "current"  # "no DMARD, pred 20": a drug with its dose is being taken ("previously ... MTX 20
             # mg weekly" is not)
-        if mode == "stopped" and _taken_again(m, hits):
-            mode = "current"  # "MTX was held for 2 weeks and restarted last week": the later word is its state
+        if (mode == "stopped" or mode == "failed" and m.term.conventional) and _taken_again(m, hits):
+            mode = "current"  # "MTX was held for 2 weeks and restarted last week": the later word is its state;
+            # so "AZA failed in 2018 but we restarted it" for AZA or MTX, whose failure alone decides no step
         asked = _is_question_subject(tokens, m, hits, intents, phrases) or _regimen_asked(tokens, m, hits, intents,
                                                                                          drug_tokens)
         if asked:
@@ -1690,8 +1711,9 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         cut = text.find(" ", tokens[-1].end)
         text = text if cut < 0 else text[:cut]
     mentions = _without_labels(tokens, find_mentions(tokens, lexicon))
-    concepts = {m.term.concept for m in mentions}
     readings, found = read_context(tokens, mentions, lexicon)
+    mentions, readings = _without_bare_sites(mentions, readings)
+    concepts = {m.term.concept for m in mentions}
     if "flare" in concepts and all(_reached(readings, i, "NEGATED") for i, m in enumerate(mentions)
                                    if m.term.concept == "flare"):
         concepts = concepts - {"flare"}  # "not a flare, he was never controlled": resistance, said as such
