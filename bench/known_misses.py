@@ -97,8 +97,6 @@ KNOWN_MISSES = {
                                          "negated stop is read as a stop",
     "holdout23.jsonl:h23-flare-gt10-09": "'flare under 11mg pred': a bound of 11 may be under 10 or between 10 and "
                                          "11, so the bot asks",
-    "holdout23.jsonl:h23-flare-off-sparing-06": "'patient stop prednisone since 2 month, still he take methotrexate':"
-                                                " the present-tense 'stop' is not read as a stop, so the bot asks",
     "holdout23.jsonl:h23-resistant-rtx-failed-07": "'Rituximab failed, IVIG never given. Is CellCept the next step?':"
                                                    " the IVIG row is quoted with MMF's passage beside it, which the "
                                                    "item forbids",
@@ -135,9 +133,6 @@ KNOWN_MISSES = {
     "holdout27.jsonl:h27-resistant-mmf-05": "'Starting mycophenolate for refractory DM - what does the source warn "
                                             "about?': a drug being started is not what is asked, so the first rung is"
                                             " quoted",
-    "holdout27.jsonl:h27-resistant-rest-04": "a note over several lines ('Failed: prednisone + azathioprine; "
-                                             "rituximab 2020; IVIG 2021-22; mycophenolate 2023'): the label does not "
-                                             "fail the items after the first, so the first rung is quoted",
     "holdout27.jsonl:h27-ild-06": "'DM with ILD refractory to pred + MTX, and the muscle disease has also failed "
                                   "rituximab': 'has also failed' is not read, so the muscle answer is the first rung",
     "holdout27.jsonl:h27-general-08": "two questions in one message ('what prednisone dose? And if it turns out "

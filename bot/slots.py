@@ -706,8 +706,16 @@ def _dose_restated_after_stop(tokens: list[Token], mentions: list[Mention], read
     def said_now(m: Mention, hits: tuple[Hit, ...]) -> bool:  # "flare on pred 20 mg daily; the GP says no steroids"
         return any(h.category == "CURRENT" for h in hits) and not any(h.category in _STOPS for h in hits)
 
-    return any((m.first > first.last or said_now(m, hits)) and apart(m, said_now(m, hits))
+    def regimen(m: Mention) -> bool:  # "prednisone 7.5 mg daily; also note pred stopped in June": a regimen stated
+        return _REGIMEN_RE.match(" ".join(t.low for t in tokens[m.last + 1:m.last + 6])) is not None
+
+    return any((m.first > first.last or said_now(m, hits) or regimen(m)) and apart(m, said_now(m, hits))
                and not any(h.category in _STOPS for h in hits) and _dose_follows(tokens, m) for m, hits in steroid)
+
+
+# A dose written as a regimen, with its frequency: "7.5 mg daily", "10 mg od", "5 mg/day" (tokens joined by spaces).
+_REGIMEN_RE = re.compile(r"(?:at |of )?\d+(?:\.\d+)? mg (?:daily|od|qd|once daily|a day|per day|/ ?day|/ ?d\b)"
+                         r"|(?:at |of )?\d+(?:\.\d+)? mg/d(?:ay)?\b")
 
 
 def _another_drugs_clause(tokens: list[Token], mentions: list[Mention], at: int, end: int) -> bool:
@@ -928,11 +936,14 @@ def _counted_course(tokens: list[Token], mention: Mention, phrases: Phrases) -> 
     return any(w[:1].isdigit() for w in before) and bool(phrases.words("course_words") & set(after))
 
 
+_LIST_REACH = 40  # tokens back from a drug to the colon or bracket that opens its list (a pasted note's line)
+
+
 def _failed_list_opened(tokens: list[Token], index: int, phrases: Phrases) -> bool:
     """"failed pretty much everything (RTX, IVIG, MMF)", "nothing has worked: MTX, AZA, RTX": a list in
-    brackets or after a colon, opened by a failure word or a failure of everything."""
+    brackets or after a colon, opened by a failure word or a failure of everything; semicolons may part its items."""
     depth = 0
-    for j in range(index - 1, max(-1, index - 15), -1):
+    for j in range(index - 1, max(-1, index - _LIST_REACH), -1):
         low = tokens[j].low
         if low == ")":
             depth += 1
@@ -945,7 +956,7 @@ def _failed_list_opened(tokens: list[Token], index: int, phrases: Phrases) -> bo
                 return bool({t.low for t in before} & phrases.words("failed_before_list")) or (
                     phrases.search("everything_failed", said))
             depth -= 1
-        elif low in _SENTENCE_END:
+        elif low in _SENTENCE_END and low != ";":  # "Failed: pred + AZA; RTX (2023); IVIG x 5 months."
             return False
     return False
 
