@@ -517,7 +517,8 @@ def _author_matches(word: str, reference: Reference) -> bool:
     if len(word) < FUZZY_AUTHOR_MIN:
         return False
     from rapidfuzz import fuzz  # imported only for a reference look-up with a word that is no surname
-    return any(fuzz.ratio(word.lower(), s, score_cutoff=AUTHOR_TYPO_CUTOFF) for s in surnames if len(s) >= FUZZY_AUTHOR_MIN)
+    return any(fuzz.ratio(word.lower(), s, score_cutoff=AUTHOR_TYPO_CUTOFF)
+               for s in surnames if len(s) >= FUZZY_AUTHOR_MIN)
 
 
 FUZZY_AUTHOR_MIN = 5

@@ -1346,7 +1346,8 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     if members := _members_of_stopped_treatment(tokens, mentions, lexicon):
         times = ["STOPPED" if t is None and members[0] < d.first < members[1] else t
                  for d, t in zip(doses, times, strict=True)]
-    if times[-1] == "PAST" and not any(t in (None, "CURRENT") for t in times[:-1]) and lexicon.readers.changed_to.search(
+    earlier_live = any(t in (None, "CURRENT") for t in times[:-1])
+    if times[-1] == "PAST" and not earlier_live and lexicon.readers.changed_to.search(
             text, 0, tokens[doses[-1].first].start):
         # "tapered from 20 to 10 mg last month": the change was then, the dose is now (unless another dose is
         # said to be now: "currently 15 mg/day (she was down to 5 mg last year ...)")
