@@ -34,14 +34,10 @@ KNOWN_MISSES = {
                                          "disease, so the flare question is refused",
     "holdout15.jsonl:h15-broad-01": "'list all options for resistant DM/PM': the resistant row is quoted (the "
                                     "eight options, rituximab first), not every option's passage",
-    "holdout12.jsonl:h12-drug-08": "'does rituximab work in PM as well as DM?': two diseases named leave the "
-                                   "disease unset, so rituximab's PM passage is not added",
     "holdout19.jsonl:h19-flare-lt10-05": "'Medrol 4 mg and MTX': asked in prednisone on purpose, as h4-rec-lt10-01",
     "holdout19.jsonl:h19-flare-off-all-09": "'discontinued prednisolone and methotrexate before trying to conceive, "
                                             "delivered 8 months ago': the pregnancy is over, but nothing dates the "
                                             "'trying to conceive' as past, so the population scope refuses",
-    "holdout19.jsonl:h19-broad-12": "'does rituximab work better in PM than DM?': two diseases named leave the disease "
-                                    "unset, so rituximab's PM passage is not added (as h12-drug-08)",
     "holdout20.jsonl:h20-flare-lt10-02": "'on 7.5 since the taper finished in May': a bare dose opening the message "
                                          "with no steroid word is not read, so the bot asks",
     "holdout20.jsonl:h20-flare-off-all-04": "'off prednisone. MTX planned but not started yet': a drug only planned is "
@@ -85,9 +81,6 @@ KNOWN_MISSES = {
     "holdout22.jsonl:h22-resistant-after-rituximab-07": "'flared at pred 20 + MTX and was treated as resistant: "
                                                         "rituximab 4 months ago, no effect': the flare wins over the "
                                                         "failure told after it",
-    "holdout22.jsonl:h22-resistant-after-rituximab-11": "'rituximab failed. Should I go to tacrolimus?': tacrolimus "
-                                                        "is looked up (its ILD advice left out, ILD negated) instead "
-                                                        "of the IVIG row beside it",
     "holdout22.jsonl:h22-resistant-after-ivig-09": "WRONG: 'Failed rituximab. IVIG? Yes, failed too': the failure "
                                                    "across the question mark and 'Yes,' does not reach IVIG, so the "
                                                    "IVIG row is quoted",
@@ -165,8 +158,6 @@ KNOWN_MISSES = {
                                            "not read as a topic outside the source, so the flare dose is asked",
     "holdout29.jsonl:h29-resistant-first-02": "'Is that recurrent or resistant disease, and what then?': the ladder "
                                               "is quoted without the definitions",
-    "holdout29.jsonl:h29-rituximab-03": "'Does rituximab work in PM or only in DM?': two diseases named leave the "
-                                        "disease unset, so rituximab's PM passage is not added (as h12-drug-08)",
     "holdout29.jsonl:h29-after-rituximab-03": "'We haven't given IVIG: the insurer refused it': the insurer reads as "
                                               "a price question, so it is refused",
     "holdout29.jsonl:h29-after-rituximab-08": "'IVIG worked but she needs it every month. Is that usual?': the "

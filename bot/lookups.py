@@ -383,9 +383,8 @@ def _context_passages(topic: str, slots: Slots, passages: Mapping[str, Passage],
         chosen += [p.id for p in passages.values() if {topic, *others} <= set(p.topics)]
     if slots.ild:
         chosen += [p.id for p in passages.values() if {topic, "ild"} <= set(p.topics)]
-    if slots.disease:
-        chosen += [p.id for p in passages.values() if {topic, slots.disease.lower()} <= set(p.topics)
-                   and not p.grade]
+    for disease in (("dm", "pm") if slots.diseases_compared else (slots.disease.lower(),) if slots.disease else ()):
+        chosen += [p.id for p in passages.values() if {topic, disease} <= set(p.topics) and not p.grade]
     return chosen
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from bot import lookups
 from bot.decision import Decision, Part
-from bot.facts import Facts, facts_of, focus_drug, resistance_described
+from bot.facts import ORDERED_OPTIONS, Facts, facts_of, focus_drug, resistance_described
 from bot.knowledge import Catalog
-from bot.slots import Slots
+from bot.slots import DRUG_INTENTS, Slots
 from bot.table import Condition, Row, Table, fire, load_table
 
 
@@ -28,6 +28,7 @@ def decide(slots: Slots, catalog: Catalog, table: Table | None = None) -> Decisi
         return _with_legend(lookups.with_drugs_asked(decision_for(rows, slots, table, facts), slots, catalog, table),
                             slots, catalog)
     decision = _with_own_row(lookups.lookup_decision(slots, catalog, table), slots, catalog, table, facts)
+    decision = _with_rung(decision, slots, catalog, table, facts)
     return _with_side_branches(decision, slots, table, facts)
 
 
@@ -55,6 +56,24 @@ def _with_own_row(decision: Decision, slots: Slots, catalog: Catalog, table: Tab
     if own is None or set(own.quote) <= set(decision.passages):
         return decision
     return decision._replace(passages=tuple(dict.fromkeys((*own.quote, *decision.passages))))
+
+
+def _with_rung(decision: Decision, slots: Slots, catalog: Catalog, table: Table, facts: Facts) -> Decision:
+    """A drug off the source's ordered ladder asked about past its first rung (the second and third rungs'
+    drugs failed, and a colleague suggests a drug the source reserves): the rung's answer, then the drug's,
+    each in its part; the ladder's order is the answer a clinician needs beside the drug's own reserve. Not
+    when an aspect of the drug is asked (its dose, its evidence)."""
+    drug = focus_drug(slots, catalog)
+    if (decision.rule != "lookup.drug" or decision.kind != "answer" or decision.parts or drug is None
+            or drug in ORDERED_OPTIONS or not set(slots.failed) & set(ORDERED_OPTIONS)
+            or set(slots.intents) & DRUG_INTENTS):  # a dose asked is asked alone
+        return decision
+    rung = next((r for r in fire(table, {**facts, "drug_asked": "no"}) if r.kind == "answer"
+                 and r.branch == "resistant"), None)
+    if rung is None or set(rung.quote) <= set(decision.passages):
+        return decision
+    parts = (part_for(rung, slots, table, facts), decision.as_part())
+    return decision.with_parts(parts, f"{len(parts)} situations the source addresses")
 
 
 def _with_side_branches(decision: Decision, slots: Slots, table: Table, facts: Facts) -> Decision:

@@ -51,6 +51,7 @@ class Slots(NamedTuple):
     """What was understood from one message. Every field is optional."""
 
     disease: Disease | None = None
+    diseases_compared: bool = False  # DM and PM both named ("does rituximab work better in PM than DM?")
     situation: Situation | None = None
     prednisone: float | Literal["off"] | None = None  # mg/day now
     prednisone_cmp: Literal[">", "<"] | None = None  # "> 10 mg/day": prednisone is the bound
@@ -1810,11 +1811,14 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     # with all of it.
     # A vignette (a situation, failures, ILD, a rash, active muscle disease) is asked about only where its
     # question cues reach: "on 1 mg/kg pred + MTX 25 mg, still weak. Next step?" asks no dose.
+    named_diseases = {m.term.concept for i, m in enumerate(mentions)  # "Polymyositis, not DM": PM
+                      if m.term.concept in ("dm", "pm") and not _reached(readings, i, "NEGATED")}
     described = situation is not None or bool(failed) or "ild" in present or "rash" in present or (
         phrases.search("active_muscle", text))
     intents = lexicon.intents.find(text, _asked_text(text, tokens, mentions, found) if described else text)
     return Slots(
-        disease=_disease(concepts),
+        disease=_disease(named_diseases),
+        diseases_compared=named_diseases == {"dm", "pm"},
         situation=situation,
         prednisone=prednisone,
         prednisone_cmp=cmp,
@@ -1850,17 +1854,17 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         everything_failed=_everything_failed(text, phrases, [tokens[m.last].end for m in mentions
                                                                if m.term.kind == "drug"]),
         multiple_failed=phrases.search("multiple_failed", text),
-        combination_asked=_combination_asked(text, drugs_in_order, failed, lexicon),
+        combination_asked=_combination_asked(text, drugs_in_order, (*failed, *stopped), lexicon),
         **reference_request(text, intents),
     )
 
 
-def _combination_asked(text: str, drugs: list[str], failed: tuple[str, ...], lexicon: Lexicon) -> bool:
-    """The conventional pair (azathioprine and methotrexate) named together, neither failed, with a word that
-    joins them."""
+def _combination_asked(text: str, drugs: list[str], excluded: tuple[str, ...], lexicon: Lexicon) -> bool:
+    """The conventional pair (azathioprine and methotrexate) named together, neither failed nor stopped (nor
+    refused: "Refused MTX at diagnosis, so pred + aza"), with a word that joins them."""
     pair = lexicon.conventional
     named = bool(pair) and all(d in drugs for d in pair)
-    return named and not any(d in failed for d in pair) and lexicon.phrases.search("combination", text)
+    return named and not any(d in excluded for d in pair) and lexicon.phrases.search("combination", text)
 
 
 def _refractory_rash(text: str, tokens: list[Token], mentions: list[Mention], readings: Readings,
