@@ -18,6 +18,7 @@ PREDNISONE_BOUNDARY = 10.0  # mg/day: the source's scenarios say "> 10" and "< 1
 # methotrexate), is lexicon data (`steroid_sparing`, `conventional`), read from the catalog.
 # The order the source states: rituximab first, IVIG if rituximab fails, mycophenolate after both.
 ORDERED_OPTIONS = ("rituximab", "ivig", "mycophenolate")
+LADDER_BRANCH = "resistant"  # the rules.toml branch whose rows are the rungs of that order
 FAILED_STAGES = ("nothing-more", "rituximab", "rituximab-ivig", "rituximab-ivig-mycophenolate")
 
 

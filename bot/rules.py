@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot import lookups
 from bot.decision import Decision, Part
-from bot.facts import ORDERED_OPTIONS, Facts, facts_of, focus_drug, resistance_described
+from bot.facts import LADDER_BRANCH, ORDERED_OPTIONS, Facts, facts_of, focus_drug, resistance_described
 from bot.knowledge import Catalog
 from bot.slots import DRUG_INTENTS, Slots
 from bot.table import Condition, Row, Table, fire, load_table
@@ -69,7 +69,7 @@ def _with_rung(decision: Decision, slots: Slots, catalog: Catalog, table: Table,
             or set(slots.intents) & DRUG_INTENTS):  # a dose asked is asked alone
         return decision
     rung = next((r for r in fire(table, {**facts, "drug_asked": "no"}) if r.kind == "answer"
-                 and r.branch == "resistant"), None)
+                 and r.branch == LADDER_BRANCH), None)
     if rung is None or set(rung.quote) <= set(decision.passages):
         return decision
     parts = (part_for(rung, slots, table, facts), decision.as_part())
