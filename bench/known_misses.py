@@ -63,9 +63,6 @@ KNOWN_MISSES = {
                                        "prednisone passages are quoted",
     "holdout22.jsonl:h22-flare-gt10-03": "'went back up to 20, and she's been on 20 since ... on the 20': 'the 20' is"
                                          " not read as a dose, so the bot asks",
-    "holdout22.jsonl:h22-flare-gt10-09": "'stopped pred in 2022 and was restarted at 20 mg ... now on 12 mg': the "
-                                         "restart does not undo the stop, so off prednisone is read and the bot asks "
-                                         "for the sparing drug",
     "holdout22.jsonl:h22-flare-gt10-11": "'reduced to 7.5 in May, but we had to put it back up to 15 in July': 'put "
                                          "it back up to' is no change phrase, so the bot asks",
     "holdout22.jsonl:h22-flare-gt10-13": "'kept in remission on azathioprine ... weaker again': remission read as the"

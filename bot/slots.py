@@ -736,13 +736,18 @@ _STATUS = {"FAILED": "failed", "TRIED": "failed", "STOPPED": "stopped", "PAST": 
 _RANK = {"mentioned": 0, "planned": 0, "current": 1, "stopped": 2, "failed": 3}
 
 
-def _taken_again(mention: Mention, hits: tuple[Hit, ...]) -> bool:
+def _taken_again(mention: Mention, hits: tuple[Hit, ...], tokens: list[Token], drug_tokens: set[int]) -> bool:
     """After the drug, a word saying it is taken comes after every word that stops or fails it ("held ...
-    restarted"), and none of those comes before it."""
-    after = [h for h in hits if h.at > mention.last]
-    stops = [h.at for h in after if h.category in ("STOPPED", "FAILED")]
-    return bool(stops) and any(h.category == "CURRENT" and h.at > max(stops) for h in after) and not any(
-        h.category in ("STOPPED", "FAILED") and h.at < mention.first for h in hits)
+    restarted"); a stop right before the drug counts too ("Stopped pred in 2022, restarted 20 mg in the spring").
+    A restart that names a drug of its own is that drug's ("MTX stopped but restarted AZA" restarts AZA)."""
+    after = [h for h in hits if h.at > mention.last and not _names_a_drug(h.at, tokens, drug_tokens)]
+    stops = [h.at for h in hits if h.category in ("STOPPED", "FAILED") and (h.at > mention.last or h.distance == 0)]
+    return bool(stops) and any(h.category == "CURRENT" and h.at > max(stops) for h in after)
+
+
+def _names_a_drug(cue: int, tokens: list[Token], drug_tokens: set[int]) -> bool:
+    """A drug within two words after the cue word ("restarted AZA", "resumed her MTX")."""
+    return any(k in drug_tokens for k in range(cue + 1, min(len(tokens), cue + 4)))
 
 
 def _current_beside_anothers_failure(tokens: list[Token], mention: Mention, hits: tuple[Hit, ...],
@@ -878,7 +883,8 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
                 h.category == "PAST" for h in hits):
             mode = "current"  # "no DMARD, pred 20": a drug with its dose is being taken ("previously ... MTX 20
             # mg weekly" is not)
-        if (mode == "stopped" or mode == "failed" and m.term.conventional) and _taken_again(m, hits):
+        if (mode == "stopped" or mode == "failed" and m.term.conventional) and _taken_again(m, hits, tokens,
+                                                                                            drug_tokens):
             mode = "current"  # "MTX was held for 2 weeks and restarted last week": the later word is its state;
             # so "AZA failed in 2018 but we restarted it" for AZA or MTX, whose failure alone decides no step
         asked = _is_question_subject(tokens, m, hits, intents, phrases) or _regimen_asked(tokens, m, hits, intents,
@@ -1344,6 +1350,7 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     times = ["PLANNED" if t is None and _opens_a_question(tokens, d.first - 1, lexicon.phrases) else t
              for d, t in zip(doses, times, strict=True)]  # "Is 10 mg enough when restarting?": asked about
     times = _superseded_in_sequence(doses, times, text, tokens, lexicon)
+    times = _runs_on_from_start(doses, times, text, tokens, lexicon.phrases)
     if members := _members_of_stopped_treatment(tokens, mentions, lexicon):
         times = ["STOPPED" if t is None and members[0] < d.first < members[1] else t
                  for d, t in zip(doses, times, strict=True)]
@@ -1421,6 +1428,31 @@ def _members_of_stopped_treatment(tokens: list[Token], mentions: list[Mention], 
                 close = next((j for j in range(k + 1, len(tokens)) if words[j] == ")"), len(tokens))
                 return k, close
     return None
+
+
+def _runs_on_from_start(doses: list[Dose], times: list[str | None], text: str, tokens: list[Token],
+                        phrases: Phrases) -> list[str | None]:
+    """The last dose, past only by its date, led by a start word ("restarted 10 mg in January and she settled,
+    now flaring again"), with nothing after it that changes it (no other number, no stop or taper): the date
+    is when it began, and it is the dose now."""
+    last = len(doses) - 1
+    if last < 0 or times[last] != "PAST" or any(t is None or t == "CURRENT" for t in times[:last]):
+        return times
+    j = doses[last].first - 1
+    while j >= 0 and tokens[j].low in ("at", "on", "back", "to", "with"):
+        j -= 1
+    if j < 0 or tokens[j].low not in phrases.words("start_lead"):
+        return times
+    after = tokens[doses[last].end:]
+    changes = phrases.words("change_after")
+    value = doses[last].value
+    if any(t.low in changes for t in after) or any(
+            _DIGITS_RE.fullmatch(t.low) and _number(t.low) != value for t in after):
+        return times
+    return [*times[:last], None]
+
+
+_DIGITS_RE = re.compile(r"\d+(?:\.\d+)?")
 
 
 _THEN_RE = re.compile(r"\bthen\b", re.IGNORECASE)  # list syntax between two doses ("pred 1 mg/kg, then 20")
@@ -1767,8 +1799,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     if bound and (prednisone is None or prednisone == bound[1]):
         cmp, prednisone = bound
     weight, weight_lb = find_weight(text)
-    if steroid_stopped(mentions, readings, tokens if isinstance(prednisone, float) else None,
-                       dose_now=isinstance(prednisone, float)):
+    if status.get(STEROID_CONCEPT) != "current" and steroid_stopped(  # "stopped pred in 2022, restarted ...": taken
+            mentions, readings, tokens if isinstance(prednisone, float) else None, dose_now=isinstance(prednisone, float)):
         if isinstance(prednisone, float) and _dose_restated_after_stop(tokens, mentions, readings, phrases):
             conflicts.append(STEROID_CONCEPT)  # "She is off prednisone. Meds: prednisone 15 mg daily": ask
             prednisone, per_kg, cmp = None, None, None
