@@ -1799,8 +1799,9 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     if bound and (prednisone is None or prednisone == bound[1]):
         cmp, prednisone = bound
     weight, weight_lb = find_weight(text)
-    if status.get(STEROID_CONCEPT) != "current" and steroid_stopped(  # "stopped pred in 2022, restarted ...": taken
-            mentions, readings, tokens if isinstance(prednisone, float) else None, dose_now=isinstance(prednisone, float)):
+    taken_again = status.get(STEROID_CONCEPT) == "current"  # "stopped pred in 2022, restarted ...": taken
+    if not taken_again and steroid_stopped(mentions, readings, tokens if isinstance(prednisone, float) else None,
+                                           dose_now=isinstance(prednisone, float)):
         if isinstance(prednisone, float) and _dose_restated_after_stop(tokens, mentions, readings, phrases):
             conflicts.append(STEROID_CONCEPT)  # "She is off prednisone. Meds: prednisone 15 mg daily": ask
             prednisone, per_kg, cmp = None, None, None
