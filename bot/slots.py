@@ -1347,10 +1347,13 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     times = [_dose_time(hits) for hits in lexicon.context.apply(
         [t.low for t in tokens], [Target(d.first, d.end, "dose") for d in doses] + drugs)[:len(doses)]]
     times = _restated_in_brackets(doses, times, tokens, lexicon.phrases)
+    times = [("PAST" if t is None and d.first > 0 and tokens[d.first - 1].low in lexicon.phrases.words("past_lead")
+              else t) for d, t in zip(doses, times, strict=True)]  # "Flare (pred 7.5 mg, was 30 mg)"
     times = ["PLANNED" if t is None and _opens_a_question(tokens, d.first - 1, lexicon.phrases) else t
              for d, t in zip(doses, times, strict=True)]  # "Is 10 mg enough when restarting?": asked about
     times = _superseded_in_sequence(doses, times, text, tokens, lexicon)
     times = _runs_on_from_start(doses, times, text, tokens, lexicon.phrases)
+    times = _before_the_turn_to_now(doses, times, tokens, lexicon.phrases)
     if members := _members_of_stopped_treatment(tokens, mentions, lexicon):
         times = ["STOPPED" if t is None and members[0] < d.first < members[1] else t
                  for d, t in zip(doses, times, strict=True)]
@@ -1450,6 +1453,26 @@ def _runs_on_from_start(doses: list[Dose], times: list[str | None], text: str, t
             _DIGITS_RE.fullmatch(t.low) and _number(t.low) != value for t in after):
         return times
     return [*times[:last], None]
+
+
+def _before_the_turn_to_now(doses: list[Dose], times: list[str | None], tokens: list[Token],
+                            phrases: Phrases) -> list[str | None]:
+    """A message that tells a history and then turns to the present with a sentence opening "Now ...": a dose
+    in a sentence before that turn is past ("2019 flare at 5 mg pred, managed by bumping the dose. Now 2024,
+    second flare while on 20 mg pred")."""
+    start = sentence_starts(tokens)
+    openers = phrases.words("now_openers")
+    turns = [start[d.first] for d in doses if tokens[start[d.first]].low in openers
+             and not _sentence_asks(tokens, start[d.first])]  # "pred 5 mg. Now 15 mg?" asks about 15
+    if not turns:
+        return times
+    return ["PAST" if start[d.first] < turns[-1] and t != "STOPPED" else t for d, t in zip(doses, times, strict=True)]
+
+
+def _sentence_asks(tokens: list[Token], first: int) -> bool:
+    """The sentence starting at token `first` ends in a question mark."""
+    end = next((j for j in range(first, len(tokens)) if tokens[j].low in _SENTENCE_END), None)
+    return end is not None and tokens[end].low == "?"
 
 
 _DIGITS_RE = re.compile(r"\d+(?:\.\d+)?")
@@ -1582,16 +1605,16 @@ def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situa
         if later and (span := _token_span(tokens, later.start("number"), later.end("number")))[0] not in taken:
             doses.append(Dose(_number(later.group("number")), False, *span))
             taken.update(range(*span))
-    for s in (m for m in meds if m.term.concept == STEROID_CONCEPT and not m.term.other_potency):  # "pred 5"
-        after = text[tokens[s.last].end:tokens[s.last].end + 40]
-        number = lexicon.readers.bare_after_drug.match(after)
-        if number and not _MG_RE.match(after.lstrip(" :=atof")):  # "pred at 5 mg" is the mg reader's
-            value, at = number.group("number"), number.start("number")
-            end = number.end("number")
-            while later := lexicon.readers.later_dose.match(after, end):  # "60->5", "40 -> 30 -> 20": the last is now
-                value, at, end = later.group("number"), later.start("number"), later.end("number")
-            start = tokens[s.last].end + at
-            bare = Dose(_number(value), False, *_token_span(tokens, start, start + len(value)))
+    steroids = [m for m in meds if m.term.concept == STEROID_CONCEPT]
+    if situation == "flare" and not steroids:  # "tapered 20 -> 15 -> 10 -> 5, now flaring at the 5": a taper's
+        tapers = lexicon.phrases.words("taper_lead")  # numbers are the steroid's, when no steroid is named
+        for bare in (_bare_dose_after(text, t.end, tokens, lexicon) for t in tokens if t.low in tapers):
+            if bare and bare.first not in taken:
+                doses.append(bare)
+                taken.update(range(bare.first, bare.end))
+    for s in (m for m in steroids if not m.term.other_potency):  # "pred 5"
+        if bare := _bare_dose_after(text, tokens[s.last].end, tokens, lexicon):
+            pass
         elif before := _NUMBER_OF_RE.search(text, max(0, tokens[s.first].start - 16), tokens[s.first].start):
             group = 1 if before.group(1) else 2  # "still on 20 of prednisone daily", "on 7.5 pred"
             start = before.start(group)
@@ -1606,6 +1629,19 @@ def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situa
     taken = {k for d in doses for k in range(d.first, d.end)}  # "was on 5 mg last yr, bumped to 30": both
     return sorted(doses + [d for d in _bare_flare_doses(text, tokens, meds, lexicon) if d.first not in taken],
                   key=lambda d: d.first)
+
+
+def _bare_dose_after(text: str, at: int, tokens: list[Token], lexicon: Lexicon) -> Dose | None:
+    """The bare number right after a steroid word ending at `at` ("pred 5", "pred at 7.5"), or the last of a
+    sequence of them ("pred 60->5", "40 -> 30 -> 20": the last is now); "pred at 5 mg" is the mg reader's."""
+    after = text[at:at + 40]
+    number = lexicon.readers.bare_after_drug.match(after)
+    if not number or _MG_RE.match(after.lstrip(" :=atof")):
+        return None
+    value, start, end = number.group("number"), number.start("number"), number.end("number")
+    while later := lexicon.readers.later_dose.match(after, end):
+        value, start, end = later.group("number"), later.start("number"), later.end("number")
+    return Dose(_number(value), False, *_token_span(tokens, at + start, at + start + len(value)))
 
 
 _BRACKET_REACH = 3  # tokens from a steroid dose (or word) to the bracket that gives another of its doses
