@@ -159,4 +159,13 @@ KNOWN_MISSES = {
                                               "a price question, so it is refused",
     "holdout29.jsonl:h29-after-rituximab-08": "'IVIG worked but she needs it every month. Is that usual?': the "
                                               "continuation passage is not chosen",
+    "holdout30.jsonl:h30-evidence-03": "'Has any treatment for resistant myositis been tested in a randomized "
+                                       "trial?': the first rung is quoted, not the passage that calls IVIG the only "
+                                       "treatment tested in one",
+    "holdout32.jsonl:h32-flare-gt10-07": "'we got him down to 12.5 from 60 mg, now flaring' names no steroid: "
+                                         "'down to' after no steroid word is not read as its dose, so the bot asks",
+    "holdout32.jsonl:h32-flare-lt10-04": "'methylprednisolone 4 mg/day': stronger per mg than prednisone, with no "
+                                         "conversion in the source, so the prednisone dose is asked (as h4-rec-lt10-01)",
+    "holdout33.jsonl:h33-flare-lt10-10": "'not sure if I should just bump her pred up from 4 mg': 'from' dates the "
+                                         "4 mg as past, so the bot asks for the dose now",
 }

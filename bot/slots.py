@@ -478,7 +478,8 @@ def uncovered_topics(mentions: list[Mention], readings: Readings, asks: bool,
     """
     found = [(i, m.term.concept) for i, m in enumerate(mentions)
              if m.term.kind == "uncovered" and not _reached(readings, i, "NEGATED")
-             and not (m.term.scope == "population" and _reached(readings, i, "PAST"))]  # "pregnant last year"
+             and not (m.term.scope == "population" and (_reached(readings, i, "PAST") or _reached(
+                 readings, i, "PLANNED")))]  # "pregnant last year", "planning a pregnancy in future"
     mentioned = tuple(dict.fromkeys(c for _, c in found))
     # A topic said of nothing that opens the message, alone or joined to what follows, is its subject
     # (`topic_opens`: "tofacitinib for refractory DM", "PJP prophylaxis with mycophenolate - which regimen?",
