@@ -165,7 +165,8 @@ KNOWN_MISSES = {
     "holdout32.jsonl:h32-flare-gt10-07": "'we got him down to 12.5 from 60 mg, now flaring' names no steroid: "
                                          "'down to' after no steroid word is not read as its dose, so the bot asks",
     "holdout32.jsonl:h32-flare-lt10-04": "'methylprednisolone 4 mg/day': stronger per mg than prednisone, with no "
-                                         "conversion in the source, so the prednisone dose is asked (as h4-rec-lt10-01)",
+                                         "conversion in the source, so the prednisone dose is asked (as "
+                                         "h4-rec-lt10-01)",
     "holdout33.jsonl:h33-flare-lt10-10": "'not sure if I should just bump her pred up from 4 mg': 'from' dates the "
                                          "4 mg as past, so the bot asks for the dose now",
 }
