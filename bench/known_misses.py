@@ -81,8 +81,6 @@ KNOWN_MISSES = {
     "holdout22.jsonl:h22-resistant-after-ivig-09": "WRONG: 'Failed rituximab. IVIG? Yes, failed too': the failure "
                                                    "across the question mark and 'Yes,' does not reach IVIG, so the "
                                                    "IVIG row is quoted",
-    "holdout22.jsonl:h22-ild-05": "'Lungs were stable but now the FVC is dropping': the past 'stable' is read as ILD "
-                                  "negated beside ILD present, so the bot asks",
     "holdout22.jsonl:h22-flare-lt10-19": "'It isn't true that she's off steroids - she never stopped her 5 mg': a "
                                          "negated stop is read as a stop",
     "holdout23.jsonl:h23-flare-gt10-09": "'flare under 11mg pred': a bound of 11 may be under 10 or between 10 and "

@@ -313,6 +313,13 @@ def drug_lookup(drug: str, slots: Slots, passages: Mapping[str, Passage], table:
     specs = () if drug == "prednisone" else table.doses_of(drug)
     if "ild" in slots.absent:
         specs = tuple(s for s in specs if not _ild_recommendation(passages[s.passage]))
+    elif slots.ild and (slots.failed or slots.current) and (
+            for_ild := tuple(s for s in specs if _ild_recommendation(passages[s.passage]))):
+        # a patient whose ILD is on or failed treatment: the source's dose for it, not a study's dose beside it ("ILD
+        # progressed on pred and AZA, 60 kg, tacrolimus dose?": 0.2 mg/kg, not also the 0.075 mg/kg of a report;
+        # a question about tacrolimus in ILD with no patient gets both)
+        others = {s.passage for s in specs} - {s.passage for s in for_ild}
+        specs, chosen = for_ild, [pid for pid in chosen if pid not in others]
     doses = tuple(s for s in specs if s.passage in chosen) or (specs if "dose" in intents else ())
     chosen += [s.passage for s in doses if s.passage not in chosen]
     return Decision(rule="lookup.drug", title=DRUG_TITLES.get(drug, drug), passages=tuple(chosen),

@@ -708,6 +708,17 @@ def _dose_restated_after_stop(tokens: list[Token], mentions: list[Mention], read
     def said_now(m: Mention, hits: tuple[Hit, ...]) -> bool:  # "flare on pred 20 mg daily; the GP says no steroids"
         return any(h.category == "CURRENT" for h in hits) and not any(h.category in _STOPS for h in hits)
 
+    def stop_told_apart(m: Mention, hits: tuple[Hit, ...]) -> bool:  # "he says he takes prednisone 10 mg, his
+        # wife says he stopped it a month ago": the stop reaches it only through a pronoun in another clause
+        def apart_after(h: Hit) -> bool:
+            return any(t.low in turns or t.low in ",;" for t in tokens[m.last + 1:h.at])
+
+        return any(h.category == "CURRENT" and h.at < m.first for h in hits) and any(
+            h.category in _STOPS and h.at > m.last and apart_after(h) for h in hits)
+
+    if any(stop_told_apart(m, hits) and _dose_follows(tokens, m) for m, hits in steroid):
+        return True
+
     def regimen(m: Mention) -> bool:  # "prednisone 7.5 mg daily; also note pred stopped in June": a regimen stated
         return _REGIMEN_RE.match(" ".join(t.low for t in tokens[m.last + 1:m.last + 6])) is not None
 
@@ -737,12 +748,25 @@ _STATUS = {"FAILED": "failed", "TRIED": "failed", "STOPPED": "stopped", "PAST": 
 _RANK = {"mentioned": 0, "planned": 0, "current": 1, "stopped": 2, "failed": 3}
 
 
+def _own_predicate_first(mention: Mention, hits: tuple[Hit, ...]) -> tuple[Hit, ...]:
+    """A status said right after the drug, of it ("the azathioprine kept going"), outweighs a status cue from
+    before it that reaches it only across other words ("prednisone was tapered off again and the azathioprine
+    kept going": the taper's "off" is prednisone's). The cues before it are dropped then."""
+    own = [h for h in hits if h.at > mention.last and h.distance == 0 and h.category in _STATUS
+           and h.category != "PAST"]  # "failed MTX in the past": a time, not a state of its own
+    if not own:
+        return hits
+    said = {_STATUS[h.category] for h in own}
+    return tuple(h for h in hits if not (h.at < mention.first and h.distance > 0 and h.category in _STATUS
+                                          and _STATUS[h.category] not in said))
+
+
 def _taken_again(mention: Mention, hits: tuple[Hit, ...], tokens: list[Token], drug_tokens: set[int]) -> bool:
     """After the drug, a word saying it is taken comes after every word that stops or fails it ("held ...
-    restarted"); a stop right before the drug counts too ("Stopped pred in 2022, restarted 20 mg in the spring").
+    restarted"); a stop before the drug counts too ("Stopped pred in 2022, restarted 20 mg in the spring").
     A restart that names a drug of its own is that drug's ("MTX stopped but restarted AZA" restarts AZA)."""
     after = [h for h in hits if h.at > mention.last and not _names_a_drug(h.at, tokens, drug_tokens)]
-    stops = [h.at for h in hits if h.category in ("STOPPED", "FAILED") and (h.at > mention.last or h.distance == 0)]
+    stops = [h.at for h in hits if h.category in ("STOPPED", "FAILED")]
     return bool(stops) and any(h.category == "CURRENT" and h.at > max(stops) for h in after)
 
 
@@ -865,7 +889,7 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
     for i, m in enumerate(mentions):
         if _target_type(m) != "drug" or _comedication(m):
             continue
-        hits = readings.get(i, ())
+        hits = _own_predicate_first(m, readings.get(i, ()))
         mode = max((_STATUS[h.category] for h in hits if h.category in _STATUS), key=_RANK.__getitem__,
                    default="mentioned")
         if any(h.category == "GENERIC" for h in hits):
@@ -1277,8 +1301,15 @@ def _number(text: str) -> float:
 
 
 def find_weight(text: str) -> tuple[float | None, float | None]:
-    """(weight in kg, weight in lb as typed or None)."""
-    m = _WEIGHT_RE.search(text)
+    """(weight in kg, weight in lb as typed or None). Of two different weights, the one said to be now ("was 70 kg
+    at diagnosis, now weighs 64 kg"); when none is, neither: no dose is computed from a weight picked at random."""
+    found = list(_WEIGHT_RE.finditer(text))
+    if len({(f.group(1), f.group(2).lower()[:1]) for f in found}) > 1:
+        now = [f for f in found if _WEIGHT_NOW_RE.search(text, max(0, f.start() - 25), f.start())]
+        if len(now) != 1:
+            return None, None
+        found = now
+    m = found[0] if found else None
     if m:
         value, unit = _number(m.group(1)), m.group(2).lower()
         if unit.startswith(("lb", "pound")):
@@ -1288,6 +1319,9 @@ def find_weight(text: str) -> tuple[float | None, float | None]:
     if m:
         return _number(m.group(1)), None
     return None, None
+
+
+_WEIGHT_NOW_RE = re.compile(r"\b(?:now|currently|current|today|latest|present)\b", re.IGNORECASE)
 
 
 def find_bsa(text: str) -> float | None:
@@ -1345,7 +1379,8 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     # The drugs are targets too, so a bracket that holds one keeps its cues to itself: in "pred 15 mg (MTX held
     # for LFTs in March)" the stop and the month are MTX's, not the dose's.
     drugs = [Target(m.first, m.last + 1, "drug") for m in mentions if _target_type(m) == "drug"]
-    times = [_dose_time(hits) for hits in lexicon.context.apply(
+    weak = lexicon.phrases.words("weak_current")
+    times = [_dose_time(hits, weak) for hits in lexicon.context.apply(
         [t.low for t in tokens], [Target(d.first, d.end, "dose") for d in doses] + drugs)[:len(doses)]]
     times = _restated_in_brackets(doses, times, tokens, lexicon.phrases)
     times = [("PAST" if t is None and d.first > 0 and tokens[d.first - 1].low in lexicon.phrases.words("past_lead")
@@ -1405,7 +1440,7 @@ def _said_past(number: re.Match[str], tokens: list[Token], lexicon: Lexicon) -> 
     if end < len(tokens) and tokens[end].low in ("mg", "mg/d", "mg/day"):
         end += 1  # the dose is "5 mg": "down to 5 mg last year" is dated by what follows the unit
     hits = lexicon.context.apply([t.low for t in tokens], [Target(first, end, "dose")])[0]
-    return _dose_time(hits) in ("PAST", "STOPPED", "PLANNED")
+    return _dose_time(hits, lexicon.phrases.words("weak_current")) in ("PAST", "STOPPED", "PLANNED")
 
 
 _MEMBERS_GAP = 8  # tokens from "all meds" to the bracket that lists them ("stopped all meds on her own ... (")
@@ -1559,11 +1594,14 @@ def _differ(doses: list[Dose], text: str) -> bool:
 SAME_DOSE_MARGIN = 0.15  # "0.15 mg/kg, 132 lb, so about 9 mg": 8.98 and 9 are one dose, rounded
 
 
-def _dose_time(hits: list[Hit]) -> str | None:
-    """STOPPED when a stop reaches the dose; else its nearest time cue (PLANNED, then PAST, wins a tie)."""
+def _dose_time(hits: list[Hit], weak: frozenset[str] = frozenset()) -> str | None:
+    """STOPPED when a stop reaches the dose; else its nearest time cue (PLANNED, then PAST, wins a tie). A
+    preposition that only places the dose (`weak`: "a flare at 5 mg ... in 2023") gives way to a date."""
     if any(h.category == "STOPPED" for h in hits):
         return "STOPPED"
     timed = [h for h in hits if h.category in ("PAST", "CURRENT", "PLANNED")]
+    if any(h.category == "PAST" for h in timed) and all(h.cue in weak for h in timed if h.category == "CURRENT"):
+        timed = [h for h in timed if h.category != "CURRENT"]
     if not timed:
         return None
     nearest = [h.category for h in timed if h.distance == timed[0].distance]
@@ -1828,6 +1866,8 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     # ("was 30 in Jan, tapered, now at 10 mg daily and CK climbing").
     dose_situation = situation or ("flare" if not drugs_in_order and phrases.search("active_muscle", text) else None)
     prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, dose_situation, lexicon, conflicts)
+    if prednisone is not None and phrases.search("dose_unknown", text):
+        prednisone, per_kg = None, None  # "her current dose is to be confirmed": asked, whatever dose is named
     readers = lexicon.readers
     if STEROID_CONCEPT in concepts and (floor := readers.cannot_taper_below.search(text)):
         prednisone = _number(floor.group("number"))
