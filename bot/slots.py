@@ -1380,8 +1380,10 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     # for LFTs in March)" the stop and the month are MTX's, not the dose's.
     drugs = [Target(m.first, m.last + 1, "drug") for m in mentions if _target_type(m) == "drug"]
     weak = lexicon.phrases.words("weak_current")
-    times = [_dose_time(hits, weak) for hits in lexicon.context.apply(
-        [t.low for t in tokens], [Target(d.first, d.end, "dose") for d in doses] + drugs)[:len(doses)]]
+    reached = lexicon.context.apply([t.low for t in tokens],
+                                    [Target(d.first, d.end, "dose") for d in doses] + drugs)[:len(doses)]
+    times = [_dose_time(hits, weak) for hits in reached]
+    said_now = _said_to_be_now(doses, reached, tokens, lexicon.phrases)
     times = _restated_in_brackets(doses, times, tokens, lexicon.phrases)
     times = [("PAST" if t is None and d.first > 0 and tokens[d.first - 1].low in lexicon.phrases.words("past_lead")
               else t) for d, t in zip(doses, times, strict=True)]  # "Flare (pred 7.5 mg, was 30 mg)"
@@ -1406,6 +1408,14 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
                 now := _tapered_since(doses[-1], text, tokens, lexicon)) != doses[-1].value:
             return now, None  # "was on 40 mg pred last yr, tapered to 15 now": the taper after the past dose
         return ("off" if "STOPPED" in times else None), None
+    anchored = [d for d, time, now in zip(doses, times, said_now, strict=True) if now and time == "CURRENT"]
+    others = [(d, time) for d, time in zip(doses, times, strict=True) if d in live and d not in anchored]
+    if anchored and not _differ(anchored, text) and all(time is None and d.first < anchored[0].first
+                                                         for d, time in others) and not lexicon.phrases.search(
+            "reported_by", text):
+        current = live = anchored  # "... 5 mg for most of last year ... he is now on 20 mg daily": the one said
+        # to be now is the dose; doses told before it with no time of their own are its history (unless the
+        # message reports sources that may disagree: "the letter says 5 mg, she tells me she is currently on 15")
     if _differ(current, text) or _differ(live, text):
         if conflicts is not None:
             conflicts.append(STEROID_CONCEPT)
@@ -1414,6 +1424,15 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     if dose.per_kg:
         return None, dose.value
     return _tapered_since(dose, text, tokens, lexicon), None
+
+
+def _said_to_be_now(doses: list[Dose], reached: list[list[Hit]], tokens: list[Token], phrases: Phrases) -> list[bool]:
+    """Each dose said to be taken now in words (phrases now_words: "now", "currently", "today"), not in a
+    sentence that asks ("on 5 mg, now 15 mg?" asks about 15)."""
+    words = phrases.words("now_words")
+    start = sentence_starts(tokens)
+    return [any(h.category == "CURRENT" and any(w in words for w in h.cue.split()) for h in hits)
+            and not _sentence_asks(tokens, start[d.first]) for d, hits in zip(doses, reached, strict=True)]
 
 
 def _opens_a_question(tokens: list[Token], at: int, phrases: Phrases) -> bool:
@@ -1658,6 +1677,10 @@ def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situa
             group = 1 if before.group(1) else 2  # "still on 20 of prednisone daily", "on 7.5 pred"
             start = before.start(group)
             bare = Dose(_number(before.group(group)), False, *_token_span(tokens, start, before.end(group)))
+            later = lexicon.readers.later_dose.match(text, tokens[s.last].end)  # "on 60 pred last year, now 5"
+            if later and (span := _token_span(tokens, later.start("number"), later.end("number")))[0] not in taken:
+                doses.append(Dose(_number(later.group("number")), False, *span))
+                taken.update(range(*span))
         else:
             continue
         if bare.first not in taken:  # beside the "N mg" doses: "taking Rayos 15 ... plan to go up to 40 mg"
