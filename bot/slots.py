@@ -336,6 +336,10 @@ def read_context(tokens: list[Token], mentions: list[Mention], lexicon: Lexicon)
         if kind == "condition" and m.last + 1 < len(words) and words[m.last + 1] == ":":
             words[m.last + 1] = LABEL_COLON
     hits, found = lexicon.context.read(words, targets)
+    stated = _auxiliaries_stating(tokens, found, lexicon.phrases)
+    if stated:  # "He is on no sparing drug ... (the TPMT result got lost)": "is" asks nothing there
+        found = [m for m in found if m.start not in stated]
+        hits = [[h for h in hs if not (h.category in ("QUESTION", "ANAPHOR") and h.at in stated)] for hs in hits]
     asking = _choices_that_ask(tokens, found)
     found = [_as_question(m) if m.rule.category == "CHOICE" else m for m in found
              if m.rule.category != "CHOICE" or m.start in asking]
@@ -373,6 +377,21 @@ def _said_of_pronouns(words: list[str], mentions: list[Mention], found: list[Mod
             i = links[target.start]
             said[i] = said.get(i, ()) + passed
     return said
+
+
+def _auxiliaries_stating(tokens: list[Token], found: list[Modifier], phrases: Phrases) -> set[int]:
+    """The QUESTION cues that are auxiliaries ("is", "can", "does"; phrases question_auxiliaries) inside a
+    statement: not opening their sentence, in a sentence that does not end in "?" ("He is on no sparing drug",
+    but "is IVIG an option" and "can she have the flu vaccine?" ask); and the pronouns (ANAPHOR) of a sentence
+    that does not end in "?"."""
+    auxiliaries = phrases.words("question_auxiliaries")
+    candidates = [m.start for m in found if m.rule.category == "QUESTION" and tokens[m.start].low in auxiliaries]
+    pronouns = [m.start for m in found if m.rule.category == "ANAPHOR"]
+    if not candidates and not pronouns:
+        return set()
+    start = sentence_starts(tokens)
+    return {c for c in candidates if c != start[c] and not _sentence_asks(tokens, start[c])} | {
+        p for p in pronouns if not _sentence_asks(tokens, start[p])}  # "(LFTs normalised off it)" asks nothing
 
 
 def _choices_that_ask(tokens: list[Token], found: list[Modifier]) -> set[int]:
