@@ -767,6 +767,12 @@ _STATUS = {"FAILED": "failed", "TRIED": "failed", "STOPPED": "stopped", "PAST": 
 _RANK = {"mentioned": 0, "planned": 0, "current": 1, "stopped": 2, "failed": 3}
 
 
+def _restarted_here(mention: Mention, hits: tuple[Hit, ...], restarts: frozenset[str]) -> bool:
+    """A restart word right before the drug says it is taken again ("we restarted prednisone at 30 mg")."""
+    return any(h.category == "CURRENT" and h.distance == 0 and h.at < mention.first
+               and any(w in restarts for w in h.cue.strip("/").replace("|", " ").split()) for h in hits)
+
+
 def _own_predicate_first(mention: Mention, hits: tuple[Hit, ...]) -> tuple[Hit, ...]:
     """A status said right after the drug, of it ("the azathioprine kept going"), outweighs a status cue from
     before it that reaches it only across other words ("prednisone was tapered off again and the azathioprine
@@ -900,6 +906,7 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
     conflicts = [] if conflicts is None else conflicts
     drug_tokens = {i for m in mentions if _target_type(m) == "drug" for i in range(m.first, m.last + 1)}
     choices = phrases.words("choice_words")
+    restarts = phrases.words("restart_words")
     all_failed = lists_said_all_failed(tokens, drug_tokens, phrases)
     members = _members_of_stopped_treatment(tokens, mentions, None, readings)
     sentence_start = sentence_starts(tokens)
@@ -950,6 +957,9 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
             mode = "stopped"  # "weaned off everything (pred and MTX)": what "everything" was, stopped
         previous = (m, mode, goes_on or mode == "failed" and any(
             h.category in ("FAILED", "TRIED") and h.at < m.first for h in hits))
+        if mode == "current" and status.get(m.term.concept) == "stopped" and _restarted_here(m, hits, restarts):
+            status[m.term.concept] = "current"  # "was off prednisone for a year ... we restarted prednisone at
+            seen[m.term.concept].discard("stopped")  # 30 mg": a later restart of a drug stopped before it
         status[m.term.concept] = _merge(status.get(m.term.concept), mode)
         if any(h.category == "EFFECTIVE" for h in hits):
             said_effective.add(m.term.concept)
@@ -1427,13 +1437,13 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
                 now := _tapered_since(doses[-1], text, tokens, lexicon)) != doses[-1].value:
             return now, None  # "was on 40 mg pred last yr, tapered to 15 now": the taper after the past dose
         return ("off" if "STOPPED" in times else None), None
-    anchored = [d for d, time, now in zip(doses, times, said_now, strict=True) if now and time == "CURRENT"]
-    others = [(d, time) for d, time in zip(doses, times, strict=True) if d in live and d not in anchored]
-    if anchored and not _differ(anchored, text) and all(time is None and d.first < anchored[0].first
-                                                         for d, time in others) and not lexicon.phrases.search(
-            "reported_by", text):
+    anchored = [d for d, time, now in zip(doses, times, said_now, strict=True) if now and time in (None, "CURRENT")]
+    others = [d for d in live if d not in anchored]
+    start = sentence_starts(tokens)
+    if anchored and not _differ(anchored, text) and all(start[d.first] < start[anchored[0].first] for d in others) \
+            and not lexicon.phrases.search("reported_by", text):
         current = live = anchored  # "... 5 mg for most of last year ... he is now on 20 mg daily": the one said
-        # to be now is the dose; doses told before it with no time of their own are its history (unless the
+        # to be now is the dose; doses told in sentences before it are its history (unless the
         # message reports sources that may disagree: "the letter says 5 mg, she tells me she is currently on 15")
     if _differ(current, text) or _differ(live, text):
         if conflicts is not None:
@@ -1450,8 +1460,15 @@ def _said_to_be_now(doses: list[Dose], reached: list[list[Hit]], tokens: list[To
     sentence that asks ("on 5 mg, now 15 mg?" asks about 15)."""
     words = phrases.words("now_words")
     start = sentence_starts(tokens)
-    return [any(h.category == "CURRENT" and any(w in words for w in h.cue.split()) for h in hits)
+
+    def now_before(d: Dose) -> bool:  # "He is now back down to 4 mg/day"
+        return any(t.low in words for t in tokens[max(start[d.first], d.first - _NOW_REACH):d.first])
+
+    return [(any(h.category == "CURRENT" and any(w in words for w in h.cue.split()) for h in hits) or now_before(d))
             and not _sentence_asks(tokens, start[d.first]) for d, hits in zip(doses, reached, strict=True)]
+
+
+_NOW_REACH = 5  # words from "now" to the dose it dates ("is now back down to 4 mg/day")
 
 
 def _opens_a_question(tokens: list[Token], at: int, phrases: Phrases) -> bool:
