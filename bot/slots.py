@@ -1419,6 +1419,7 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     times = ["PLANNED" if t is None and _opens_a_question(tokens, d.first - 1, lexicon.phrases) else t
              for d, t in zip(doses, times, strict=True)]  # "Is 10 mg enough when restarting?": asked about
     times = _superseded_in_sequence(doses, times, text, tokens, lexicon)
+    times = _listed_before_the_dose_now(doses, times, text, tokens)
     times = _runs_on_from_start(doses, times, text, tokens, lexicon.phrases)
     times = _before_the_turn_to_now(doses, times, tokens, lexicon.phrases)
     if members := _members_of_stopped_treatment(tokens, mentions, lexicon):
@@ -1569,6 +1570,24 @@ def _sentence_asks(tokens: list[Token], first: int) -> bool:
 _DIGITS_RE = re.compile(r"\d+(?:\.\d+)?")
 
 
+def _listed_before_the_dose_now(doses: list[Dose], times: list[str | None], text: str,
+                                tokens: list[Token]) -> list[str | None]:
+    """A list of doses with no time of their own that ends in one said to be now is a history: "been through
+    60 mg, 40 mg, 20 mg and, since last summer, 3 mg" is on 3."""
+    times = list(times)
+    for j in range(len(doses) - 1, 0, -1):
+        if times[j] != "CURRENT":
+            continue
+        k = j - 1
+        while k >= 0 and times[k] is None and _LIST_BETWEEN_RE.fullmatch(
+                text[tokens[doses[k].end - 1].end:tokens[doses[k + 1].first].start]):
+            times[k] = "PAST"
+            k -= 1
+    return times
+
+
+_LIST_BETWEEN_RE = re.compile(r"[\s,;]*(?:(?:and|then|later|since|last|previous|this|year|month|spring|summer"
+                              r"|autumn|fall|winter|week|mg(?:/d(?:ay)?)?|a\s+day|daily)[\s,;]+)*", re.IGNORECASE)
 _THEN_RE = re.compile(r"\bthen\b", re.IGNORECASE)  # list syntax between two doses ("pred 1 mg/kg, then 20")
 
 
