@@ -59,19 +59,22 @@ def _with_own_row(decision: Decision, slots: Slots, catalog: Catalog, table: Tab
 
 
 def _with_rung(decision: Decision, slots: Slots, catalog: Catalog, table: Table, facts: Facts) -> Decision:
-    """A drug off the source's ordered ladder asked about past its first rung (the second and third rungs'
-    drugs failed, and a colleague suggests a drug the source reserves): the rung's answer, then the drug's,
+    """A drug asked about past the ladder's first rung that is not the rung's own (the second and third rungs'
+    drugs failed, and a colleague suggests a drug the source reserves; or the next rung is skipped to the one
+    after it): the rung's answer, then the drug's,
     each in its part; the ladder's order is the answer a clinician needs beside the drug's own reserve. Not
     when an aspect of the drug is asked (its dose, its evidence)."""
     drug = focus_drug(slots, catalog)
     if (decision.rule != "lookup.drug" or decision.kind != "answer" or decision.parts or drug is None
-            or drug in ORDERED_OPTIONS or not set(slots.failed) & set(ORDERED_OPTIONS)
+            or not set(slots.failed) & set(ORDERED_OPTIONS)
             or set(slots.intents) & DRUG_INTENTS):  # a dose asked is asked alone
         return decision
     rung = next((r for r in fire(table, {**facts, "drug_asked": "no"}) if r.kind == "answer"
                  and r.branch == LADDER_BRANCH), None)
-    if rung is None or set(rung.quote) <= set(decision.passages):
-        return decision
+    topic = table.drug_topic.get(drug, drug)
+    if rung is None or set(rung.quote) <= set(decision.passages) or (
+            drug in ORDERED_OPTIONS and any(topic in catalog.passages[p].topics for p in rung.statement or rung.quote)):
+        return decision  # an ordered drug at its own rung is _with_own_row's
     parts = (part_for(rung, slots, table, facts), decision.as_part())
     return decision.with_parts(parts, f"{len(parts)} situations the source addresses")
 

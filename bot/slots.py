@@ -45,6 +45,7 @@ STEROID_CONCEPT = "prednisone"  # the lexicon concept the source's flare scenari
 # The source's flare scenarios part at 10 mg/day of prednisone. A glucocorticoid stronger per mg (lexicon
 # `other_potency`: methylprednisolone) above 10 mg is above 10 mg of prednisone too; at or below, it may not be.
 FLARE_BOUNDARY_MG = 10.0
+MAX_STEROID_MG_DAY = 100.0  # above it a number after "back up to" is a laboratory value ("CK back up to 2400")
 
 
 class Slots(NamedTuple):
@@ -907,6 +908,7 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
     drug_tokens = {i for m in mentions if _target_type(m) == "drug" for i in range(m.first, m.last + 1)}
     choices = phrases.words("choice_words")
     restarts = phrases.words("restart_words")
+    reported = bool(phrases.search("reported_by", " ".join(t.low for t in tokens)))
     all_failed = lists_said_all_failed(tokens, drug_tokens, phrases)
     members = _members_of_stopped_treatment(tokens, mentions, None, readings)
     sentence_start = sentence_starts(tokens)
@@ -966,6 +968,9 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
         if any(h.category in ("FAILED", "TRIED") for h in hits) and mode == "failed":
             said_failed.add(m.term.concept)
         seen.setdefault(m.term.concept, set()).add(mode)
+        if reported and any(h.category == "CURRENT" for h in hits) and any(h.category == "STOPPED" for h in hits):
+            seen[m.term.concept] |= {"current", "stopped"}  # "Notes list azathioprine as current, but the patient
+            # says he stopped it": two accounts, the bot asks
     for m in _failed_by_next_sentence(tokens, mentions, sentence_start, phrases):
         if status.get(m.term.concept) == "mentioned":
             status[m.term.concept] = "failed"  # "pred/AZA -> MTX -> RTX. Still weak.": the last one failed too
@@ -1278,6 +1283,8 @@ class DoseReaders:
     tablets: re.Pattern[str]  # "two 5 mg prednisolone tablets": the words after the dose
     bare_flare_dose: re.Pattern[str]  # "was on 40 last year, now 5" in a flare that names no steroid
     split_dose: re.Pattern[str]  # "10 mg mane and 5 mg nocte": the evening part, added to the morning one
+    raised_after: re.Pattern[str]  # "... but she has been back up on 20": a rise to another number, after the dose
+    dose_range: re.Pattern[str]  # "anywhere from 5 to 20 mg": a range taken, not one dose
 
     def __init__(self, sources: dict[str, str]) -> None:
         self._sources = sources
@@ -1314,11 +1321,15 @@ class DoseReaders:
                           rf"{words('dose_now')})\s*{_DOSE_NUMBER}",
             "bound": rf"(?:(?P<more>>=?|≥|{words('more_than')})|(?P<less><=?|≤|{words('less_than')}))\s*"
                      rf"{_DOSE_NUMBER}{_NOT_A_BOUND}\s*(?:mg)?",
-            "times_a_day": rf"^\s*(?:(?P<two>{words('twice_daily')})|(?P<three>{words('three_times_daily')}))(?!\w)",
+            "times_a_day": rf"^\s*(?:(?:of\s+)?(?:{words('steroid_after_dose')})\s+)?"  # "6 mg prednisone bd"
+                           rf"(?:(?P<two>{words('twice_daily')})|(?P<three>{words('three_times_daily')}))(?!\w)",
             "tablets": rf"^\s*(?:\w+\s+){{0,2}}{words('tablet_words')}\b",
             "split_dose": rf"^\s*(?:{words('morning_dose')})\s*(?:,|and|\+|&|plus)?\s*{_DOSE_NUMBER}\s*mg\s*"
                           rf"(?:{words('evening_dose')})(?!\w)",
             "bare_flare_dose": rf"\b(?:{words('bare_dose_lead')})\s+{_DOSE_NUMBER}{_NOT_A_BARE_DOSE}(?!\s*mg)",
+            "dose_range": rf"{words('dose_range_lead')}\s+(?:from\s+|between\s+)?\d+(?:\.\d+)?\s*(?:mg\s*)?"
+                          rf"(?:to|and|-|–)\s*\d",
+            "raised_after": rf"{words('raised_after')}[^.;?!\d]{{0,20}}?\b(?:to|on|at)\s+(?:the\s+)?{_DOSE_NUMBER}",
         })
 
 
@@ -1329,12 +1340,13 @@ def _number(text: str) -> float:
     return float(text.replace(",", "."))
 
 
-def find_weight(text: str) -> tuple[float | None, float | None]:
+def find_weight(text: str, now_words: frozenset[str] = frozenset()) -> tuple[float | None, float | None]:
     """(weight in kg, weight in lb as typed or None). Of two different weights, the one said to be now ("was 70 kg
-    at diagnosis, now weighs 64 kg"); when none is, neither: no dose is computed from a weight picked at random."""
+    at diagnosis, now weighs 64 kg"; `now_words`, phrases.toml's); when none is, neither: no dose is computed
+    from a weight picked at random."""
     found = list(_WEIGHT_RE.finditer(text))
     if len({(f.group(1), f.group(2).lower()[:1]) for f in found}) > 1:
-        now = [f for f in found if _WEIGHT_NOW_RE.search(text, max(0, f.start() - 25), f.start())]
+        now = [f for f in found if now_words & set(re.findall(r"\w+", text[max(0, f.start() - 25):f.start()].lower()))]
         if len(now) != 1:
             return None, None
         found = now
@@ -1348,9 +1360,6 @@ def find_weight(text: str) -> tuple[float | None, float | None]:
     if m:
         return _number(m.group(1)), None
     return None, None
-
-
-_WEIGHT_NOW_RE = re.compile(r"\b(?:now|currently|current|today|latest|present)\b", re.IGNORECASE)
 
 
 def find_bsa(text: str) -> float | None:
@@ -1401,7 +1410,8 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     if not doses:
         return None, None
     if any(_OR_ANOTHER_DOSE_RE.match(text, tokens[d.end - 1].end) for d in doses if d.end <= len(tokens)) or any(
-            _ANOTHER_DOSE_OR_RE.search(text[max(0, tokens[d.first].start - 24):tokens[d.first].start]) for d in doses):
+            _ANOTHER_DOSE_OR_RE.search(text[max(0, tokens[d.first].start - 24):tokens[d.first].start]) for d in doses) \
+            or lexicon.readers.dose_range.search(text):  # "anywhere from 5 to 20 mg": no one dose
         if conflicts is not None:
             conflicts.append(STEROID_CONCEPT)
         return None, None  # "pred 7.5 or 12.5, can't remember which": ask
@@ -1419,7 +1429,7 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     times = ["PLANNED" if t is None and _opens_a_question(tokens, d.first - 1, lexicon.phrases) else t
              for d, t in zip(doses, times, strict=True)]  # "Is 10 mg enough when restarting?": asked about
     times = _superseded_in_sequence(doses, times, text, tokens, lexicon)
-    times = _listed_before_the_dose_now(doses, times, text, tokens)
+    times = _listed_before_the_dose_now(doses, times, text, tokens, lexicon.phrases)
     times = _runs_on_from_start(doses, times, text, tokens, lexicon.phrases)
     times = _before_the_turn_to_now(doses, times, tokens, lexicon.phrases)
     if members := _members_of_stopped_treatment(tokens, mentions, lexicon):
@@ -1453,7 +1463,14 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     dose = (current or live)[0]
     if dose.per_kg:
         return None, dose.value
-    return _tapered_since(dose, text, tokens, lexicon), None
+    now = _tapered_since(dose, text, tokens, lexicon)
+    raised = (_number(m.group("number")) for m in lexicon.readers.raised_after.finditer(text, tokens[dose.end - 1].end)
+              ) if lexicon.phrases.search("raised_after", text) else ()
+    if any(value != now and value <= MAX_STEROID_MG_DAY for value in raised):  # "CK back up to 2400" is no dose
+        if conflicts is not None:
+            conflicts.append(STEROID_CONCEPT)
+        return None, None  # "tapered to 5, but she has been back up on 20 since last month": not certain, ask
+    return now, None
 
 
 def _said_to_be_now(doses: list[Dose], reached: list[list[Hit]], tokens: list[Token], phrases: Phrases) -> list[bool]:
@@ -1570,8 +1587,14 @@ def _sentence_asks(tokens: list[Token], first: int) -> bool:
 _DIGITS_RE = re.compile(r"\d+(?:\.\d+)?")
 
 
+def _only_list_words(between: str, phrases: Phrases) -> bool:
+    """Nothing but list signs and the words a list of doses runs on (phrases dose_list_words) between two doses."""
+    joiners = phrases.words("dose_list_words")
+    return all(w in joiners for w in re.findall(r"[^\W\d_]+(?:/[^\W\d_]+)?", between.lower()))
+
+
 def _listed_before_the_dose_now(doses: list[Dose], times: list[str | None], text: str,
-                                tokens: list[Token]) -> list[str | None]:
+                                tokens: list[Token], phrases: Phrases) -> list[str | None]:
     """A list of doses with no time of their own that ends in one said to be now is a history: "been through
     60 mg, 40 mg, 20 mg and, since last summer, 3 mg" is on 3."""
     times = list(times)
@@ -1579,15 +1602,13 @@ def _listed_before_the_dose_now(doses: list[Dose], times: list[str | None], text
         if times[j] != "CURRENT":
             continue
         k = j - 1
-        while k >= 0 and times[k] is None and _LIST_BETWEEN_RE.fullmatch(
-                text[tokens[doses[k].end - 1].end:tokens[doses[k + 1].first].start]):
+        while k >= 0 and times[k] is None and _only_list_words(
+                text[tokens[doses[k].end - 1].end:tokens[doses[k + 1].first].start], phrases):
             times[k] = "PAST"
             k -= 1
     return times
 
 
-_LIST_BETWEEN_RE = re.compile(r"[\s,;]*(?:(?:and|then|later|since|last|previous|this|year|month|spring|summer"
-                              r"|autumn|fall|winter|week|mg(?:/d(?:ay)?)?|a\s+day|daily)[\s,;]+)*", re.IGNORECASE)
 _THEN_RE = re.compile(r"\bthen\b", re.IGNORECASE)  # list syntax between two doses ("pred 1 mg/kg, then 20")
 
 
@@ -1703,7 +1724,7 @@ def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situa
         steroid = isinstance(owner, Mention) and owner.term.concept == STEROID_CONCEPT
         if not (steroid or owner is None and situation == "flare"):
             continue
-        value = _number(m.group(1)) * _times_a_day(text[m.end():m.end() + 20], lexicon.readers) \
+        value = _number(m.group(1)) * _times_a_day(text[m.end():m.end() + 40], lexicon.readers) \
             * _tablets(text[max(0, m.start() - 12):m.start()], text[m.end():m.end() + 30], lexicon.readers)
         if split := lexicon.readers.split_dose.match(text[m.end():m.end() + _SPLIT_REACH]):  # "10 mg mane and
             value += _number(split.group("number"))  # 5 mg nocte": 15 mg a day
@@ -1953,7 +1974,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     cmp = None
     if bound and (prednisone is None or prednisone == bound[1]):
         cmp, prednisone = bound
-    weight, weight_lb = find_weight(text)
+    weight, weight_lb = find_weight(text, phrases.words("now_words"))
     taken_again = status.get(STEROID_CONCEPT) == "current"  # "stopped pred in 2022, restarted ...": taken
     if not taken_again and steroid_stopped(mentions, readings, tokens if isinstance(prednisone, float) else None,
                                            dose_now=isinstance(prednisone, float)):
