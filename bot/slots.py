@@ -1187,7 +1187,7 @@ def lists_said_all_failed(tokens: list[Token], drug_tokens: set[int], phrases: P
             says[j] = [True, True]
         elif low in _SENTENCE_END:
             says[j] = [low != "?" and says[j + 1][1], False]
-        elif j in drug_tokens or low in _LIST_WORDS or low in {"-", HYPHEN, ":"} or _is_dose_word(low, phrases):
+        elif j in drug_tokens or low in _LIST_WORDS or low in {"-", HYPHEN, ":", "the"} or _is_dose_word(low, phrases):
             says[j] = says[j + 1][:]
     return [first for first, _ in says]
 
