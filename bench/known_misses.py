@@ -167,4 +167,103 @@ KNOWN_MISSES = {
                                          "h4-rec-lt10-01)",
     "holdout33.jsonl:h33-flare-lt10-10": "'not sure if I should just bump her pred up from 4 mg': 'from' dates the "
                                          "4 mg as past, so the bot asks for the dose now",
+    "holdout34.jsonl:h34-flare-gt10-05": "'I took over a 45-year-old man with anti-Jo-1 positive PM. His lungs ...': "
+                                         "a dose history the reader cannot put in order, so the bot asks for the dose "
+                                         "now",
+    "holdout34.jsonl:h34-flare-gt10-07": "'Presenting a 70-year-old man with PM. We got him from 60 mg of ...': a "
+                                         "dose history the reader cannot put in order, so the bot asks for the dose "
+                                         "now",
+    "holdout34.jsonl:h34-flare-lt10-05": "'I've got a 48-year-old man with PM who reached remission on ...': a dose "
+                                         "history the reader cannot put in order, so the bot asks for the dose now",
+    "holdout34.jsonl:h34-flare-lt10-10": "'Background: DM diagnosed at 44, now 51. The first course (prednisone ...': "
+                                         "a dose history the reader cannot put in order, so the bot asks for the dose "
+                                         "now",
+    "holdout34.jsonl:h34-flare-off-sparing-10": "'She had a flare off everything in 2021, when we restarted "
+                                                "prednisone ...': a dose history the reader cannot put in order, so "
+                                                "the bot asks for the dose now",
+    "holdout34.jsonl:h34-flare-off-all-07": "'He had a flare last year while off prednisone but on azathioprine; we "
+                                            "...': a drug's earlier and later states are both read as now, so the bot "
+                                            "asks",
+    "holdout34.jsonl:h34-flare-off-all-11": "'I'm presenting a 57-year-old man with PM. Diagnosed 2018 and treated "
+                                            "...': a drug's earlier and later states are both read as now, so the bot "
+                                            "asks",
+    "holdout34.jsonl:h34-resistant-ritux-03": "'She responded well to rituximab in 2022, relapsed in 2024, and a "
+                                              "...': the dose now is not read from the history, so the bot asks for "
+                                              "it",
+    "holdout34.jsonl:h34-resistant-ritux-09": "'This began as a flare at 5 mg of prednisone in 2023. We raised the "
+                                              "...': the dose now is not read from the history, so the bot asks for "
+                                              "it",
+    "holdout34.jsonl:h34-ild-tacrolimus-03": "'Her ILD resolved ... but this year's HRCT shows progression again': "
+                                             "the progression is not read as ILD now, so the muscle ladder is quoted",
+    "holdout34.jsonl:h34-rash-cleared-01": "'The heliotrope rash cleared within three months on prednisone; the ...': "
+                                           "a cleared rash beside ongoing weakness is read as a flare off treatment",
+    "holdout34.jsonl:h34-rash-cleared-05": "'did not respond to IVIG nor, before that, to rituximab': rituximab's "
+                                           "failure across 'nor, before that,' is not read, so the first rung is "
+                                           "quoted",
+    "holdout35.jsonl:h35-rtx-vs-ivig-04": "'favour RTX bc works in SLE/RA?': lupus and RA are read as the diseases "
+                                          "asked about, not the passage that names them as reasons",
+    "holdout35.jsonl:h35-csa-03": "'CsA steroid sparing effect?': the drug is looked up, not the passage the question "
+                                  "asks for",
+    "holdout35.jsonl:h35-tac-03": "'tac CK response?': the drug is looked up, not the passage the question asks for",
+    "holdout35.jsonl:h35-tac-04": "'tac in anti-SRP?': the drug is looked up, not the passage the question asks for",
+    "holdout35.jsonl:h35-combo-02": "'combo AZA MTX safe?': 'safe' is read as a cautions question on azathioprine "
+                                    "alone, which the source leaves out, not the combination's caution",
+    "holdout36.jsonl:h36-flare-lt10-03": "'relapse when prednisone reduce to 4 mg': 'reduce to' is read as a planned "
+                                         "dose, so the bot asks for the dose now",
+    "holdout36.jsonl:h36-flare-off-sparing-05": "'Patient stop the cortisone since 2 month ...': 'cortisone' is not "
+                                                "read as a steroid word (it is another glucocorticoid, weaker per "
+                                                "mg), so the bot asks for the prednisone dose",
+    "holdout36.jsonl:h36-resistant-first-03": "'not response to cortisone and methotrexate, which biologic ...': "
+                                              "'cortisone' is not read as the glucocorticoid, so no resistance is "
+                                              "read and the drug is looked up",
+    "holdout36.jsonl:h36-resistant-last-03": "'Patient fail rituximab, IVIG, mycophenolat. Which drug is next, ...': "
+                                             "the drug is looked up, not the passage the question asks for",
+    "holdout36.jsonl:h36-evidence-01": "'How strong is the evidence for rituximab?': the graded recommendation is "
+                                       "given without the passage on the evidence asked for",
+    "holdout36.jsonl:h36-broad-03": "'Maintenance prednisone dose after a recurrence?': read as a flare with no dose, "
+                                    "so the bot asks instead of quoting the maintenance sentence",
+    "holdout37.jsonl:h37-flare-gt10-02": "'Prednisone was restarted at 15 mg after being stopped completely in ...': "
+                                         "the steroid-sparing drug's state now is not read, so the bot asks",
+    "holdout37.jsonl:h37-flare-gt10-09": "'Relapsing DM: the 40 mg burst from January was tapered to 5, but she ...': "
+                                         "a dose history the reader cannot put in order, so the bot asks for the dose "
+                                         "now",
+    "holdout37.jsonl:h37-flare-gt10-10": "'She was on 5 mg - no longer; we raised it to 25 mg six weeks ago and ...': "
+                                         "the dose now is not read from the history, so the bot asks for it",
+    "holdout37.jsonl:h37-flare-gt10-15": "'pred two 10 mg tabs every morning': the tablet count is not read with the "
+                                         "steroid word before it, so the bot asks",
+    "holdout37.jsonl:h37-flare-lt10-02": "'DM flare. Prednisone was tapered off completely in March but ...': the "
+                                         "dose now is not read from the history, so the bot asks for it",
+    "holdout37.jsonl:h37-flare-lt10-09": "'She says she has 'basically stopped' prednisone, but she still takes 3 "
+                                         "mg': the quoted stop is read, not the dose still taken, so the bot asks for "
+                                         "the sparing drug",
+    "holdout37.jsonl:h37-flare-lt10-14": "'Relapse after control with prednisone 6 mg. When she is controlled ...': "
+                                         "the taper passage is quoted without the flare scenario of the dose given",
+    "holdout37.jsonl:h37-flare-lt10-15": "'He restarted prednisone at 5 mg after stopping it for his hip ...': the "
+                                         "steroid-sparing drug's state now is not read, so the bot asks",
+    "holdout37.jsonl:h37-flare-off-pred-02": "'Off steroids since Christmas apart from a 3-day burst for asthma': "
+                                             "asthma is read as another illness asked about, so it is refused",
+    "holdout37.jsonl:h37-flare-off-pred-14": "'Relapse in PM. Prednisone was tapered off, briefly restarted for one "
+                                             "...': the dose now is not read from the history, so the bot asks for it",
+    "holdout37.jsonl:h37-flare-off-all-03": "'Azathioprine stopped for pancreatitis, not for failure; prednisone "
+                                            "...': the steroid-sparing drug's state now is not read, so the bot asks",
+    "holdout37.jsonl:h37-resistant-08": "'PM not controlled on prednisone 30 and MTX 25; no rituximab so far. ...': "
+                                        "the drug is looked up, not the passage the question asks for",
+    "holdout37.jsonl:h37-resistant-10": "'rituximab is planned for next month. How quickly does it deplete B cells?': "
+                                        "the first rung is quoted, not the source's rituximab passages",
+    "holdout37.jsonl:h37-ivig-12": "'Refractory DM, rituximab ineffective. Cost worries me with IVIG - ...': the rung "
+                                   "is quoted without the passage the question also asks for",
+    "holdout37.jsonl:h37-ild-12": "'PM-ILD worse on HRCT despite prednisone and azathioprine. Which ...': the "
+                                  "reference is listed without the passage that the question also asks for",
+    "holdout37.jsonl:h37-ild-13": "'Lung function keeps getting worse on glucocorticoids plus azathioprine. Is "
+                                  "tacrolimus ...': the ILD failure is read, but tacrolimus is looked up without the "
+                                  "ILD row first",
+    "holdout37.jsonl:h37-rash-03": "'The skin is refractory while the muscles are in remission on ...': the rash's "
+                                   "refractoriness is read as the drug failing beside it working, so the bot asks",
+    "holdout37.jsonl:h37-grade-04": "'Which reference supports IVIG in chronic refractory PM? His rituximab ...': the "
+                                    "reference is listed without the passage that the question also asks for",
+    "holdout37.jsonl:h37-grade-08": "'Which paper is behind the cyclosporine 3.5 mg/kg data? She stopped ...': the "
+                                    "reference is listed without the passage that the question also asks for",
+    "holdout37.jsonl:h37-clarify-09": "WRONG: 'The discharge summary lists methotrexate as both 'stopped' and "
+                                      "'continue'': the quoted 'continue' is not read, only the stop, so off all "
+                                      "treatment is answered where the bot should ask",
 }
