@@ -429,7 +429,10 @@ def grade_lookup(slots: Slots, passages: Mapping[str, Passage], table: Table) ->
             chosen += [pid for pid in (on_ild or own) if pid not in chosen]
         if chosen:
             return Decision(rule="lookup.grade", title="Graded recommendations", passages=tuple(chosen))
-        key = tuple(pid for d in slots.mentioned for pid in table.drug_passages.get(d, ()))
+        evidence = [p.id for d in drugs for p in passages.values() if {d, "evidence"} <= set(p.topics)
+                    and "ild" not in p.topics]  # "how strong is the evidence for rituximab": what the source says of it
+        named = (pid for d in slots.mentioned for pid in table.drug_passages.get(d, ()))
+        key = tuple(dict.fromkeys([*evidence, *named]))
         if not key:  # drugs the lexicon knows but no passage discusses
             return out_of_scope(slots.mentioned)
         return Decision(rule="lookup.grade", title="Graded recommendations", passages=key,

@@ -1041,7 +1041,8 @@ def _failure_goes_on_then(tokens: list[Token], previous: tuple[Mention, str, boo
     j = mention.last + 1
     while j < len(tokens) and tokens[j].low != "then" and _is_dose_word(tokens[j].low, phrases):
         j += 1
-    return j == len(tokens) or tokens[j].low in (",", "then", ".", ";", "-")
+    return j == len(tokens) or tokens[j].low in (",", "then", ".", ";", "-") or (
+        tokens[j].low == "?" and tokens[j - 1].low == ")")  # "(already had RTX then IVIG)?": the bracket closed it
 
 
 # A list that says what "everything" was: a colon or a bracket soon after the words, in their sentence.
