@@ -989,6 +989,9 @@ NEVER_CONFLICT = ":never"  # a drug said to have failed and never to have been g
 
 
 _LIST_WORDS = frozenset({",", "and", "or", "&", "+", "/", "plus", "nor", "both", "then"})
+# Inside a list that a phrase after it says all failed: signs and words that do not end it ("... and the AZA +
+# MTX combination have all failed"; syntax).
+_LIST_FILLERS = frozenset({"-", HYPHEN, ":", "the", "combination", "combo"})
 
 
 def _counted_course(tokens: list[Token], mention: Mention, phrases: Phrases) -> bool:
@@ -1188,7 +1191,7 @@ def lists_said_all_failed(tokens: list[Token], drug_tokens: set[int], phrases: P
             says[j] = [True, True]
         elif low in _SENTENCE_END:
             says[j] = [low != "?" and says[j + 1][1], False]
-        elif j in drug_tokens or low in _LIST_WORDS or low in {"-", HYPHEN, ":", "the"} or _is_dose_word(low, phrases):
+        elif j in drug_tokens or low in _LIST_WORDS or low in _LIST_FILLERS or _is_dose_word(low, phrases):
             says[j] = says[j + 1][:]
     return [first for first, _ in says]
 
@@ -1412,7 +1415,8 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
         return None, None
     if any(_OR_ANOTHER_DOSE_RE.match(text, tokens[d.end - 1].end) for d in doses if d.end <= len(tokens)) or any(
             _ANOTHER_DOSE_OR_RE.search(text[max(0, tokens[d.first].start - 24):tokens[d.first].start]) for d in doses) \
-            or lexicon.readers.dose_range.search(text):  # "anywhere from 5 to 20 mg": no one dose
+            or lexicon.phrases.search("dose_range_lead", text) and lexicon.readers.dose_range.search(text):
+        # "anywhere from 5 to 20 mg": no one dose
         if conflicts is not None:
             conflicts.append(STEROID_CONCEPT)
         return None, None  # "pred 7.5 or 12.5, can't remember which": ask
