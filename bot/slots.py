@@ -1451,6 +1451,10 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     if not live:
         if "STOPPED" not in times and not doses[-1].per_kg and (
                 now := _tapered_since(doses[-1], text, tokens, lexicon)) != doses[-1].value:
+            if _raised_later(now, tokens[doses[-1].end - 1].end, text, lexicon):
+                if conflicts is not None:
+                    conflicts.append(STEROID_CONCEPT)
+                return None, None
             return now, None  # "was on 40 mg pred last yr, tapered to 15 now": the taper after the past dose
         return ("off" if "STOPPED" in times else None), None
     anchored = [d for d, time, now in zip(doses, times, said_now, strict=True) if now and time in (None, "CURRENT")]
@@ -1469,9 +1473,7 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     if dose.per_kg:
         return None, dose.value
     now = _tapered_since(dose, text, tokens, lexicon)
-    raised = (_number(m.group("number")) for m in lexicon.readers.raised_after.finditer(text, tokens[dose.end - 1].end)
-              ) if lexicon.phrases.search("raised_after", text) else ()
-    if any(value != now and value <= MAX_STEROID_MG_DAY for value in raised):  # "CK back up to 2400" is no dose
+    if _raised_later(now, tokens[dose.end - 1].end, text, lexicon):
         if conflicts is not None:
             conflicts.append(STEROID_CONCEPT)
         return None, None  # "tapered to 5, but she has been back up on 20 since last month": not certain, ask
@@ -1492,6 +1494,15 @@ def _said_to_be_now(doses: list[Dose], reached: list[list[Hit]], tokens: list[To
 
 
 _NOW_REACH = 5  # words from "now" to the dose it dates ("is now back down to 4 mg/day")
+
+
+def _raised_later(now: float, after: int, text: str, lexicon: Lexicon) -> bool:
+    """After the dose read as now (from character `after`), a rise to another number a steroid dose could be
+    ("tapered to 7.5 by June, but we had to go back up to 15 in August"); "CK back up to 2400" is no dose."""
+    if not lexicon.phrases.search("raised_after", text):
+        return False
+    return any((value := _number(m.group("number"))) != now and value <= MAX_STEROID_MG_DAY
+               for m in lexicon.readers.raised_after.finditer(text, after))
 
 
 def _opens_a_question(tokens: list[Token], at: int, phrases: Phrases) -> bool:
