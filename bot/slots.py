@@ -768,10 +768,10 @@ _STATUS = {"FAILED": "failed", "TRIED": "failed", "STOPPED": "stopped", "PAST": 
 _RANK = {"mentioned": 0, "planned": 0, "current": 1, "stopped": 2, "failed": 3}
 
 
-def _restarted_here(mention: Mention, hits: tuple[Hit, ...], restarts: frozenset[str]) -> bool:
+def _restarted_here(mention: Mention, hits: tuple[Hit, ...], tokens: list[Token], restarts: frozenset[str]) -> bool:
     """A restart word right before the drug says it is taken again ("we restarted prednisone at 30 mg")."""
-    return any(h.category == "CURRENT" and h.distance == 0 and h.at < mention.first
-               and any(w in restarts for w in h.cue.strip("/").replace("|", " ").split()) for h in hits)
+    return any(h.category == "CURRENT" and h.distance == 0 and h.at < mention.first and tokens[h.at].low in restarts
+               for h in hits)
 
 
 def _own_predicate_first(mention: Mention, hits: tuple[Hit, ...]) -> tuple[Hit, ...]:
@@ -959,7 +959,7 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
             mode = "stopped"  # "weaned off everything (pred and MTX)": what "everything" was, stopped
         previous = (m, mode, goes_on or mode == "failed" and any(
             h.category in ("FAILED", "TRIED") and h.at < m.first for h in hits))
-        if mode == "current" and status.get(m.term.concept) == "stopped" and _restarted_here(m, hits, restarts):
+        if mode == "current" and status.get(m.term.concept) == "stopped" and _restarted_here(m, hits, tokens, restarts):
             status[m.term.concept] = "current"  # "was off prednisone for a year ... we restarted prednisone at
             seen[m.term.concept].discard("stopped")  # 30 mg": a later restart of a drug stopped before it
         status[m.term.concept] = _merge(status.get(m.term.concept), mode)
@@ -1511,8 +1511,7 @@ def _opens_a_question(tokens: list[Token], at: int, phrases: Phrases) -> bool:
         return False
     if at > 0 and tokens[at - 1].low not in (*_SENTENCE_END, ",", ":", ";"):
         return False
-    end = next((j for j in range(at + 1, len(tokens)) if tokens[j].low in _SENTENCE_END), None)
-    return end is not None and tokens[end].low == "?"
+    return _sentence_asks(tokens, at)
 
 
 def _tapered_since(dose: Dose, text: str, tokens: list[Token], lexicon: Lexicon) -> float:
