@@ -121,8 +121,6 @@ KNOWN_MISSES = {
     "holdout27.jsonl:h27-resistant-mmf-05": "'Starting mycophenolate for refractory DM - what does the source warn "
                                             "about?': a drug being started is not what is asked, so the first rung is"
                                             " quoted",
-    "holdout27.jsonl:h27-ild-06": "'DM with ILD refractory to pred + MTX, and the muscle disease has also failed "
-                                  "rituximab': 'has also failed' is not read, so the muscle answer is the first rung",
     "holdout27.jsonl:h27-general-08": "two questions in one message ('what prednisone dose? And if it turns out "
                                       "resistant, what is the rituximab regimen?'): only the first is answered",
     "holdout28.jsonl:h28-flare-lt10-09": "'a mild heliotrope rash is flaring on prednisone 6 mg': the flare word "

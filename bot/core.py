@@ -32,6 +32,7 @@ from bot.lookups import (
     REVIEW_AFFILIATION,
     REVIEW_AUTHOR,
     asks_about_review,
+    cited_authors,
     definition,
     drug_lookup,
     grade_lookup,
@@ -164,6 +165,12 @@ def _answer_slots(text: str, slots: Slots, kb: KnowledgeBase) -> tuple[Reply, De
         # The slots carry no journal, organisation or surname typed in capitals: the text is read here.
         decision = decision._replace(references=narrow_references(text, decision.references,
                                                                   kb.catalog.references))
+    if (decision.rule == "lookup.drug" and set(slots.intents) <= _SOURCE_INTENTS | {"evidence"}
+            and (authored := cited_authors(text, kb.catalog.references))):
+        # A drug and a cited author ("the Muscle Study Group etanercept trial"): the work, not the drug.
+        on_drug = tuple(n for n in authored if n in decision.references)
+        return compose(Decision(rule="lookup.reference", title="References", references=on_drug or authored),
+                       slots, kb.catalog), decision
     if decision.rule in ("search", "out-of-scope") and (named := _names_a_reference(text, kb)):
         return named, decision
     if decision.rule == "search":

@@ -134,6 +134,19 @@ def failed_stage(slots: Slots) -> str:
     return FAILED_STAGES[-1]
 
 
+def unsaid_rung_drug(slots: Slots) -> str | None:
+    """The drug of the ordered rung the failures reach, listed with the treatment told and nothing said of it
+    ("refractory DM, MTX, RTX. next?"): whether it was given decides the rung."""
+    if situation(slots) != "resistant" or set(slots.intents) & DRUG_INTENTS or slots.weight_kg or slots.bsa_m2:
+        return None
+    stage = failed_stage(slots)
+    if stage == FAILED_STAGES[-1] or slots.everything_failed:
+        return None
+    drug = ORDERED_OPTIONS[FAILED_STAGES.index(stage)]
+    said = {*slots.failed, *slots.current, *slots.stopped, *slots.planned, *slots.drugs_asked}  # a button's too
+    return drug if drug in slots.listed and drug not in said else None
+
+
 def focus_drug(slots: Slots, catalog: Catalog) -> str | None:
     """A drug asked about (not tried, not current, not stopped), other than the conventional three.
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 
 from bot.decision import Decision, Option
-from bot.facts import ORDERED_OPTIONS, focus_drug
+from bot.facts import ORDERED_OPTIONS, focus_drug, unsaid_rung_drug
 from bot.knowledge import Catalog, Passage, Reference
 from bot.slots import DRUG_INTENTS, EFFECT_CONFLICT, NEVER_CONFLICT, STEROID_CONCEPT, Slots
 from bot.table import ASK_PREDNISONE, Table
@@ -128,6 +128,17 @@ def _drug_in_one_of(drug: str, slots: Slots, catalog: Catalog, table: Table, rul
 
     return Decision(rule=rule, kind="clarify", title=table.messages["conflict_title"],
                     question=table.messages[message].format(drug=name), options=(option(*first), option(*second)))
+
+
+def unsaid_rung_decision(slots: Slots, catalog: Catalog, table: Table) -> Decision | None:
+    """The next ordered drug named with nothing said of it ("refractory DM, MTX, RTX. next?"): quoting it as
+    next may advise what was already given, and skipping it may skip what was not; ask (a miss before a
+    wrong answer)."""
+    drug = unsaid_rung_drug(slots)
+    if drug is None:
+        return None
+    return _drug_in_one_of(drug, slots, catalog, table, "ask.rung", "rung_unsaid",
+                           ("{name} failed", "failed"), ("{name} not given", "stopped"))
 
 
 def conflict_decision(slots: Slots, catalog: Catalog, table: Table) -> Decision | None:
@@ -549,9 +560,22 @@ def _norm_words(text: str) -> list[str]:
     return _WORD_RE.findall(text.lower())
 
 
+def cited_authors(text: str, references: Mapping[int, Reference]) -> tuple[int, ...]:
+    """References whose author the text names: a surname (any case) or the group author, never a journal or
+    a title word, so "the Anandacoomarasamy infliximab case" is the work, not the drug."""
+    words = _norm_words(text)
+    present = set(words)
+    return tuple(n for n, ref in sorted(references.items())
+                 if present & _surnames(ref) or (_GROUP_AUTHOR in ref.authors.lower()
+                                                 and _contains(words, _GROUP_AUTHOR.split())))
+
+
+_GROUP_AUTHOR = "muscle study group"  # the one cited work whose author is a group, matched as a phrase
+
+
 def _surnames(ref: Reference) -> set[str]:
     names = [a.strip().rstrip(".") for a in ref.authors.split(",")]
-    if ref.authors.lower().startswith("muscle study group"):
+    if ref.authors.lower().startswith(_GROUP_AUTHOR):
         return set()  # a group, matched as a phrase (see _phrases)
     surnames = {n.split()[0].lower() for n in names if n and n != "et al" and n.split()}
     return {part for name in surnames for part in _norm_words(name)}  # "Hausner-Sypek": hausner, sypek
@@ -561,8 +585,8 @@ def _phrases(ref: Reference, expand: bool = False) -> list[list[str]]:
     """Phrases that name the reference outright: its journal, or a group author; with `expand`, the
     organisations its title names too ("American Academy of Neurology", and "aan")."""
     phrases = [_journal_words(ref)]
-    if ref.authors.lower().startswith("muscle study group"):
-        phrases.append(["muscle", "study", "group"])
+    if ref.authors.lower().startswith(_GROUP_AUTHOR):
+        phrases.append(_GROUP_AUTHOR.split())
     if expand:
         phrases += _organisations(ref.title)
     return phrases

@@ -19,7 +19,8 @@ from bot.table import Condition, Row, Table, fire, load_table
 def decide(slots: Slots, catalog: Catalog, table: Table | None = None) -> Decision:
     """The decision for these slots: a look-up, the table's rows that fire, or a search."""
     table = table or load_table()
-    routed = lookups.route_first(slots, catalog, table) or lookups.conflict_decision(slots, catalog, table)
+    routed = (lookups.route_first(slots, catalog, table) or lookups.conflict_decision(slots, catalog, table)
+              or lookups.unsaid_rung_decision(slots, catalog, table))
     if routed:
         return routed
     facts = facts_of(slots, catalog)

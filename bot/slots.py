@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import pairwise
 from typing import Literal, NamedTuple
 
 from bot.context import HYPHEN, ConText, Hit, Modifier, Rule, Target, reach_index, reached, spans
@@ -62,6 +63,7 @@ class Slots(NamedTuple):
     failed: tuple[str, ...] = ()
     stopped: tuple[str, ...] = ()  # "not on", "off", "stopped", "never had"
     planned: tuple[str, ...] = ()  # "planning rituximab", "MMF planned": not yet given
+    listed: tuple[str, ...] = ()  # named in a list of drugs with nothing said of it ("MTX, RTX", "MTX then RTX")
     absent: tuple[str, ...] = ()  # conditions said to be absent ("no lung involvement", "rash resolved")
     off_all: bool = False
     sparing_unknown_negated: bool = False  # "no DMARD", "no immunosuppressant"
@@ -989,6 +991,19 @@ NEVER_CONFLICT = ":never"  # a drug said to have failed and never to have been g
 
 
 _LIST_WORDS = frozenset({",", "and", "or", "&", "+", "/", "plus", "nor", "both", "then"})
+_CHOICE_WORDS = frozenset({"or", "nor"})
+
+
+def _listed_without_status(tokens: list[Token], mentions: list[Mention], status: dict[str, str]) -> tuple[str, ...]:
+    """Drugs with no status that a list joins to the drug before them ("refractory DM, MTX, RTX. next?"): part
+    of the history told, or not? The reader cannot say; a rung that depends on it asks."""
+    drugs = [m for m in mentions if _target_type(m) == "drug"]
+    listed = []
+    for before, m in pairwise(drugs):
+        joints = [t.low for t in tokens[before.last + 1:m.first]]
+        if status.get(m.term.concept) == "mentioned" and joints and set(joints) <= _LIST_WORDS - _CHOICE_WORDS:
+            listed.append(m.term.concept)
+    return tuple(dict.fromkeys(listed))
 # Inside a list that a phrase after it says all failed: signs and words that do not end it ("... and the AZA +
 # MTX combination have all failed"; syntax).
 _LIST_FILLERS = frozenset({"-", HYPHEN, ":", "the", "combination", "combo"})
@@ -1426,6 +1441,12 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     weak = lexicon.phrases.words("weak_current")
     reached = lexicon.context.apply([t.low for t in tokens],
                                     [Target(d.first, d.end, "dose") for d in doses] + drugs)[:len(doses)]
+    others = [t for t, m in zip(drugs, (m for m in mentions if _target_type(m) == "drug"), strict=True)
+              if m.term.concept != STEROID_CONCEPT]
+    if _taken_yet_stopped_with_others(doses, reached, others):
+        if conflicts is not None:
+            conflicts.append(STEROID_CONCEPT)
+        return None, None  # "on pred 5 mg, MTX and AZA all stopped": the pred too, or only the others? Ask.
     times = [_dose_time(hits, weak) for hits in reached]
     said_now = _said_to_be_now(doses, reached, tokens, lexicon.phrases)
     times = _restated_in_brackets(doses, times, tokens, lexicon.phrases)
@@ -1702,6 +1723,18 @@ def _differ(doses: list[Dose], text: str) -> bool:
 
 
 SAME_DOSE_MARGIN = 0.15  # "0.15 mg/kg, 132 lb, so about 9 mg": 8.98 and 9 are one dose, rounded
+
+
+def _taken_yet_stopped_with_others(doses: list[Dose], reached: list[list[Hit]], others: list[Target]) -> bool:
+    """A dose not said to be past ("on pred 5 mg", "pred 20"; not "was on", "until") that a stop reaches only
+    across other drugs named after it ("..., MTX and AZA all stopped"): the stop may be theirs alone."""
+    for dose, hits in zip(doses, reached, strict=True):
+        if any(h.category == "PAST" for h in hits):
+            continue
+        if any(h.category == "STOPPED" and h.at >= dose.end and any(dose.end <= t.start < h.at for t in others)
+               for h in hits):
+            return True
+    return False
 
 
 def _dose_time(hits: list[Hit], weak: frozenset[str] = frozenset()) -> str | None:
@@ -2017,6 +2050,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     current = tuple(d for d in drugs_in_order if status.get(d) == "current" and d != STEROID_CONCEPT)
     stopped = tuple(d for d in drugs_in_order if status.get(d) == "stopped" and d != STEROID_CONCEPT)
     planned = tuple(d for d in drugs_in_order if status.get(d) == "planned" and d != STEROID_CONCEPT)
+    listed = _listed_without_status(tokens, mentions, status)
     if off_all:
         if current:  # "off all immunosuppression; on MTX 15 mg weekly": which is it? Ask.
             conflicts.append(current[0])
@@ -2052,6 +2086,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
         failed=failed,
         stopped=stopped,
         planned=planned,
+        listed=listed,
         absent=tuple(c for c in sorted(NEGATED_CONDITIONS) if c in negated_conditions(mentions, readings)
                      and c not in present),
         off_all=off_all,

@@ -260,7 +260,7 @@ def _reference_problems(table: Table, passages: Mapping[str, Passage]) -> list[s
     if "ladder_order" not in table.messages:
         problems.append("[messages] needs ladder_order, which the options look-up shows")
     for key in ("conflict_title", "conflict_dose", "conflict_drug", "conflict_effect", "conflict_never",
-                "conflict_condition"):
+                "conflict_condition", "rung_unsaid"):
         if key not in table.messages:
             problems.append(f"[messages] needs {key}, which the question back on conflicting facts uses")
     if not any(r.id == ASK_PREDNISONE for r in table.rows):

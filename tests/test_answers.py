@@ -567,6 +567,11 @@ CASES = [
     C("60M PM, previously 60 mg pred then MTX, both stopped last year, now relapsed. restart dose?", "answer",
       "recurrent.off-all", OFF_ALL, not_passages=OFF_SPARING),
     C("flare, on pred 15 mg; MTX, AZA all stopped", "answer", "recurrent.above-10", ABOVE),
+    # "all stopped" is everything named before it, a past dose too
+    C("PM, previously pred 40 and MTX, all discontinued in 2022, relapse now", "answer", "recurrent.off-all",
+      OFF_ALL),
+    # "also failed" names its drug after it as well as before it
+    C("refractory PM; the muscles also failed rituximab. next?", "answer", "resistant.ivig", IVIG),
     # "vs" compares: each drug's answer in its part
     C("cyclophosphamide vs TNF inhibitors for really refractory PM", "answer", "lookup.drug",
       ("alkylating.reserve", "tnf.last-resort")),

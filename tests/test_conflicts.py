@@ -20,6 +20,12 @@ from bot.core import answer, answer_callback
      ["on methotrexate", "not on methotrexate"], "not on methotrexate", "recurrent.off-all"),
     ("PM failed rituximab. Rituximab not given so far. Next agent?", "conflict.never",
      ["rituximab failed", "rituximab not given"], "rituximab failed", "resistant.ivig"),
+    ("on pred 5 mg, MTX and AZA all stopped, flare", "conflict.prednisone",  # the pred's stop too, or not?
+     ["> 10 mg/day", "< 10 mg/day", "exactly 10 mg/day", "off prednisone"], "< 10 mg/day", "recurrent.below-10"),
+    ("refractory DM, MTX, RTX. next?", "ask.rung",  # rituximab listed, nothing said of it: given or not?
+     ["rituximab failed", "rituximab not given"], "rituximab failed", "resistant.ivig"),
+    ("refractory DM: pred, MTX, rituximab. what now?", "ask.rung",
+     ["rituximab failed", "rituximab not given"], "rituximab not given", "resistant.rituximab"),
     ("recurrence, pred 7.5 or 12.5, can't remember which, + AZA", "conflict.prednisone",
      ["> 10 mg/day", "< 10 mg/day", "exactly 10 mg/day", "off prednisone"], "> 10 mg/day", "recurrent.above-10"),
 ])

@@ -25,6 +25,8 @@ from bot import core
     ("the Neurology guideline", (3,)),
     ("Clin Exp Rheumatol", (6,)),
     ("the Noss paper", (1,)),
+    ("Sinoway chlorambucil", (9,)),  # a cited author beside a drug: the work, not the drug
+    ("muscle study group trial of etanercept", (11,)),
 ])
 def test_a_reference_is_found_however_it_is_named(question: str, numbers: tuple[int, ...]) -> None:
     _, context = core.answer_in_context("IVIG for 1,000 kg")  # and in a conversation as on its own
