@@ -99,8 +99,6 @@ KNOWN_MISSES = {
                                    " line quoted (kind answer); this item wants a question back, as h23-dose-16",
     "holdout23.jsonl:h23-vignette-03": "'may want a pregnancy in a few years (not now)': a pregnancy wished for later"
                                        " still puts the question outside the source (population scope)",
-    "holdout24.jsonl:h24-flare-gt10-06": "'weaned to 5 mg in January, then the GP put him back up to 30 mg in March':"
-                                         " both changes are dated, so two doses stay current and the bot asks",
     "holdout24.jsonl:h24-resistant-first-03": "a note ('PMH: ... Current meds: ... Issue: ...') over several lines: "
                                               "its question is read as the combination look-up",
     "holdout24.jsonl:h24-resistant-post-rtx-02": "a note over several lines with the rituximab course under 'Rx:': "

@@ -12,6 +12,7 @@ from bot.slots import LB_TO_KG, Slots
 
 WEIGHT_KG = (25.0, 300.0)  # a plausible adult weight
 BSA_M2 = (0.5, 3.0)  # a plausible adult body surface area
+PREDNISONE_MAX_MG_DAY = 1000.0  # a daily glucocorticoid dose above an intravenous pulse's gram is a misreading
 
 # A BSA as typed, whatever its value (the reader keeps only values it can use, and drops the rest).
 _BSA_ANY_RE = re.compile(r"\bBSA\s*(?:is|of|=|:)?\s*(\d{1,6}(?:[.,]\d{1,6})?)"
@@ -32,11 +33,13 @@ def _number(text: str) -> float:
 def range_numbers() -> set[str]:
     """Every number the refusals print of their own: the ranges' bounds, in kg, lb and m²."""
     low, high = WEIGHT_KG
-    return {_fmt(v) for v in (low, high, low / LB_TO_KG, high / LB_TO_KG)} | {str(v) for v in BSA_M2}
+    return ({_fmt(v) for v in (low, high, low / LB_TO_KG, high / LB_TO_KG)} | {str(v) for v in BSA_M2}
+            | {_fmt(PREDNISONE_MAX_MG_DAY)})
 
 
 def refuse_implausible(text: str, slots: Slots) -> tuple[Slots, tuple[str, ...]]:
-    """`slots` without any weight or BSA outside the plausible adult range, and a note for each one refused."""
+    """`slots` without any weight or BSA outside the plausible adult range or an impossible prednisone dose, and
+    a note for each one refused."""
     notes = []
     if slots.weight_kg is not None and not WEIGHT_KG[0] <= slots.weight_kg <= WEIGHT_KG[1]:
         low, high = WEIGHT_KG
@@ -56,4 +59,9 @@ def refuse_implausible(text: str, slots: Slots) -> tuple[Slots, tuple[str, ...]]
             break
     if notes and "dose" not in slots.intents:  # "IVIG 2 g/kg for a 700 kg pt": the dose line, refused number named
         slots = slots.with_(intents=(*slots.intents, "dose"))
+    if isinstance(slots.prednisone, float) and slots.prednisone > PREDNISONE_MAX_MG_DAY:
+        notes.append(f"I did not use the prednisone dose of {_fmt(slots.prednisone)} mg/day: it is above any "
+                     f"plausible daily dose (more than {_fmt(PREDNISONE_MAX_MG_DAY)} mg). Please check it and send "
+                     "it again.")
+        slots = slots.with_(prednisone=None, prednisone_cmp=None)
     return slots, tuple(notes)

@@ -219,7 +219,8 @@ def _is_phrase(words: list[str]) -> bool:
 
 
 def _fuzzy(phrase: str, lexicon: Lexicon, size: int) -> Term | None:
-    if len(phrase) < FUZZY_MIN_LENGTH or size > 2 or any(c.isdigit() for c in phrase):
+    if len(phrase) < FUZZY_MIN_LENGTH or size > 2 or any(c.isdigit() for c in phrase) or (
+            phrase in lexicon.phrases.words("not_typos")):
         return None
     cache = lexicon.fuzzy_cache  # the same words recur across messages
     if cache is None:
@@ -1077,12 +1078,13 @@ def _everything_failed(text: str, phrases: Phrases, drug_ends: list[int]) -> boo
         return False
     if phrases.search("everything_else", said.group()):
         return True
-    stops = [m.end() for m in _SENTENCE_STOP_RE.finditer(text, 0, said.start())]  # not "1.5 g"
+    # not "1.5 g"; nor a semicolon, which joins "then Privigen for six months; nothing worked" to its list
+    stops = [m.end() for m in _SENTENCE_STOP_RE.finditer(text, 0, said.start())]
     sentence = stops[-1] if stops else -1
     return not any(sentence < e <= said.start() for e in drug_ends)
 
 
-_SENTENCE_STOP_RE = re.compile(r"[.;!?](?=\s|$)")
+_SENTENCE_STOP_RE = re.compile(r"[.!?](?=\s|$)")
 
 
 def _taken_alone(tokens: list[Token], mentions: list[Mention], status: dict[str, str], phrases: Phrases) -> bool:
@@ -1099,9 +1101,11 @@ def _taken_alone(tokens: list[Token], mentions: list[Mention], status: dict[str,
 
 
 def _dose_follows(tokens: list[Token], mention: Mention) -> bool:
-    """"pred 20": a number right after the drug, and not a time ("stopped pred and MTX 8 months ago")."""
+    """"pred 20": a number right after the drug, and not a time ("stopped pred and MTX 8 months ago", "MTX
+    2019-2023")."""
     after = [t.low for t in tokens[mention.last + 1:mention.last + 3]]
-    return bool(after) and after[0][:1].isdigit() and not (len(after) > 1 and _DURATION_RE.fullmatch(after[1]))
+    return bool(after) and after[0][:1].isdigit() and not _YEAR_RE.fullmatch(after[0]) and not (
+        len(after) > 1 and _DURATION_RE.fullmatch(after[1]))
 
 
 # Units of time (syntax): a number before one is a duration, not a dose.
@@ -1279,7 +1283,7 @@ _MG_RE = re.compile(
     rf"{_NUM}\s*(mg|milligrams?)\b\s*(/\s*kg|per\s+kg)?"
     rf"(\s*(?:/\s*d(?:ay)?|per\s+day|a\s+day|daily|qd|od|once daily|/24h))?", re.IGNORECASE)
 # The number the dose readers below read, as a named group: the words around it are phrases.toml's.
-_DOSE_NUMBER = r"(?<![\d.,])(?P<number>\d+(?:[.,]\d+)?)"
+_DOSE_NUMBER = r"(?<![\d.,])(?!(?:19|20)\d\d(?!\d))(?P<number>\d+(?:[.,]\d+)?)"
 # Units, durations and counts after a number that make it no prednisone dose ("20 kg", "6 months", "3 cycles").
 _NOT_A_BARE_DOSE = (r"(?!\s*(?:kg|lb|m2|m²|%|g\b|mg/kg|months?|mo\b|weeks?|wks?|days?|years?|yrs?|y\b|times|x\b|ago|h\b"
                     r"|hours?|doses?|courses?|cycles?|tabs?\b|tablets?))")
@@ -1493,7 +1497,9 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     dose = (current or live)[0]
     if dose.per_kg:
         return None, dose.value
-    now = _tapered_since(dose, text, tokens, lexicon)
+    # A taper counts after the last time the dose is said ("Currently 25 mg ... tapered to 7.5 by 2022 and
+    # increased again ... a flare on the 25 mg": the 25 said after the taper is the dose now).
+    now = _tapered_since((current or live)[-1], text, tokens, lexicon)
     if _raised_later(now, tokens[dose.end - 1].end, text, lexicon):
         if conflicts is not None:
             conflicts.append(STEROID_CONCEPT)

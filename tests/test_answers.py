@@ -570,6 +570,17 @@ CASES = [
     # "all stopped" is everything named before it, a past dose too
     C("PM, previously pred 40 and MTX, all discontinued in 2022, relapse now", "answer", "recurrent.off-all",
       OFF_ALL),
+    # the dose said again after a taper is the dose now; the taper was before it
+    C("Flare now on prednisone 30 mg. Last year tapered to 5 mg by May, raised again in June. Back on the 30 mg.",
+      "answer", "recurrent.above-10", ABOVE),
+    # "nothing worked" after a list, across a semicolon, is the list's failure, not every option's
+    C("Refractory DM: MTX, then rituximab, then IVIG for 5 months; nothing worked. Next?", "answer",
+      "resistant.mycophenolate", MMF),
+    # an aspect the source never discusses, of a drug it covers: the skin's topical treatment, a trough level
+    C("persistent DM rash: is a topical steroid cream reasonable?", "out_of_scope", "out-of-scope"),
+    C("ILD on tacrolimus, which trough level should we aim for?", "out_of_scope", "out-of-scope"),
+    # a word one letter from a term is not its misspelling ("through" is no trough)
+    C("MMF dose once a PM patient has been through RTX and IVIG?", "answer", "lookup.drug", MMF),
     # "also failed" names its drug after it as well as before it
     C("refractory PM; the muscles also failed rituximab. next?", "answer", "resistant.ivig", IVIG),
     # "vs" compares: each drug's answer in its part

@@ -44,3 +44,19 @@ def test_a_refused_weight_in_a_follow_up_is_named_and_not_kept() -> None:
     reply, after = core.answer_in_context("she weighs 500 kg", context)
     assert "the weight of 500 kg" in reply.text and "× 500" not in reply.text
     assert after is not None and after.slots.weight_kg is None
+
+
+@pytest.mark.parametrize("question", ["flare on pred 5000 mg with MTX", "relapse, prednisone 1,500 mg/day, AZA"])
+def test_an_impossible_prednisone_dose_is_named_and_the_dose_asked(question: str) -> None:
+    reply = core.answer(question)
+    assert reply.blocks[0].kind == "note" and "above any plausible daily dose" in reply.blocks[0].text
+    assert (reply.kind, reply.rule) == ("clarify", "recurrent.ask-prednisone") and "prednisone" not in reply.slots
+
+
+@pytest.mark.parametrize("question", [
+    "Relapse. History: prednisone 2019-2022 and methotrexate 2019-2023, both stopped; nothing since.",
+    "flare; pred 2020 to 2021, then off everything",
+])
+def test_a_year_beside_a_drug_is_no_dose(question: str) -> None:
+    reply = core.answer(question)
+    assert reply.slots.get("prednisone") == "off" and reply.rule == "recurrent.off-all"
