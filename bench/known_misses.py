@@ -163,14 +163,9 @@ KNOWN_MISSES = {
                                          "h4-rec-lt10-01)",
     "holdout33.jsonl:h33-flare-lt10-10": "'not sure if I should just bump her pred up from 4 mg': 'from' dates the "
                                          "4 mg as past, so the bot asks for the dose now",
-    "holdout34.jsonl:h34-flare-gt10-05": "'I took over a 45-year-old man with anti-Jo-1 positive PM. His lungs ...': "
-                                         "a dose history the reader cannot put in order, so the bot asks for the dose "
-                                         "now",
     "holdout34.jsonl:h34-flare-gt10-07": "'Presenting a 70-year-old man with PM. We got him from 60 mg of ...': a "
                                          "dose history the reader cannot put in order, so the bot asks for the dose "
                                          "now",
-    "holdout34.jsonl:h34-flare-lt10-05": "'I've got a 48-year-old man with PM who reached remission on ...': a dose "
-                                         "history the reader cannot put in order, so the bot asks for the dose now",
     "holdout34.jsonl:h34-flare-lt10-10": "'Background: DM diagnosed at 44, now 51. The first course (prednisone ...': "
                                          "a dose history the reader cannot put in order, so the bot asks for the dose "
                                          "now",

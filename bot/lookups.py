@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from bot.decision import Decision, Option
 from bot.facts import ORDERED_OPTIONS, focus_drug, unsaid_rung_drug
+from bot.facts import situation as situation_of
 from bot.knowledge import Catalog, Passage, Reference
 from bot.slots import DRUG_INTENTS, EFFECT_CONFLICT, NEVER_CONFLICT, STEROID_CONCEPT, Slots
 from bot.table import ASK_PREDNISONE, Table
@@ -143,9 +144,12 @@ def unsaid_rung_decision(slots: Slots, catalog: Catalog, table: Table) -> Decisi
 
 def conflict_decision(slots: Slots, catalog: Catalog, table: Table) -> Decision | None:
     """A question back when the message says a deciding fact both ways: never pick one (DESIGN.md)."""
-    if not slots.conflicts:
+    # Two prednisone doses matter only where the dose decides: a flare's scenario ("tapering from 60 to 20 mg
+    # and methotrexate, never controlled" is resistant disease, whatever the dose now).
+    deciding = [c for c in slots.conflicts if c != STEROID_CONCEPT or situation_of(slots) == "flare"]
+    if not deciding:
         return None
-    conflict = slots.conflicts[0]
+    conflict = deciding[0]
     messages = table.messages
     if conflict == STEROID_CONCEPT:
         ask = next(r for r in table.rows if r.id == ASK_PREDNISONE)

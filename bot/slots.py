@@ -460,16 +460,18 @@ def condition_conflicts(mentions: list[Mention], readings: Readings) -> list[str
     for i, m in enumerate(mentions):
         if m.term.concept in NEGATED_CONDITIONS - {"rash"}:  # a rash's answer needs it refractory anyway
             negated = _reached(readings, i, "NEGATED")
-            if negated or not m.term.negation_only:  # "HRCT: no ILD": the site alone says nothing
+            if negated or not (m.term.negation_only or _reached(readings, i, "GENERIC")):
+                # "HRCT: no ILD": the site alone says nothing; "screened for ILD" does not say it is there
                 said.setdefault(m.term.concept, set()).add(negated)
     return [c for c, both in said.items() if both == {True, False}]
 
 
 def present_conditions(mentions: list[Mention], readings: Readings) -> set[str]:
     """Condition concepts mentioned at least once without a negation ("no ILD", "lungs fine" are absent).
-    A site (lexicon `negation_only`: "lungs") says nothing when not negated ("lungs ok?", "lung nodules")."""
+    A site (lexicon `negation_only`: "lungs") says nothing when not negated ("lungs ok?", "lung nodules"), nor
+    does a search for it ("screened for ILD with HRCT, which was normal": GENERIC)."""
     return {m.term.concept for i, m in enumerate(mentions) if m.term.kind == "condition"
-            and not m.term.negation_only
+            and not m.term.negation_only and not _reached(readings, i, "GENERIC")
             and not (m.term.concept in NEGATED_CONDITIONS and _reached(readings, i, "NEGATED"))}
 
 
@@ -643,9 +645,11 @@ def failures_for_side_condition_only(text: str, tokens: list[Token], mentions: l
     drug_at = {k for m in mentions if _target_type(m) == "drug" for k in range(m.first, m.last + 1)}
     words_before = reach_index([t.low for t in tokens])  # numbers and units do not count ("ILD 60 kg refractory")
 
+    ends = {side: _past_its_bracket(tokens, side.last) for side in sides}  # "the skin (Gottron papules) remains"
+
     def belongs_to_side(at: int, reach: int = _ATTACHED_WORDS) -> bool:
-        return any(side.last < at and words_before[at] - words_before[side.last + 1] < reach and not any(
-            _turns(tokens[k].low, phrases) or k in drug_at for k in range(side.last + 1, at)) for side in sides)
+        return any(ends[side] < at and words_before[at] - words_before[ends[side] + 1] < reach and not any(
+            _turns(tokens[k].low, phrases) or k in drug_at for k in range(ends[side] + 1, at)) for side in sides)
 
     def said_of_side(at: int) -> bool:  # "tacrolimus doesn't help the ILD": the cue's object is the side
         return any(at < side.first <= at + _CUE_OBJECT_WORDS and all(
@@ -657,6 +661,19 @@ def failures_for_side_condition_only(text: str, tokens: list[Token], mentions: l
     resistant_words = [m for m in mentions if m.term.concept == "resistant"]
     return all(belongs_to_side(at) or said_of_side(at) for at in failure_cues) and all(
         belongs_to_side(m.first, 2) or any(0 < side.first - m.last <= 2 for side in sides) for m in resistant_words)
+
+
+_SPELLED_OUT_REACH = 12  # tokens a bracket that spells a condition out may hold
+
+
+def _past_its_bracket(tokens: list[Token], last: int) -> int:
+    """The token a mention ends at, or the ")" of a bracket that opens right after it ("the skin (Gottron
+    papules, shawl sign)"): what follows the bracket is said of the mention."""
+    if last + 1 < len(tokens) and tokens[last + 1].low == "(":
+        for k in range(last + 2, min(len(tokens), last + 2 + _SPELLED_OUT_REACH)):
+            if tokens[k].low == ")":
+                return k
+    return last
 
 
 # --- drug status ------------------------------------------------------------------
@@ -734,7 +751,7 @@ def _dose_restated_after_stop(tokens: list[Token], mentions: list[Mention], read
     def stop_told_apart(m: Mention, hits: tuple[Hit, ...]) -> bool:  # "he says he takes prednisone 10 mg, his
         # wife says he stopped it a month ago": the stop reaches it only through a pronoun in another clause
         def apart_after(h: Hit) -> bool:
-            return any(t.low in turns or t.low in ",;" for t in tokens[m.last + 1:h.at])
+            return any(t.low in turns or t.low in ",;" or t.low in _SENTENCE_END for t in tokens[m.last + 1:h.at])
 
         return any(h.category == "CURRENT" and h.at < m.first for h in hits) and any(
             h.category in _STOPS and h.at > m.last and apart_after(h) for h in hits)
@@ -936,9 +953,9 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
                                    or _not_taken_while_active(hits, phrases)):
             mode = "stopped"  # "not on IVIG, Rituxan didn't help": the failure is rituximab's
         if mode == "stopped" and _dose_follows(tokens, m) and min(h.distance for h in hits) > 0 and not any(
-                h.category == "PAST" for h in hits):
+                h.category == "PAST" or h.category == "STOPPED" and h.at > m.last for h in hits):
             mode = "current"  # "no DMARD, pred 20": a drug with its dose is being taken ("previously ... MTX 20
-            # mg weekly" is not)
+            # mg weekly" is not, nor "azathioprine 150 mg (stopped 2023)", whose own stop follows it)
         if (mode == "stopped" or mode == "failed" and m.term.conventional) and _taken_again(m, hits, tokens,
                                                                                             drug_tokens):
             mode = "current"  # "MTX was held for 2 weeks and restarted last week": the later word is its state;
@@ -977,6 +994,8 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
     for m in _failed_by_next_sentence(tokens, mentions, sentence_start, phrases):
         if status.get(m.term.concept) == "mentioned":
             status[m.term.concept] = "failed"  # "pred/AZA -> MTX -> RTX. Still weak.": the last one failed too
+    for concept in said_never - said_failed:
+        status[concept] = "stopped"  # "IVIG has never been given": no failure read from a list's shape outweighs it
     drugs = {m.term.concept for m in mentions if m.term.kind == "drug"}  # not "everything", read like one
     conflicts.extend(c for c, modes in seen.items() if c != STEROID_CONCEPT and c in drugs
                      and {"current", "stopped"} <= modes and "failed" not in modes)
@@ -1051,7 +1070,8 @@ def _failure_goes_on_then(tokens: list[Token], previous: tuple[Mention, str, boo
     """"failed pred/MTX, then rituximab, then IVIG.": a bare drug after "then" carries on the sequence of
     failures that a cue before the previous drug began ("then" otherwise turns a failure's reach: "failed
     MTX, then started RTX"; "MTX failed, then RTX" says nothing of RTX). Bare: only its dose or course
-    before the next comma, "then" or sentence end; before a question mark it is asked ("..., then RTX?")."""
+    before the next comma, "then", bracket or sentence end; before a question mark it is asked ("..., then
+    RTX?")."""
     k = mention.first - 1
     while k > 0 and tokens[k].low != "then" and _is_dose_word(tokens[k].low, phrases):
         k -= 1  # "then 5 months of monthly IVIG"
@@ -1060,7 +1080,7 @@ def _failure_goes_on_then(tokens: list[Token], previous: tuple[Mention, str, boo
     j = mention.last + 1
     while j < len(tokens) and tokens[j].low != "then" and _is_dose_word(tokens[j].low, phrases):
         j += 1
-    return j == len(tokens) or tokens[j].low in (",", "then", ".", ";", "-") or (
+    return j == len(tokens) or tokens[j].low in (",", "then", ".", ";", "-", "(") or (
         tokens[j].low == "?" and tokens[j - 1].low == ")")  # "(already had RTX then IVIG)?": the bracket closed it
 
 
@@ -1363,13 +1383,19 @@ def _number(text: str) -> float:
     return float(text.replace(",", "."))
 
 
-def find_weight(text: str, now_words: frozenset[str] = frozenset()) -> tuple[float | None, float | None]:
+def find_weight(text: str, now_words: frozenset[str] = frozenset(),
+                past_lead: frozenset[str] = frozenset()) -> tuple[float | None, float | None]:
     """(weight in kg, weight in lb as typed or None). Of two different weights, the one said to be now ("was 70 kg
-    at diagnosis, now weighs 64 kg"; `now_words`, phrases.toml's); when none is, neither: no dose is computed
-    from a weight picked at random."""
+    at diagnosis, now weighs 64 kg"; `now_words`, phrases.toml's), else the one not said to be past ("80 kg (he
+    was 92 kg before)"; `past_lead`); when neither decides, none: no dose is computed from a weight picked at
+    random."""
     found = list(_WEIGHT_RE.finditer(text))
     if len({(f.group(1), f.group(2).lower()[:1]) for f in found}) > 1:
-        now = [f for f in found if now_words & set(re.findall(r"\w+", text[max(0, f.start() - 25):f.start()].lower()))]
+        now = [f for f in found if now_words & set(re.findall(r"\w+", text[max(0, f.start() - 25):f.start()].lower()))
+               or _now_right_after(text, f.end(), now_words)]
+        if not now:
+            now = [f for f in found if not past_lead & set(re.findall(r"\w+", text[max(0, f.start() - 12):f.start()]
+                                                                      .lower()))]
         if len(now) != 1:
             return None, None
         found = now
@@ -1383,6 +1409,13 @@ def find_weight(text: str, now_words: frozenset[str] = frozenset()) -> tuple[flo
     if m:
         return _number(m.group(1)), None
     return None, None
+
+
+def _now_right_after(text: str, at: int, now_words: frozenset[str]) -> bool:
+    """"is 72 kg now": the word right after a number is a now-word, and no other number follows it ("70 kg,
+    now 64 kg" dates the 64)."""
+    after = re.match(r"\s*(\w+)\b(?!\s*[\d.,]*\d)", text[at:at + 30])
+    return bool(after) and after.group(1).lower() in now_words
 
 
 def find_bsa(text: str) -> float | None:
@@ -1483,12 +1516,11 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
             return now, None  # "was on 40 mg pred last yr, tapered to 15 now": the taper after the past dose
         return ("off" if "STOPPED" in times else None), None
     anchored = [d for d, time, now in zip(doses, times, said_now, strict=True) if now and time in (None, "CURRENT")]
-    others = [d for d in live if d not in anchored]
-    start = sentence_starts(tokens)
-    if anchored and not _differ(anchored, text) and all(start[d.first] < start[anchored[0].first] for d in others) \
+    others = [d for d in live if d not in anchored and not (anchored and not _differ([anchored[0], d], text))]
+    if anchored and not _differ(anchored, text) and all(d.first < anchored[0].first for d in others) \
             and not lexicon.phrases.search("reported_by", text):
         current = live = anchored  # "... 5 mg for most of last year ... he is now on 20 mg daily": the one said
-        # to be now is the dose; doses told in sentences before it are its history (unless the
+        # to be now is the dose; doses told before it, and the same dose said again, are its history (unless the
         # message reports sources that may disagree: "the letter says 5 mg, she tells me she is currently on 15")
     if _differ(current, text) or _differ(live, text):
         if conflicts is not None:
@@ -1516,8 +1548,19 @@ def _said_to_be_now(doses: list[Dose], reached: list[list[Hit]], tokens: list[To
     def now_before(d: Dose) -> bool:  # "He is now back down to 4 mg/day"
         return any(t.low in words for t in tokens[max(start[d.first], d.first - _NOW_REACH):d.first])
 
-    return [(any(h.category == "CURRENT" and any(w in words for w in h.cue.split()) for h in hits) or now_before(d))
-            and not _sentence_asks(tokens, start[d.first]) for d, hits in zip(doses, reached, strict=True)]
+    firsts = {d.first for d in doses}
+
+    def now_after(d: Dose) -> bool:  # "tapered to 12.5 mg qd, where he is now", not "5 mg, now 20 mg"
+        for k in range(d.end, min(len(tokens), d.end + _NOW_REACH)):
+            if k in firsts or start[k] != start[d.first]:
+                return False
+            if tokens[k].low in words:
+                return not any(j in firsts for j in range(k + 1, k + 1 + _NOW_REACH))
+        return False
+
+    return [(any(h.category == "CURRENT" and any(w in words for w in h.cue.split()) for h in hits) or now_before(d)
+             or now_after(d)) and not _sentence_asks(tokens, start[d.first])
+            for d, hits in zip(doses, reached, strict=True)]
 
 
 _NOW_REACH = 5  # words from "now" to the dose it dates ("is now back down to 4 mg/day")
@@ -2028,7 +2071,7 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     cmp = None
     if bound and (prednisone is None or prednisone == bound[1]):
         cmp, prednisone = bound
-    weight, weight_lb = find_weight(text, phrases.words("now_words"))
+    weight, weight_lb = find_weight(text, phrases.words("now_words"), phrases.words("past_lead"))
     taken_again = status.get(STEROID_CONCEPT) == "current"  # "stopped pred in 2022, restarted ...": taken
     if not taken_again and steroid_stopped(mentions, readings, tokens if isinstance(prednisone, float) else None,
                                            dose_now=isinstance(prednisone, float)):
@@ -2048,7 +2091,16 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     if excepted and status.get(ALL_TREATMENT) == "stopped" and STEROID_CONCEPT not in excepted \
             and prednisone is None:
         prednisone = "off"  # everything else is stopped, the steroid with it
-    if off_all and prednisone is None:
+    everything_stopped = status.get(ALL_TREATMENT) == "stopped" and not phrases.search("off_all", text)
+    steroid_taken = any(_reached(readings, i, "CURRENT") for i, m in enumerate(mentions)
+                        if m.term.concept == STEROID_CONCEPT)
+    if off_all and everything_stopped and isinstance(prednisone, float) and not steroid_taken \
+            and STEROID_CONCEPT not in excepted:
+        # "Off everything for a year; pred 40 mg then taper": then, or now? Ask. ("pred 20, nothing else on
+        # board", "no other immunosuppressant" and "on pred 25, not on any immunosuppressant" keep the dose.)
+        conflicts.append(STEROID_CONCEPT)
+        prednisone, per_kg, cmp = None, None, None
+    elif off_all and prednisone is None:
         prednisone = "off"
     elif prednisone is None and _taken_alone(tokens, mentions, status, phrases):
         prednisone = "off"  # "relapse on MTX monotherapy": the one drug taken is not prednisone
@@ -2169,6 +2221,8 @@ def _said_of_rash(text: str, cue: re.Match[str], rash_start: int, rash_end: int,
     if cue.end() <= rash_start:
         return not any(cue.end() <= d_end <= rash_start for _, d_end in drugs)
     between = text[rash_end:cue.start()]
+    if between.lstrip().startswith("(") and ")" in between:  # "the skin (Gottron papules, shawl sign) remains
+        between = between[between.index(")") + 1:]  # refractory": a bracket that spells the rash out is the rash's
     if ")" in between or any(mark in between for mark in ",;"):
         return False  # "DM (classic rash at onset) resistant to ...", "Gottron papules, resistant muscle disease"
     drug_follows = any(0 <= len(text[cue.end():d_start].split()) <= _NEAR_WORDS

@@ -581,6 +581,29 @@ CASES = [
     C("ILD on tacrolimus, which trough level should we aim for?", "out_of_scope", "out-of-scope"),
     # a word one letter from a term is not its misspelling ("through" is no trough)
     C("MMF dose once a PM patient has been through RTX and IVIG?", "answer", "lookup.drug", MMF),
+    # a search for ILD does not say it is there
+    C("Flare off prednisone on MTX. She was screened for ILD with HRCT, which was normal.", "answer",
+      "recurrent.off-pred-on-sparing", not_passages=("ild.tacrolimus",)),
+    # two prednisone doses decide nothing in resistant disease: no question about them
+    C("DM never controlled on prednisone 60 mg tapering to 20 mg plus MTX 25 mg. What next?", "answer",
+      "resistant.rituximab"),
+    # "where she is now" after a dose makes it the dose now; the doses told before it are its history
+    C("PM flare. Was on 40 mg, then tapered to 15 mg, where she is now.", "answer", "recurrent.above-10", ABOVE),
+    # a dose the review states is not the patient's
+    C("Flare on pred 15 mg with MTX, 70 kg. The source says about 1 mg/kg - how much is that?", "answer",
+      "recurrent.above-10", ABOVE),
+    # a relative "which" in a statement asks nothing: the topical treatment is background
+    C("refractory DM after MTX; a mild rash, which clears with creams. Next for the muscles?", "answer",
+      "resistant.rituximab"),
+    # "never given" outweighs a failure read only from a list's shape
+    C("DM: failed rituximab, then mycophenolate (ahead of IVIG due to supply); IVIG never given. Next?", "answer",
+      "resistant.ivig", IVIG),
+    # a history opened by a colon dates its doses; a stop in brackets after a drug's dose is its own
+    C("Off everything for a year. Before: pred 40 then taper, MTX 20 mg (stopped 2022). Now flaring. Restart what?",
+      "answer", "recurrent.off-all", OFF_ALL),
+    # a bracket that spells the rash out: what follows it is said of the rash
+    C("DM muscles in remission on pred 5 and MTX, but the rash (heliotrope, Gottron) remains refractory. Next?",
+      "answer", "rash.refractory", not_passages=("resistant.options",)),
     # "also failed" names its drug after it as well as before it
     C("refractory PM; the muscles also failed rituximab. next?", "answer", "resistant.ivig", IVIG),
     # "vs" compares: each drug's answer in its part

@@ -22,6 +22,8 @@ from bot.core import answer, answer_callback
      ["rituximab failed", "rituximab not given"], "rituximab failed", "resistant.ivig"),
     ("on pred 5 mg, MTX and AZA all stopped, flare", "conflict.prednisone",  # the pred's stop too, or not?
      ["> 10 mg/day", "< 10 mg/day", "exactly 10 mg/day", "off prednisone"], "< 10 mg/day", "recurrent.below-10"),
+    ("Off everything for a year; pred 40 mg then taper, MTX. Now flaring.", "conflict.prednisone",  # then or now?
+     ["> 10 mg/day", "< 10 mg/day", "exactly 10 mg/day", "off prednisone"], "off prednisone", "recurrent.off-all"),
     ("refractory DM, MTX, RTX. next?", "ask.rung",  # rituximab listed, nothing said of it: given or not?
      ["rituximab failed", "rituximab not given"], "rituximab failed", "resistant.ivig"),
     ("refractory DM: pred, MTX, rituximab. what now?", "ask.rung",
