@@ -258,4 +258,16 @@ KNOWN_MISSES = {
     "holdout31.jsonl:h31-flare-lt10-05": "'Medrol 4 mg daily, DM flare, also on Imuran 100': methylprednisolone is "
                                          "stronger per mg and the source gives no conversion, so the prednisone dose "
                                          "is asked (as h4-rec-lt10-01)",
+    "holdout38.jsonl:h38-flare-lt10-06": "'Medrol 4 mg daily + MTX, muscle flare': methylprednisolone is stronger per "
+                                         "mg and the source gives no conversion, so the prednisone dose is asked",
+    "holdout40.jsonl:h40-recurrent-gt10-13": "'... on prednisolone 35 mg daily. She restarted it at 60 mg a month ago "
+                                             "after stopping it herself ...': the restart is told through a pronoun "
+                                             "before the stop it follows, so the bot asks for the dose",
+    "holdout40.jsonl:h40-recurrent-lt10-13": "'She came down to 5 mg per day in June ... 60 mg at diagnosis in 2021 "
+                                             "and 35 mg at her last flare in 2023': every dose is dated and no date "
+                                             "order is read, so the bot asks for the dose now",
+    "holdout40.jsonl:h40-resistant-after-rituximab-11": "'Rituximab worked for 18 months, then she relapsed and a "
+                                                        "second course did not help ... on prednisone 12.5': read "
+                                                        "as a flare at 12.5 mg (the source's > 10 scenario, which "
+                                                        "says to treat as resistant), not as rituximab failed",
 }
