@@ -57,10 +57,6 @@ KNOWN_MISSES = {
                                                   "to and including' is not read as every rung before it failed",
     "holdout21.jsonl:h21-broad-03": "'has anything been tested in a randomized trial?' gets the resistant row, not "
                                     "the passage naming IVIG as the one trial",
-    "holdout21.jsonl:h21-vignette-02": "WRONG: 'was on pred 60 in 2023, tapered off in Jan; on MTX': 'tapered off' "
-                                       "after the dose, across its comma, does not stop prednisone (a row that read "
-                                       "back across commas stopped the MTX in 'on MTX, pred weaned off'), so the "
-                                       "prednisone passages are quoted",
     "holdout22.jsonl:h22-flare-gt10-03": "'went back up to 20, and she's been on 20 since ... on the 20': 'the 20' is"
                                          " not read as a dose, so the bot asks",
     "holdout22.jsonl:h22-flare-gt10-11": "'reduced to 7.5 in May, but we had to put it back up to 15 in July': 'put "
@@ -78,9 +74,6 @@ KNOWN_MISSES = {
     "holdout22.jsonl:h22-resistant-after-rituximab-07": "'flared at pred 20 + MTX and was treated as resistant: "
                                                         "rituximab 4 months ago, no effect': the flare wins over the "
                                                         "failure told after it",
-    "holdout22.jsonl:h22-resistant-after-ivig-09": "WRONG: 'Failed rituximab. IVIG? Yes, failed too': the failure "
-                                                   "across the question mark and 'Yes,' does not reach IVIG, so the "
-                                                   "IVIG row is quoted",
     "holdout22.jsonl:h22-flare-lt10-19": "'It isn't true that she's off steroids - she never stopped her 5 mg': a "
                                          "negated stop is read as a stop",
     "holdout23.jsonl:h23-flare-gt10-09": "'flare under 11mg pred': a bound of 11 may be under 10 or between 10 and "
@@ -105,9 +98,6 @@ KNOWN_MISSES = {
                                                  "the failure is not read, so the first rung is quoted",
     "holdout24.jsonl:h24-resistant-post-rtx-08": "'Rituximab given 2022 ... B cells depleted but still weak': 'still "
                                                  "weak' after 'but' does not fail rituximab",
-    "holdout24.jsonl:h24-oos-13": "WRONG: 'on tacrolimus for DM-ILD, GP started clarithromycin. Do I need to change "
-                                  "the tacrolimus dose?': the interaction is noted as background, not read as what "
-                                  "the dose question is about, so the ILD row is quoted",
     "holdout26.jsonl:h26-flare-gt10-08": "'Was on 5 mg for months, bumped to 15 mg two weeks ago ... worse on the "
                                          "15': no flare word, so the worsening is read as a ladder question, not a "
                                          "flare on 15 mg",
@@ -252,9 +242,6 @@ KNOWN_MISSES = {
                                     "reference is listed without the passage that the question also asks for",
     "holdout37.jsonl:h37-grade-08": "'Which paper is behind the cyclosporine 3.5 mg/kg data? She stopped ...': the "
                                     "reference is listed without the passage that the question also asks for",
-    "holdout37.jsonl:h37-clarify-09": "WRONG: 'The discharge summary lists methotrexate as both 'stopped' and "
-                                      "'continue'': the quoted 'continue' is not read, only the stop, so off all "
-                                      "treatment is answered where the bot should ask",
     "holdout31.jsonl:h31-flare-lt10-05": "'Medrol 4 mg daily, DM flare, also on Imuran 100': methylprednisolone is "
                                          "stronger per mg and the source gives no conversion, so the prednisone dose "
                                          "is asked (as h4-rec-lt10-01)",

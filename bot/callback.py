@@ -19,7 +19,7 @@ INTENT_CODES = {
     "dose": "d", "grade": "g", "evidence": "e", "mechanism": "m", "caution": "c", "cost": "$",
     "reference": "r", "definition": "f", "legend": "l", "ladder": "L", "help": "h", "recommendation": "R",
     "discontinuation": "D", "taper": "T", "author": "a", "by_grade": "b", "review": "A", "price": "p",
-    "continuation": "C", "overview": "O", "availability": "v",
+    "continuation": "C", "overview": "O", "availability": "v", "adjustment": "j",
 }
 CODE_INTENTS = {v: k for k, v in INTENT_CODES.items()}
 if set(INTENT_CODES) != INTENT_NAMES or len(CODE_INTENTS) != len(INTENT_CODES):  # every intent travels,

@@ -15,13 +15,16 @@ SCOPELESS = ("terminate", "pseudo")  # these only block or end other cues' scope
 def load_context_rules(raw: dict) -> tuple[Rule, ...]:
     """Every `[[modifier]]` row, in file order; rows are numbered from 1 in errors."""
     rules: list[Rule] = []
-    seen: dict[tuple[str | None, str | None, str | None, str], int] = {}
+    # One cue, category and direction may have a row per target type (a dose reached across a comma, a drug
+    # not), never two rows for the same type.
+    seen: dict[tuple[str | None, str | None, str | None, str], list[tuple[int, frozenset[str]]]] = {}
     for number, row in enumerate(raw.get("modifier", []), start=1):
         rule = _rule(number, row)
         key = (rule.literal and " ".join(words(rule.literal)), rule.pattern, rule.category, rule.direction)
-        if key in seen:
-            raise _error(number, row, f"duplicates modifier {seen[key]}")
-        seen[key] = number
+        types = frozenset(rule.allowed_types)
+        if same := next((n for n, other in seen.get(key, ()) if other & types or not (other and types)), None):
+            raise _error(number, row, f"duplicates modifier {same}")
+        seen.setdefault(key, []).append((number, types))
         rules.append(rule)
     return tuple(rules)
 

@@ -26,7 +26,7 @@ CHAT_FIELDS = frozenset({"patterns", "examples", "reply"})
 INTENT_NAMES = frozenset({"legend", "by_grade", "grade", "evidence", "dose", "mechanism", "caution", "cost",
                           "reference", "author", "review", "definition", "ladder", "discontinuation", "help",
                           "recommendation", "taper", "price", "continuation", "overview",
-                          "availability"})
+                          "availability", "adjustment"})
 CHAT_MAX_CHARS = 80  # longer messages are never small talk; chat patterns are tried on nothing longer
 _CHAT_EDGE = r"[\W_]*"  # what may stand around and between chat phrases: spaces, punctuation, emoji
 _CHAT_GAP = r"[\W_]+"

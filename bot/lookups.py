@@ -85,8 +85,9 @@ def outside_topics(slots: Slots, scopes: Mapping[str, str]) -> tuple[str, ...]:
 
     Out of scope is decided by what is asked, not by what is mentioned: a population the source's
     advice is not for (children, pregnancy) always; another disease unless DM or PM is the patient's;
-    an aspect (vaccination, kidney function) when the message asks about it or describes no situation
-    ("MTX in renal failure"), not when it is a vignette's background ("NOT on MTX (stopped for LFTs)");
+    an aspect (vaccination, kidney function) when the message asks about it, describes no situation ("MTX in
+    renal failure") or asks to adjust a dose beside it ("GP started clarithromycin. Change the tacrolimus
+    dose?"), not when it is a vignette's background ("NOT on MTX (stopped for LFTs)");
     a co-medication when it is asked about or nothing the source covers is named beside it; a descriptor
     (antibodies) only when it is what is asked, with no situation or covered drug ("does anti-MDA5
     change management?"), never in a vignette ("anti-MDA5 DM flare on pred 5").
@@ -97,11 +98,13 @@ def outside_topics(slots: Slots, scopes: Mapping[str, str]) -> tuple[str, ...]:
     situation = bool(slots.situation or patient_ild or slots.rash or slots.failed or slots.muscle)
     covered_drug = any(d != STEROID_CONCEPT for d in slots.mentioned)
 
+    adjusting = "adjustment" in slots.intents  # "GP started clarithromycin. Change the tacrolimus dose?"
+
     def puts_outside(topic: str) -> bool:
         scope = scopes.get(topic, "aspect")
         asked = topic in slots.uncovered_asked
         return (scope == "population" or (scope == "disease" and (asked or slots.disease is None and not situation))
-                or (scope == "aspect" and (asked or not situation))
+                or (scope == "aspect" and (asked or not situation or adjusting))
                 or (scope == "comedication" and (asked or not (situation or covered_drug)))
                 or (scope == "descriptor" and asked and not (situation or covered_drug)))
     return tuple(t for t in slots.uncovered if puts_outside(t))

@@ -40,7 +40,8 @@ FUZZY_CACHE_SIZE = 50_000  # phrases; cleared when full, so memory stays bounded
 Situation = Literal["flare", "resistant"]
 Disease = Literal["DM", "PM"]
 Intent = Literal["dose", "grade", "evidence", "mechanism", "caution", "cost", "reference",
-                 "definition", "legend", "ladder", "help", "recommendation", "discontinuation", "taper"]
+                 "definition", "legend", "ladder", "help", "recommendation", "discontinuation", "taper",
+                 "adjustment"]
 
 STEROID_CONCEPT = "prednisone"  # the lexicon concept the source's flare scenarios state their doses in
 # The source's flare scenarios part at 10 mg/day of prednisone. A glucocorticoid stronger per mg (lexicon

@@ -604,6 +604,15 @@ CASES = [
     # a bracket that spells the rash out: what follows it is said of the rash
     C("DM muscles in remission on pred 5 and MTX, but the rash (heliotrope, Gottron) remains refractory. Next?",
       "answer", "rash.refractory", not_passages=("resistant.options",)),
+    # a dose change with an uncovered aspect beside it is asked for that aspect
+    C("On tacrolimus for ILD; the GP started fluconazole. Should we adjust the tacrolimus dose?", "out_of_scope",
+      "out-of-scope"),
+    C("flare on pred 5 with MTX; should we change the dose?", "answer", "recurrent.below-10", BELOW),
+    # a taper off after a dated dose, across its comma, stops it; the drug after keeps its own state
+    C("was on prednisone 40 in 2022, weaned off in March; on AZA 100. now weak again, CK up", "answer",
+      "recurrent.off-pred-on-sparing"),
+    # a question answered at once ("IVIG? Yes, failed too") says the drug failed
+    C("RTX failed. IVIG? yes, it failed too. next step?", "answer", "resistant.mycophenolate", MMF),
     # "also failed" names its drug after it as well as before it
     C("refractory PM; the muscles also failed rituximab. next?", "answer", "resistant.ivig", IVIG),
     # "vs" compares: each drug's answer in its part

@@ -24,6 +24,8 @@ from bot.core import answer, answer_callback
      ["> 10 mg/day", "< 10 mg/day", "exactly 10 mg/day", "off prednisone"], "< 10 mg/day", "recurrent.below-10"),
     ("Off everything for a year; pred 40 mg then taper, MTX. Now flaring.", "conflict.prednisone",  # then or now?
      ["> 10 mg/day", "< 10 mg/day", "exactly 10 mg/day", "off prednisone"], "off prednisone", "recurrent.off-all"),
+    ("DM flare off pred. Clinic letter lists azathioprine as 'held' and also 'continue'.", "conflict.drug",
+     ["on azathioprine", "not on azathioprine"], "on azathioprine", "recurrent.off-pred-on-sparing"),
     ("refractory DM, MTX, RTX. next?", "ask.rung",  # rituximab listed, nothing said of it: given or not?
      ["rituximab failed", "rituximab not given"], "rituximab failed", "resistant.ivig"),
     ("refractory DM: pred, MTX, rituximab. what now?", "ask.rung",

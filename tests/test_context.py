@@ -276,6 +276,23 @@ def test_a_duplicate_row_is_named(knowledge_copy: Path, tmp_path: Path) -> None:
         store.build(tmp_path / "k.db", knowledge_copy)
 
 
+@pytest.mark.parametrize(("types", "duplicate"), [
+    ('["drug", "dose"]', True),  # overlaps: the drug twice
+    ('["dose"]', False),  # one row per target type: a dose may be reached differently from a drug
+])
+def test_one_cue_may_have_a_row_per_target_type(knowledge_copy: Path, tmp_path: Path, types: str,
+                                                duplicate: bool) -> None:
+    path = knowledge_copy / "context.toml"
+    text = path.read_text(encoding="utf-8")
+    twin = GOOD_ROW.replace('allowed_types = ["drug"]', f"allowed_types = {types}")
+    path.write_text(text + "\n" + GOOD_ROW + "\n" + twin, encoding="utf-8")
+    if duplicate:
+        with pytest.raises(KnowledgeError, match="duplicates modifier"):
+            store.build(tmp_path / "k.db", knowledge_copy)
+    else:
+        assert store.build(tmp_path / "k.db", knowledge_copy).exists()
+
+
 def test_the_database_holds_the_rules_in_file_order(tmp_path: Path) -> None:
     corpus = load_corpus()
     conn = store._connect_read_only(store.build(tmp_path / "k.db"))
