@@ -808,13 +808,30 @@ def _own_predicate_first(mention: Mention, hits: tuple[Hit, ...]) -> tuple[Hit, 
                                           and _STATUS[h.category] not in said))
 
 
-def _taken_again(mention: Mention, hits: tuple[Hit, ...], tokens: list[Token], drug_tokens: set[int]) -> bool:
+def _taken_again(mention: Mention, hits: tuple[Hit, ...], tokens: list[Token], drug_tokens: set[int],
+                 phrases: Phrases) -> bool:
     """After the drug, a word saying it is taken comes after every word that stops or fails it ("held ...
     restarted"); a stop before the drug counts too ("Stopped pred in 2022, restarted 20 mg in the spring").
     A restart that names a drug of its own is that drug's ("MTX stopped but restarted AZA" restarts AZA)."""
     after = [h for h in hits if h.at > mention.last and not _names_a_drug(h.at, tokens, drug_tokens)]
     stops = [h.at for h in hits if h.category in ("STOPPED", "FAILED")]
-    return bool(stops) and any(h.category == "CURRENT" and h.at > max(stops) for h in after)
+    # "restarted last month after being held for surgery": a stop told after "after" came first (not "restarted
+    # briefly after surgery but then stopped again": a turn between)
+    later = [at for at in stops if not _after_told_before(tokens, at, phrases)]
+    return bool(stops) and any(h.category == "CURRENT" and h.at > max(later, default=-1) for h in after)
+
+
+_AFTER_REACH = 3  # words from "after" to the stop it dates before ("after being held", "after it was stopped")
+
+
+def _after_told_before(tokens: list[Token], at: int, phrases: Phrases) -> bool:
+    """An "after" within a few words before the cue at `at`, with no turn ("but", "then") from it to the cue."""
+    for k in range(at - 1, max(-1, at - 1 - _AFTER_REACH), -1):
+        if _turns(tokens[k].low, phrases) or tokens[k].low == "then":
+            return False
+        if tokens[k].low == "after":
+            return not _turns(tokens[at].low, phrases) and tokens[at].low != "then"
+    return False
 
 
 def _names_a_drug(cue: int, tokens: list[Token], drug_tokens: set[int]) -> bool:
@@ -958,7 +975,7 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
             mode = "current"  # "no DMARD, pred 20": a drug with its dose is being taken ("previously ... MTX 20
             # mg weekly" is not, nor "azathioprine 150 mg (stopped 2023)", whose own stop follows it)
         if (mode == "stopped" or mode == "failed" and m.term.conventional) and _taken_again(m, hits, tokens,
-                                                                                            drug_tokens):
+                                                                                            drug_tokens, phrases):
             mode = "current"  # "MTX was held for 2 weeks and restarted last week": the later word is its state;
             # so "AZA failed in 2018 but we restarted it" for AZA or MTX, whose failure alone decides no step
         asked = _is_question_subject(tokens, m, hits, intents, phrases) or _regimen_asked(tokens, m, hits, intents,
@@ -1392,8 +1409,13 @@ def find_weight(text: str, now_words: frozenset[str] = frozenset(),
     random."""
     found = list(_WEIGHT_RE.finditer(text))
     if len({(f.group(1), f.group(2).lower()[:1]) for f in found}) > 1:
-        now = [f for f in found if now_words & set(re.findall(r"\w+", text[max(0, f.start() - 25):f.start()].lower()))
-               or _now_right_after(text, f.end(), now_words)]
+        # the words before a weight, back to the weight before it and its own now-word ("80 kg now (was 95 kg)":
+        # the "now" is the 80's)
+        after = [_now_right_after(text, f.end(), now_words) for f in found]
+        starts = [max(0, f.start() - 25, (previous.end() + own) if previous else 0)
+                  for previous, own, f in zip([None, *found], [0, *after], found, strict=False)]
+        now = [f for f, a, own in zip(found, starts, after, strict=True)
+               if own or now_words & set(re.findall(r"\w+", text[a:f.start()].lower()))]
         if not now:
             now = [f for f in found if not past_lead & set(re.findall(r"\w+", text[max(0, f.start() - 12):f.start()]
                                                                       .lower()))]
@@ -1412,11 +1434,11 @@ def find_weight(text: str, now_words: frozenset[str] = frozenset(),
     return None, None
 
 
-def _now_right_after(text: str, at: int, now_words: frozenset[str]) -> bool:
+def _now_right_after(text: str, at: int, now_words: frozenset[str]) -> int:
     """"is 72 kg now": the word right after a number is a now-word, and no other number follows it ("70 kg,
-    now 64 kg" dates the 64)."""
+    now 64 kg" dates the 64). The characters up to its end, or 0."""
     after = re.match(r"\s*(\w+)\b(?!\s*[\d.,]*\d)", text[at:at + 30])
-    return bool(after) and after.group(1).lower() in now_words
+    return after.end() if after and after.group(1).lower() in now_words else 0
 
 
 def find_bsa(text: str) -> float | None:
@@ -1823,7 +1845,7 @@ def steroid_doses(text: str, tokens: list[Token], mentions: list[Mention], situa
         if not (steroid or owner is None and situation == "flare"):
             continue
         value = _number(m.group(1)) * _times_a_day(text[m.end():m.end() + 40], lexicon.readers) \
-            * _tablets(text[max(0, m.start() - 12):m.start()], text[m.end():m.end() + 30], lexicon.readers)
+            * _tablets(text[max(0, m.start() - 20):m.start()], text[m.end():m.end() + 30], lexicon.readers)
         if split := lexicon.readers.split_dose.match(text[m.end():m.end() + _SPLIT_REACH]):  # "10 mg mane and
             value += _number(split.group("number"))  # 5 mg nocte": 15 mg a day
             absorbed = m.end() + split.end()
@@ -1947,16 +1969,19 @@ def _times_a_day(after: str, readers: DoseReaders) -> int:
 
 
 # The count before a dose of tablets: two to four, in digits or words, maybe with "x" (number syntax).
-_TABLET_COUNT_RE = re.compile(r"\b(two|three|four|2|3|4)\s*(?:x\s*)?$", re.IGNORECASE)
+_TABLET_COUNT_RE = re.compile(r"(?:\b|^)(one and a half|1\.5|half|½|two|three|four|2|3|4)(?:\s+(?:an?|of\s+an?))?"
+                              r"\s*(?:x\s*)?$", re.IGNORECASE)
+_TABLET_COUNTS = {"one and a half": 1.5, "1.5": 1.5, "half": 0.5, "½": 0.5, "two": 2, "three": 3, "four": 4}
 
 
-def _tablets(before: str, after: str, readers: DoseReaders) -> int:
-    """2 for "two 5 mg prednisolone tablets" (phrases.toml's tablet_words): the daily dose is the tablets' total."""
+def _tablets(before: str, after: str, readers: DoseReaders) -> float:
+    """2 for "two 5 mg prednisolone tablets", 0.5 for "half a 10 mg tablet" (phrases.toml's tablet_words): the
+    daily dose is the tablets' total."""
     count = _TABLET_COUNT_RE.search(before)
     if not count or not readers.tablets.match(after):
         return 1
     word = count.group(1).lower()
-    return {"two": 2, "three": 3, "four": 4}.get(word) or int(word)
+    return _TABLET_COUNTS.get(word) or int(word)
 
 
 _OWNER = Mention | Literal["unknown"] | None

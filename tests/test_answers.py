@@ -613,6 +613,27 @@ CASES = [
       "recurrent.off-pred-on-sparing"),
     # a question answered at once ("IVIG? Yes, failed too") says the drug failed
     C("RTX failed. IVIG? yes, it failed too. next step?", "answer", "resistant.mycophenolate", MMF),
+    # tablets counted in halves: half a 10 mg tablet is 5 mg
+    C("DM flare on MTX; she takes half of a 10 mg prednisolone tablet each morning", "answer", "recurrent.below-10",
+      BELOW),
+    # "weakness" as shortened in notes, with a dose: a flare
+    C("prox wkns back. pred 20 od. mtx 15.", "answer", "recurrent.above-10", ABOVE),
+    # a dose the plan names for next week is not the dose now
+    C("flare on pred 15 mg, due to come down to 7.5 next week; on AZA", "answer", "recurrent.above-10", ABOVE),
+    # run out of a drug: not taken since
+    C("ran out of azathioprine a month ago; flaring on pred 5", "answer", "recurrent.below-10"),
+    # a relative's condition is not the patient's
+    C("father had ILD. Refractory DM after MTX. next?", "answer", "resistant.rituximab",
+      not_passages=("ild.tacrolimus",)),
+    # a restart told before the stop it follows ("restarted ... after being held") is the state now
+    C("Off prednisone; azathioprine resumed last week after being held for a chest infection; flaring now", "answer",
+      "recurrent.off-pred-on-sparing"),
+    # a cheaper product is a price question, out of scope
+    C("which IVIG brand is cheapest?", "out_of_scope", "out-of-scope"),
+    # "no improvement after" fails the course after it
+    C("No improvement after six months of prednisone and azathioprine. Next?", "answer", "resistant.rituximab"),
+    # a number taken back is not read
+    C("flare on pred 20 mg... sorry, I meant 7.5 mg, with MTX", "answer", "recurrent.below-10", BELOW),
     # "also failed" names its drug after it as well as before it
     C("refractory PM; the muscles also failed rituximab. next?", "answer", "resistant.ivig", IVIG),
     # "vs" compares: each drug's answer in its part

@@ -31,6 +31,8 @@ def test_an_implausible_weight_or_bsa_is_named_and_refused(question: str, named:
     ("rituximab 1.8 m2", "× 1.8 m²"),
     ("IVIG dose: she was 80 kg at diagnosis and is 66 kg now", "2 g/kg × 66 kg = 132 g"),  # the weight now
     ("IVIG for a 70 kg woman (she was 85 kg before)", "× 70 kg"),  # not the past one
+    ("IVIG for 80 kg now (was 92 kg)", "× 80 kg"),  # the now-word is the 80's, not the 92's
+    ("IVIG for 58 kg, sorry, 68 kg", "× 68 kg"),  # a weight taken back
 ])
 def test_a_plausible_number_is_computed(question: str, formula: str) -> None:
     reply = core.answer(question)

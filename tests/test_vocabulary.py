@@ -62,7 +62,7 @@ def _lexicon(directory: Path | None = None) -> Lexicon:
     ("phrases.toml", '"pred never tapered below 15 mg"', '"pred stays above 15 mg"',
      "phrases.toml [phrase.cannot_taper_below]: example 'pred stays above 15 mg' is not read by its patterns"),
     ("phrases.toml", 'examples = [["stoped MTX", "stopped MTX"]]', 'examples = [["stoped MTX", "stopped mtx"]]',
-     r"phrases.toml rewrite 15 ('\\bstoped\\b'): example 'stoped MTX' reads 'stopped MTX', not 'stopped mtx'"),
+     r"phrases.toml rewrite 17 ('\\bstoped\\b'): example 'stoped MTX' reads 'stopped MTX', not 'stopped mtx'"),
     ("phrases.toml", 'replace = "after"', r'replace = "after \\2"',
      r"phrases.toml rewrite 1 ('\\bs/p\\b'): the replace text does not fit the pattern"),
     ("phrases.toml", r"pattern = '''\bw/o\b'''", r"pattern = '''\bw/(o\b'''",
