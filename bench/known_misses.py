@@ -17,10 +17,6 @@ KNOWN_MISSES = {
     "holdout6.jsonl:h6-legend-02": "'what do the 1 and the C mean?' with a drug: the drug's passage, not the legend",
     "holdout7.jsonl:h7-def-03": "'is that recurrent or resistant?' after a described failure gets the ladder, "
                                 "not the definitions",
-    "holdout8.jsonl:h8-flare-offpred-05": "Portuguese ('sem prednisona há 4 meses'): the reader's cue words are "
-                                          "English, so 'off prednisone' is not read and the bot asks",
-    "holdout8.jsonl:h8-res-rtx-04": "Italian ('rituximab inefficace'): the failure is not read, so rituximab is "
-                                    "looked up instead of the step after it",
     "holdout12.jsonl:h12-rec-lt10-07": "'on Medrol 4 mg/d': asked in prednisone on purpose, as h4-rec-lt10-01",
     "holdout13.jsonl:h13-flare-lt10-07": "'on Medrol 4mg': asked in prednisone on purpose, as h4-rec-lt10-01",
     "holdout12.jsonl:h12-res-rtx-06": "'necrotizing-looking PM': the hedge is not read, so the necrotizing "

@@ -634,6 +634,15 @@ CASES = [
     C("No improvement after six months of prednisone and azathioprine. Next?", "answer", "resistant.rituximab"),
     # a number taken back is not read
     C("flare on pred 20 mg... sorry, I meant 7.5 mg, with MTX", "answer", "recurrent.below-10", BELOW),
+    # arrows that end in a question mark: what came before the last arrow was given and did not do
+    C("mtx -> rituximab -> ??", "answer", "resistant.ivig", IVIG),
+    # a span of years dates the treatment it names
+    C("Flare. Treated 2019-2022 with pred + MTX, all stopped in remission, nothing since.", "answer",
+      "recurrent.off-all", OFF_ALL),
+    # without, none and in use of, resistant to, in Portuguese, French and Spanish
+    C("recaída de DM sem prednisona, em uso de metotrexato 15 mg", "answer", "recurrent.off-pred-on-sparing"),
+    C("rechute de dermatomyosite, plus aucun traitement depuis 6 mois", "answer", "recurrent.off-all", OFF_ALL),
+    C("polimiositis resistente a prednisona y azatioprina: siguiente paso?", "answer", "resistant.rituximab"),
     # "also failed" names its drug after it as well as before it
     C("refractory PM; the muscles also failed rituximab. next?", "answer", "resistant.ivig", IVIG),
     # "vs" compares: each drug's answer in its part
