@@ -1477,7 +1477,7 @@ class Dose(NamedTuple):
 
 
 def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention], situation: str | None,
-                         lexicon: Lexicon, conflicts: list[str] | None = None
+                         lexicon: Lexicon, conflicts: list[str] | None = None, ranged: list[str] | None = None
                          ) -> tuple[float | Literal["off"] | None, float | None]:
     """(mg/day or "off", mg/kg/day) of prednisone now, from the doses written next to a steroid word.
 
@@ -1546,6 +1546,9 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
         # to be now is the dose; doses told before it, and the same dose said again, are its history (unless the
         # message reports sources that may disagree: "the letter says 5 mg, she tells me she is currently on 15")
     if _differ(current, text) or _differ(live, text):
+        if ranged is not None and (side := _one_sided_range(current or live, tokens)):
+            ranged.append(side)  # "15-20 mg/day (varies)": over 10 either way, so the scenario is known
+            return FLARE_BOUNDARY_MG, None
         if conflicts is not None:
             conflicts.append(STEROID_CONCEPT)
         return None, None  # two current doses: ask rather than pick one
@@ -1560,6 +1563,24 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
             conflicts.append(STEROID_CONCEPT)
         return None, None  # "tapered to 5, but she has been back up on 20 since last month": not certain, ask
     return now, None
+
+
+_RANGE_SIGNS = frozenset({"-", HYPHEN, "–", "to"})
+
+
+def _one_sided_range(doses: list[Dose], tokens: list[Token]) -> str | None:
+    """">" or "<" when the doses are one range ("15-20 mg/day", "5-7.5 mg") wholly over or under the flare
+    boundary; None for any other pair, or a range across it ("7.5-12.5": ask)."""
+    if len(doses) != 2 or doses[0].per_kg or doses[1].per_kg:
+        return None
+    low, high = doses
+    between = {t.low for t in tokens[low.end:high.first]}
+    if not between or not between <= _RANGE_SIGNS:
+        return None
+    values = (low.value, high.value)
+    if min(values) > FLARE_BOUNDARY_MG:
+        return ">"
+    return "<" if max(values) < FLARE_BOUNDARY_MG else None
 
 
 def _said_to_be_now(doses: list[Dose], reached: list[list[Hit]], tokens: list[Token], phrases: Phrases) -> list[bool]:
@@ -2087,15 +2108,16 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     # Active muscle disease with a bare dose and no medication named is read as a flare's prednisone dose
     # ("was 30 in Jan, tapered, now at 10 mg daily and CK climbing").
     dose_situation = situation or ("flare" if not drugs_in_order and phrases.search("active_muscle", text) else None)
-    prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, dose_situation, lexicon, conflicts)
+    ranged: list[str] = []
+    prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, dose_situation, lexicon, conflicts, ranged)
     if prednisone is not None and phrases.search("dose_unknown", text):
         prednisone, per_kg = None, None  # "her current dose is to be confirmed": asked, whatever dose is named
     readers = lexicon.readers
     if STEROID_CONCEPT in concepts and (floor := readers.cannot_taper_below.search(text)):
         prednisone = _number(floor.group("number"))
     bound = find_prednisone_bound(text, readers) if situation == "flare" or STEROID_CONCEPT in concepts else None
-    cmp = None
-    if bound and (prednisone is None or prednisone == bound[1]):
+    cmp = ranged[0] if ranged else None
+    if bound and (prednisone is None or prednisone == bound[1]) and not ranged:
         cmp, prednisone = bound
     weight, weight_lb = find_weight(text, phrases.words("now_words"), phrases.words("past_lead"))
     taken_again = status.get(STEROID_CONCEPT) == "current"  # "stopped pred in 2022, restarted ...": taken

@@ -643,6 +643,13 @@ CASES = [
     C("recaída de DM sem prednisona, em uso de metotrexato 15 mg", "answer", "recurrent.off-pred-on-sparing"),
     C("rechute de dermatomyosite, plus aucun traitement depuis 6 mois", "answer", "recurrent.off-all", OFF_ALL),
     C("polimiositis resistente a prednisona y azatioprina: siguiente paso?", "answer", "resistant.rituximab"),
+    # a range wholly over or under 10 mg/day decides the scenario; one across it is asked
+    C("PM flare on prednisolone 20-25 mg daily, MTX 20", "answer", "recurrent.above-10", ABOVE),
+    C("flare on pred 2.5-5 mg a day and AZA", "answer", "recurrent.below-10", BELOW),
+    C("flare on pred 7.5-12.5 mg, MTX", "clarify", "conflict.prednisone"),
+    # a month in brackets dates a dose; "since" a month runs it on to now
+    C("Relapse. Prednisone 40 mg (Feb), 25 mg (Apr), 7.5 mg (since July). MTX 15.", "answer", "recurrent.below-10",
+      BELOW),
     # "also failed" names its drug after it as well as before it
     C("refractory PM; the muscles also failed rituximab. next?", "answer", "resistant.ivig", IVIG),
     # "vs" compares: each drug's answer in its part
