@@ -688,10 +688,15 @@ def steroid_stopped(mentions: list[Mention], readings: Readings, tokens: list[To
     dose follows the comma; "off MTX, pred and AZA" (no dose) stops all three. With a dose read as taken
     now (`dose_now`), a past ("previously on pred 40 mg, currently 12.5 mg") is the past, not a stop."""
     stops = ("STOPPED", "NEGATED") if dose_now else ("STOPPED", "PAST", "NEGATED")
+    steroids = [(i, m) for i, m in enumerate(mentions) if m.term.concept == STEROID_CONCEPT]
+    # "on Medrol 16 mg daily (switched from prednisone 20 mg)": one glucocorticoid for another of other potency
+    # (lexicon other_potency), still taken ("on pred 5 mg. prednisone stopped" is not a switch)
+    taken = {m.term.other_potency for i, m in steroids if _reached(readings, i, "CURRENT")}
     return any(h.category in stops
                and not (tokens and _another_drugs_clause(tokens, mentions, h.at, m.first))
                and not (tokens and _asked_not_said(tokens, m, readings.get(i, ())))
-               for i, m in enumerate(mentions) if m.term.concept == STEROID_CONCEPT for h in readings.get(i, ()))
+               and not (taken - {m.term.other_potency})
+               for i, m in steroids for h in readings.get(i, ()))
 
 
 def _asked_not_said(tokens: list[Token], mention: Mention, hits: tuple[Hit, ...]) -> bool:

@@ -650,6 +650,13 @@ CASES = [
     # a month in brackets dates a dose; "since" a month runs it on to now
     C("Relapse. Prednisone 40 mg (Feb), 25 mg (Apr), 7.5 mg (since July). MTX 15.", "answer", "recurrent.below-10",
       BELOW),
+    # the drug switched from is not taken; one glucocorticoid switched for another is still taken
+    C("resistant PM: switched from MTX to AZA in spring, still weak on pred + AZA. next?", "answer",
+      "resistant.rituximab"),
+    C("Flare on methylprednisolone 16 mg daily (switched from prednisone 20 mg), AZA 150.", "answer",
+      "recurrent.above-10", ABOVE),
+    # how long IVIG goes on
+    C("is IVIG given every month for good?", "answer", "lookup.drug", ("rituximab-vs-ivig.reasons",)),
     # "also failed" names its drug after it as well as before it
     C("refractory PM; the muscles also failed rituximab. next?", "answer", "resistant.ivig", IVIG),
     # "vs" compares: each drug's answer in its part
