@@ -253,4 +253,15 @@ KNOWN_MISSES = {
                                                         "second course did not help ... on prednisone 12.5': read "
                                                         "as a flare at 12.5 mg (the source's > 10 scenario, which "
                                                         "says to treat as resistant), not as rituximab failed",
+    "holdout41.jsonl:h41-rec-lt10-10": "'flared while on pred 5 mg; ED already bumped him to 20 mg yesterday': the "
+                                       "dose at the flare and the dose now differ, and the bot asks which",
+    "holdout41.jsonl:h41-rec-lt10-15": "'pred was increased from 5 to 7.5 last week by the GP': bare numbers after "
+                                       "'from ... to' dated last week are not read as the dose now, so it is asked",
+    "holdout41.jsonl:h41-rec-eq10-05": "'pred 12.5 — sorry, 10 — and MTX 20': the number taken back is dropped, but "
+                                       "the bare '10' between dashes is not read as a dose, so it is asked",
+    "holdout41.jsonl:h41-rec-off-all-06": "'MTX stopped when she became pregnant; she has since delivered and is not "
+                                          "breastfeeding': the pregnancy is past, but read as the patient's now, so "
+                                          "the question is refused as outside the source",
+    "holdout42.jsonl:h42-recurrent-lt10-06": "'Medrol 4 mg and MTX, DM flare': methylprednisolone is stronger per mg "
+                                             "and the source gives no conversion, so the prednisone dose is asked",
 }
