@@ -2045,15 +2045,19 @@ _LEGEND_PART_RE = re.compile(r"\bgrade\s+([12abcABC])\b(?:\s*(?:vs\.?|versus|or|
 # --- the extractor --------------------------------------------------------------
 
 # English numerals read as digits when a unit follows: number syntax, not clinical vocabulary.
+_UNITS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_TEENS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 _NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "twenty-five": 25, "thirty": 30, "forty": 40,
-    "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "two and a half": 2.5, "seven and a half": 7.5,
-    "twelve and a half": 12.5,
+    **{w: n for n, w in enumerate(_UNITS, start=1)}, **{w: n for n, w in enumerate(_TEENS, start=10)},
+    **{w: 10 * n for n, w in enumerate(_TENS, start=2)},
+    **{f"{t}{sep}{u}": 10 * n + k for n, t in enumerate(_TENS, start=2) for k, u in enumerate(_UNITS, start=1)
+       for sep in ("-", " ")},  # "eighty-five kilo", "sixty five kg"
+    "two and a half": 2.5, "seven and a half": 7.5, "twelve and a half": 12.5,
 }
 _NUMBER_WORD_ALTERNATION = "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
 _NUMBER_WORD_RE = re.compile(
-    r"\b(" + _NUMBER_WORD_ALTERNATION
+    r"(?<![\w-])(" + _NUMBER_WORD_ALTERNATION
     + r")(?=\s*(?:mg|milligrams?|kg|kilos?|lbs?|pounds?|a\s+day|daily|per\s+day|/d|mane|od)\b)", re.IGNORECASE)
 
 

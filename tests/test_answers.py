@@ -657,6 +657,16 @@ CASES = [
       "recurrent.above-10", ABOVE),
     # how long IVIG goes on
     C("is IVIG given every month for good?", "answer", "lookup.drug", ("rituximab-vs-ivig.reasons",)),
+    # crosses after drugs in a list: they failed
+    C("PM: Rituxan ✗, IVIg ✗ -> next?", "answer", "resistant.mycophenolate", MMF),
+    # "was tried and failed" after the drug
+    C("refractory PM, MMF was tried and failed after RTX and IVIG. Now what?", "answer",
+      "resistant.remaining-options"),
+    # French: resistant to, in the feminine
+    C("PM résistante à la prednisone et au méthotrexate: que faire?", "answer", "resistant.rituximab"),
+    # fine until a time, with signs now: a flare, so the bare taper dose is the prednisone now
+    C("Tapered to 7.5 mg daily in March; stable until last week, now CK 5000 and weak. On AZA.", "answer",
+      "recurrent.below-10", BELOW),
     # "also failed" names its drug after it as well as before it
     C("refractory PM; the muscles also failed rituximab. next?", "answer", "resistant.ivig", IVIG),
     # "vs" compares: each drug's answer in its part

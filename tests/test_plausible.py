@@ -33,6 +33,7 @@ def test_an_implausible_weight_or_bsa_is_named_and_refused(question: str, named:
     ("IVIG for a 70 kg woman (she was 85 kg before)", "× 70 kg"),  # not the past one
     ("IVIG for 80 kg now (was 92 kg)", "× 80 kg"),  # the now-word is the 80's, not the 92's
     ("IVIG for 58 kg, sorry, 68 kg", "× 68 kg"),  # a weight taken back
+    ("IVIG for a seventy-two kilo woman", "× 72 kg"),  # a number in words, tens and units hyphenated
 ])
 def test_a_plausible_number_is_computed(question: str, formula: str) -> None:
     reply = core.answer(question)
