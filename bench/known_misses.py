@@ -264,4 +264,13 @@ KNOWN_MISSES = {
                                           "the question is refused as outside the source",
     "holdout42.jsonl:h42-recurrent-lt10-06": "'Medrol 4 mg and MTX, DM flare': methylprednisolone is stronger per mg "
                                              "and the source gives no conversion, so the prednisone dose is asked",
+    "holdout43.jsonl:h43-flare-lt10-06": "'medrol 4 mg qd, relapse of DM': methylprednisolone is stronger per mg and "
+                                         "the source gives no conversion, so the prednisone dose is asked",
+    "holdout43.jsonl:h43-flare-lt10-12": "'her sister (also DM) flared on 20 mg, but MY patient is on 5 mg': the "
+                                         "sister's dose is read as a second dose of the patient's, so it is asked",
+    "holdout43.jsonl:h43-flare-off-sparing-09": "'not off MTX ... prednisone, however, was stopped': the stop after "
+                                                "'however,' does not reach back to prednisone, so the dose is asked",
+    "holdout43.jsonl:h43-broad-10": "'do IVIG responders need repeated infusions?': 'repeated infusions' is read as "
+                                    "the redosing the source does not discuss, so the continuation sentence it "
+                                    "does have is not quoted and the question is refused",
 }
