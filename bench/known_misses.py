@@ -100,8 +100,6 @@ KNOWN_MISSES = {
     "holdout26.jsonl:h26-evidence-02": "'has any treatment for resistant myositis been tested in an RCT?': the "
                                        "resistant row is quoted, not the passage naming IVIG as the one treatment "
                                        "tested in a randomized trial",
-    "holdout26.jsonl:h26-evidence-04": "'is rituximab proven in myositis or still experimental?': rituximab's "
-                                       "passages are quoted without the evidence statement the item wants",
     "holdout27.jsonl:h27-resistant-mmf-05": "'Starting mycophenolate for refractory DM - what does the source warn "
                                             "about?': a drug being started is not what is asked, so the first rung is"
                                             " quoted",

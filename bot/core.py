@@ -307,7 +307,11 @@ def _with_refusals(reply: Reply, refused: tuple[str, ...]) -> Reply:
 
 
 def search_reply(text: str, slots: Slots, kb: KnowledgeBase) -> Reply:
-    """The best passages when they clear the relevance floor; out of scope otherwise."""
+    """The best passages when they clear the relevance floor; out of scope otherwise, and when what the question
+    asks how to manage is a word the source never uses ("How should dysphagia be managed in DM?")."""
+    topic = kb.lexicon.phrases.find("managed_topic", text)
+    if topic and not store.search(kb.conn, topic.group(), limit=1):
+        return out_of_scope_reply(slots, Decision(rule="out-of-scope", kind="out_of_scope"), kb.catalog)
     hits = [h for h in store.search(kb.conn, text, limit=SEARCH_QUOTES) if h.score <= SEARCH_FLOOR]
     hits = [h for h in hits if h.score <= SEARCH_SECOND_RATIO * hits[0].score]
     if not hits:

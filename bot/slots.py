@@ -1023,6 +1023,7 @@ def classify_drugs(tokens: list[Token], mentions: list[Mention], readings: Readi
     conflicts.extend(c for c, modes in seen.items() if c != STEROID_CONCEPT and c in drugs
                      and {"current", "stopped"} <= modes and "failed" not in modes)
     order = list(dict.fromkeys(m.term.concept for m in mentions))  # text order, not a set's (hash seed) order
+    order = [c for c in order if c in drugs]  # a drug's two accounts, not "everything" said twice
     conflicts.extend(f"{c}{EFFECT_CONFLICT}" for c in order if c in said_effective and c in said_failed)
     conflicts.extend(f"{c}{NEVER_CONFLICT}" for c in order if c in said_never and c in said_failed)
     return status
@@ -1096,6 +1097,8 @@ def _failure_goes_on_then(tokens: list[Token], previous: tuple[Mention, str, boo
     before the next comma, "then", bracket or sentence end; before a question mark it is asked ("..., then
     RTX?")."""
     k = mention.first - 1
+    if k > 0 and tokens[k].low == "to" and tokens[k - 1].low == "then":
+        k -= 1  # "refractory to rituximab and then to IVIG": the failure's own preposition, carried on
     while k > 0 and tokens[k].low != "then" and _is_dose_word(tokens[k].low, phrases):
         k -= 1  # "then 5 months of monthly IVIG"
     if not previous[2] or k < 0 or tokens[k].low != "then" or k <= previous[0].last:

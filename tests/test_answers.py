@@ -667,6 +667,19 @@ CASES = [
     # fine until a time, with signs now: a flare, so the bare taper dose is the prednisone now
     C("Tapered to 7.5 mg daily in March; stable until last week, now CK 5000 and weak. On AZA.", "answer",
       "recurrent.below-10", BELOW),
+    # "refractory to X and then to Y": the failure carries on to Y
+    C("DM refractory to rituximab and then to IVIG (5 courses). Next?", "answer", "resistant.mycophenolate", MMF),
+    # a course completed is stopped, not failed; "everything" is never a drug read two ways
+    C("relapse after completing all treatment; nothing since", "answer", "recurrent.off-all", OFF_ALL),
+    # "don't work" is a failure, here supposed: the next step is asked for
+    C("If MTX and pred don't work for his PM, what would you use?", "answer", "resistant.rituximab"),
+    # "proven" asks for the evidence
+    C("is tacrolimus proven in myositis ILD?", "answer", "lookup.drug"),
+    # what the question asks to manage, if the source never names it, is outside the source
+    C("How is calcinosis best managed in juvenile-onset adult DM?", "out_of_scope", "out-of-scope"),
+    C("How should aspiration risk be managed in DM?", "out_of_scope", "out-of-scope"),
+    # cancer screening asked about in a vignette: outside the source
+    C("DM on pred 7.5 and MTX, anti-TIF1 positive: is a PET-CT needed?", "out_of_scope", "out-of-scope"),
     # "also failed" names its drug after it as well as before it
     C("refractory PM; the muscles also failed rituximab. next?", "answer", "resistant.ivig", IVIG),
     # "vs" compares: each drug's answer in its part
