@@ -271,4 +271,11 @@ KNOWN_MISSES = {
     "holdout43.jsonl:h43-broad-10": "'do IVIG responders need repeated infusions?': 'repeated infusions' is read as "
                                     "the redosing the source does not discuss, so the continuation sentence it "
                                     "does have is not quoted and the question is refused",
+    "holdout39.jsonl:h39-flare-gt10-05": "'current pred 30 mg qd (last year she was down to 5)': the time inside the "
+                                         "bracket reaches back to the 30 mg, so the dose now is asked",
+    "holdout39.jsonl:h39-flare-lt10-07": "'Medrol 4 mg daily, flare of DM': methylprednisolone is stronger per mg and "
+                                         "the source gives no conversion, so the prednisone dose is asked",
+    "holdout39.jsonl:h39-flare-off-sparing-06": "'Was on prednisone 40 mg last year, stopped in January': the stop "
+                                                "after the comma does not reach the dose (a row that did stopped "
+                                                "'on pred 10 mg, MTX stopped' too), so the dose is asked",
 }
