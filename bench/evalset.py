@@ -46,7 +46,7 @@ TUNED_SETS = ("eval.jsonl", "holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl",
 BLIND_SETS: tuple[str, ...] = ("holdout45.jsonl",)
 # Blind batches written and committed unopened, not yet scored: validated by CI, never run, so their first
 # score is taken once, when they move to BLIND_SETS.
-SEALED_SETS: tuple[str, ...] = ("holdout44.jsonl",)
+SEALED_SETS: tuple[str, ...] = ("holdout44.jsonl", "holdout46.jsonl")
 SOURCE_CANDIDATES = (
     ROOT / "knowledge" / "source.md",
     ROOT.parent / "shared" / "source" / "alhefny-recurrent-resistant-dm-pm.md",
