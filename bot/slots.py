@@ -504,6 +504,7 @@ def uncovered_topics(mentions: list[Mention], readings: Readings, asks: bool,
     """
     found = [(i, m.term.concept) for i, m in enumerate(mentions)
              if m.term.kind == "uncovered" and not _reached(readings, i, "NEGATED")
+             and not _reached(readings, i, "GENERIC")  # "her mother has RA": a relative's, not the patient's
              and not (m.term.scope == "population" and (_reached(readings, i, "PAST") or _reached(
                  readings, i, "PLANNED")))]  # "pregnant last year", "planning a pregnancy in future"
     mentioned = tuple(dict.fromkeys(c for _, c in found))

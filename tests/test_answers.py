@@ -680,6 +680,18 @@ CASES = [
     C("How should aspiration risk be managed in DM?", "out_of_scope", "out-of-scope"),
     # cancer screening asked about in a vignette: outside the source
     C("DM on pred 7.5 and MTX, anti-TIF1 positive: is a PET-CT needed?", "out_of_scope", "out-of-scope"),
+    # an arrow between two doses is a change: the second is the dose since
+    C("flare: pred 30 -> 15 mg/day two weeks ago, on MTX", "answer", "recurrent.above-10", ABOVE),
+    # a relative's disease is not the patient's
+    C("DM flare off pred, on MTX 20. Her sister has lupus.", "answer", "recurrent.off-pred-on-sparing"),
+    # "failure" before a bracketed list fails the list
+    C("double failure (RTX / IVIG) in DM - next?", "answer", "resistant.mycophenolate", MMF),
+    # "x2 days" is a dose over two days, not two courses given
+    C("IVIG 1 g/kg/day x2 days for a 70 kg man: total?", "answer", "lookup.drug"),
+    # a report's findings are its evidence
+    C("what did the chlorambucil report show?", "answer", "lookup.drug"),
+    # a rash worse all along, whatever is done, is refractory
+    C("rash keeps getting worse although the muscles are fine on pred + MTX", "answer", "rash.refractory"),
     # "also failed" names its drug after it as well as before it
     C("refractory PM; the muscles also failed rituximab. next?", "answer", "resistant.ivig", IVIG),
     # "vs" compares: each drug's answer in its part
