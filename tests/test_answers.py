@@ -692,6 +692,10 @@ CASES = [
     C("what did the chlorambucil report show?", "answer", "lookup.drug"),
     # a rash worse all along, whatever is done, is refractory
     C("rash keeps getting worse although the muscles are fine on pred + MTX", "answer", "rash.refractory"),
+    # a stop denied is no stop
+    C("she is not off pred, still 5 mg, flare on MTX", "answer", "recurrent.below-10", BELOW),
+    C("It is not the case that he is off prednisone: still on 20 mg daily, flaring, on AZA.", "answer",
+      "recurrent.above-10", ABOVE),
     # "also failed" names its drug after it as well as before it
     C("refractory PM; the muscles also failed rituximab. next?", "answer", "resistant.ivig", IVIG),
     # "vs" compares: each drug's answer in its part
