@@ -278,4 +278,10 @@ KNOWN_MISSES = {
     "holdout39.jsonl:h39-flare-off-sparing-06": "'Was on prednisone 40 mg last year, stopped in January': the stop "
                                                 "after the comma does not reach the dose (a row that did stopped "
                                                 "'on pred 10 mg, MTX stopped' too), so the dose is asked",
+    "holdout45.jsonl:h45-flare-lt10-05": "'Medrol 4 mg daily, DM flare': methylprednisolone is stronger per mg and "
+                                         "the source gives no conversion, so the prednisone dose is asked",
+    "holdout45.jsonl:h45-resistant-first-05": "WRONG by the item's must_not: 'Rituximab was planned but never given. "
+                                              "Should we go straight to IVIG?' quotes the IVIG suggestion, whose own "
+                                              "words make it conditional on rituximab not being effective, beside "
+                                              "the ladder's order; the item forbids the IVIG passage",
 }
