@@ -2118,9 +2118,9 @@ def extract(text: str, lexicon: Lexicon) -> Slots:
     if situation is None and not phrases.search("active_muscle", text) and not phrases.search("asks_next", text):
         _only_after_is_when(status, mentions, readings)
     drugs_in_order = list(dict.fromkeys(m.term.concept for m in mentions if m.term.kind == "drug"))
-    # Active muscle disease with a bare dose and no medication named is read as a flare's prednisone dose
-    # ("was 30 in Jan, tapered, now at 10 mg daily and CK climbing").
-    dose_situation = situation or ("flare" if not drugs_in_order and phrases.search("active_muscle", text) else None)
+    # Active muscle disease with a bare dose that no medication owns is read as a flare's prednisone dose ("was 30
+    # in Jan, tapered, now at 10 mg daily and CK climbing", "had 5 mg until she stopped, still on AZA, CK 3000").
+    dose_situation = situation or ("flare" if phrases.search("active_muscle", text) else None)
     ranged: list[str] = []
     prednisone, per_kg = find_prednisone_dose(text, tokens, mentions, dose_situation, lexicon, conflicts, ranged)
     if prednisone is not None and phrases.search("dose_unknown", text):

@@ -696,6 +696,12 @@ CASES = [
     C("she is not off pred, still 5 mg, flare on MTX", "answer", "recurrent.below-10", BELOW),
     C("It is not the case that he is off prednisone: still on 20 mg daily, flaring, on AZA.", "answer",
       "recurrent.above-10", ABOVE),
+    # DESIGN.md's own example: "had 5 mg until she stopped" is off, with another drug named too
+    C("had 5 mg until she stopped in March, still on MTX, now CK 2000", "answer", "recurrent.off-pred-on-sparing"),
+    C("had 10 mg until she stopped, nothing else now, flaring", "answer", "recurrent.off-all", OFF_ALL),
+    # persistent disease after months of treatment is resistant, whatever the dose
+    C("PM with persistent weakness after 5 months of prednisone 30 mg and azathioprine. Next?", "answer",
+      "resistant.rituximab"),
     # "also failed" names its drug after it as well as before it
     C("refractory PM; the muscles also failed rituximab. next?", "answer", "resistant.ivig", IVIG),
     # "vs" compares: each drug's answer in its part

@@ -35,7 +35,7 @@ def test_a_reference_is_found_however_it_is_named(question: str, numbers: tuple[
         assert "the bot has not read them" in reply.text  # said once, where references are listed
 
 
-@pytest.mark.parametrize("question", ["/ref alhefny", "who is Alhefny?", "Ain Shams"])
+@pytest.mark.parametrize("question", ["/ref alhefny", "who is Alhefny?", "Ain Shams", "what's your source?"])
 def test_the_reviews_own_author_and_affiliation(question: str) -> None:
     reply = core.answer(question)
     assert "Abdel-Azeim M. Alhefny" in reply.text and "Ain Shams University" in reply.text
