@@ -284,4 +284,14 @@ KNOWN_MISSES = {
                                               "Should we go straight to IVIG?' quotes the IVIG suggestion, whose own "
                                               "words make it conditional on rituximab not being effective, beside "
                                               "the ladder's order; the item forbids the IVIG passage",
+    "holdout44.jsonl:h44-flare-lt10-06": "'Flare on Medrol 4 mg': methylprednisolone is stronger per mg and the "
+                                         "source gives no conversion, so the prednisone dose is asked",
+    "holdout44.jsonl:h44-flare-off-sparing-10": "'Off prednisone (stopped 2 months ago after a slow taper from 60), "
+                                                "methotrexate 25 mg weekly': the stop and its date reach the "
+                                                "methotrexate past the bracket, so the sparing drug is asked",
+    "holdout44.jsonl:h44-resistant-first-06": "'PM refractory to glucocorticoids + MTX in a 70 year old with CKD stage "
+                                              "3': the question's reach takes in the kidney disease, so it is "
+                                              "refused as an aspect the source does not cover",
+    "holdout44.jsonl:h44-grade-07": "'how strong is the evidence for IVIG in PM?': the grade is shown, not the "
+                                    "AAN's finding that the evidence in PM is insufficient",
 }
