@@ -2055,19 +2055,24 @@ _TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ni
 _NUMBER_WORDS = {
     **{w: n for n, w in enumerate(_UNITS, start=1)}, **{w: n for n, w in enumerate(_TEENS, start=10)},
     **{w: 10 * n for n, w in enumerate(_TENS, start=2)},
-    **{f"{t}{sep}{u}": 10 * n + k for n, t in enumerate(_TENS, start=2) for k, u in enumerate(_UNITS, start=1)
-       for sep in ("-", " ")},  # "eighty-five kilo", "sixty five kg"
     "two and a half": 2.5, "seven and a half": 7.5, "twelve and a half": 12.5,
 }
-_NUMBER_WORD_ALTERNATION = "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
+# Tens and units joined ("eighty-five kilo", "sixty five kg") are one number: the tens, then an optional unit.
 _NUMBER_WORD_RE = re.compile(
-    r"(?<![\w-])(" + _NUMBER_WORD_ALTERNATION
+    r"(?<![\w-])((?:" + "|".join(_TENS) + r")(?:[- ](?:" + "|".join(_UNITS) + r"))?|"
+    + "|".join(sorted((w for w in _NUMBER_WORDS if w not in _TENS), key=len, reverse=True))
     + r")(?=\s*(?:mg|milligrams?|kg|kilos?|lbs?|pounds?|a\s+day|daily|per\s+day|/d|mane|od)\b)", re.IGNORECASE)
+
+
+def _number_word_value(words: str) -> float:
+    """"eighty-five" is 85: a word of the table, or tens and a unit added."""
+    key = words.lower()
+    return _NUMBER_WORDS.get(key) or sum(_NUMBER_WORDS[w] for w in re.split(r"[- ]", key))
 
 
 def digits_for_number_words(text: str) -> str:
     """ "ten mg" -> "10 mg": number words only where a unit follows, so "one of" stays."""
-    return _NUMBER_WORD_RE.sub(lambda m: f"{_NUMBER_WORDS[m.group(1).lower()]:g}", text)
+    return _NUMBER_WORD_RE.sub(lambda m: f"{_number_word_value(m.group(1)):g}", text)
 
 
 # "85-kg": a weight's number and unit joined by a hyphen (number syntax; the shorthand is phrases.toml's).
