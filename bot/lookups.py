@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from bot.decision import Decision, Option
 from bot.facts import ORDERED_OPTIONS, focus_drug, unsaid_rung_drug
-from bot.facts import situation as situation_of
+from bot.facts import situation as situation_of  # "situation" is a local name in outside_topics
 from bot.knowledge import Catalog, Passage, Reference
 from bot.slots import DRUG_INTENTS, EFFECT_CONFLICT, NEVER_CONFLICT, STEROID_CONCEPT, Slots
 from bot.table import ASK_PREDNISONE, Table
@@ -97,7 +97,6 @@ def outside_topics(slots: Slots, scopes: Mapping[str, str]) -> tuple[str, ...]:
     patient_ild = slots.ild and bool(slots.current or slots.failed or slots.prednisone is not None)
     situation = bool(slots.situation or patient_ild or slots.rash or slots.failed or slots.muscle)
     covered_drug = any(d != STEROID_CONCEPT for d in slots.mentioned)
-
     adjusting = "adjustment" in slots.intents  # "GP started clarithromycin. Change the tacrolimus dose?"
 
     def puts_outside(topic: str) -> bool:

@@ -1510,9 +1510,9 @@ def find_prednisone_dose(text: str, tokens: list[Token], mentions: list[Mention]
     weak = lexicon.phrases.words("weak_current")
     reached = lexicon.context.apply([t.low for t in tokens],
                                     [Target(d.first, d.end, "dose") for d in doses] + drugs)[:len(doses)]
-    others = [t for t, m in zip(drugs, (m for m in mentions if _target_type(m) == "drug"), strict=True)
-              if m.term.concept != STEROID_CONCEPT]
-    if _taken_yet_stopped_with_others(doses, reached, others):
+    other_drugs = [Target(m.first, m.last + 1, "drug") for m in mentions
+                   if _target_type(m) == "drug" and m.term.concept != STEROID_CONCEPT]
+    if _taken_yet_stopped_with_others(doses, reached, other_drugs):
         if conflicts is not None:
             conflicts.append(STEROID_CONCEPT)
         return None, None  # "on pred 5 mg, MTX and AZA all stopped": the pred too, or only the others? Ask.
