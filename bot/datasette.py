@@ -116,7 +116,8 @@ TABLES: dict[str, dict[str, Any]] = {
                        "order to every message before it is read.",
         "columns": {"position": "Order of application", "about": "What the shorthand means",
                     "pattern": "Regular expression", "replace": "What it is read as",
-                    "examples": "Checked pairs: as written, as read"},
+                    "examples": "Checked pairs: as written, as read",
+                    "gate": "Strings one of which every match holds: a text without one is not tried"},
     },
     "repairs": {
         "description": "The explicit repairs of the source's PDF artefacts, applied before quoting.",

@@ -327,7 +327,7 @@ def _word_regex(word: str) -> str:
 
 # --- rewrites: shorthand read as the words it stands for (knowledge/phrases.toml [[rewrite]]) ------------
 
-REWRITE_FIELDS = frozenset({"about", "pattern", "replace", "examples"})
+REWRITE_FIELDS = frozenset({"about", "pattern", "replace", "examples", "gate"})
 
 
 class RewriteRule(NamedTuple):
@@ -337,6 +337,7 @@ class RewriteRule(NamedTuple):
     pattern: str
     replace: str
     examples: tuple[tuple[str, str], ...]  # (as written, as read after this rewrite alone)
+    gate: tuple[str, ...] = ()  # lower-case strings one of which every match holds: a text without one is not tried
 
 
 def load_rewrites(raw: dict) -> tuple[RewriteRule, ...]:
@@ -369,8 +370,10 @@ def _rewrite(number: int, row: dict) -> RewriteRule:
             raise fail(f"the replace text does not fit the pattern: {e}") from e
         if got != read:
             raise fail(f"example {written!r} reads {got!r}, not {read!r}")
+    where = f"phrases.toml rewrite {number} ({pattern!r})"
+    gate = _checked_phrase_gate(where, row.get("gate", []), (pattern,), (), tuple(w for w, _ in examples))
     return RewriteRule(about=str(row.get("about", "")), pattern=pattern, replace=replace,
-                       examples=tuple((w, r) for w, r in examples))
+                       examples=tuple((w, r) for w, r in examples), gate=gate)
 
 
 # The phrases the reader asks for by name (bot/slots.py).
@@ -396,16 +399,15 @@ class Phrases(NamedTuple):
 
     sources: dict[str, str]  # name -> its regular expression (phrase_regex)
     word_sets: dict[str, frozenset[str]]  # lower-cased, single-spaced
-    rewrites: tuple[tuple[re.Pattern[str], str], ...]  # (pattern, replace), in file order
-    compiled: dict[str, re.Pattern[str]]  # name -> compiled, filled on first use
+    rewrites: tuple[RewriteRule, ...]  # in file order, each compiled on the first text that passes its gate
+    compiled: dict[str, re.Pattern[str]]  # name (or a rewrite's pattern) -> compiled, filled on first use
     gates: dict[str, tuple[str, ...]] | None = None  # name -> its gate: a text holding none is not tried
 
     @classmethod
     def from_rules(cls, rules: tuple[PhraseRule, ...], rewrites: tuple[RewriteRule, ...] = ()) -> Phrases:
         return cls({r.name: phrase_regex(r.patterns, r.words) for r in rules},
                    {r.name: frozenset(" ".join(w.lower().split()) for w in r.words) for r in rules},
-                   tuple((re.compile(r.pattern, re.IGNORECASE), r.replace) for r in rewrites), {},
-                   {r.name: r.gate for r in rules if r.gate})
+                   tuple(rewrites), {}, {r.name: r.gate for r in rules if r.gate})
 
     def _shut(self, name: str, text: str) -> bool:
         """The phrase has a gate and the text holds none of its strings: it cannot occur, so it is not compiled."""
@@ -416,9 +418,14 @@ class Phrases(NamedTuple):
         return not any(g in lowered for g in gate)
 
     def rewrite(self, text: str) -> str:
-        """The text with every rewrite applied, in order ("s/p RTX" -> "after RTX")."""
-        for pattern, replace in self.rewrites:
-            text = pattern.sub(replace, text)
+        """The text with every rewrite applied, in order ("s/p RTX" -> "after RTX"); a rewrite whose gate the text
+        does not pass is not tried (nor compiled: start-up time)."""
+        for rule in self.rewrites:
+            if rule.gate and not any(g in text.lower() for g in rule.gate):
+                continue
+            key = "rewrite:" + rule.pattern
+            pattern = self.compiled.get(key) or self.compiled.setdefault(key, re.compile(rule.pattern, re.IGNORECASE))
+            text = pattern.sub(rule.replace, text)
         return text
 
     def pattern(self, name: str) -> re.Pattern[str]:

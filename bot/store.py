@@ -33,7 +33,7 @@ from bot.knowledge import (
 )
 from bot.table import Table, parse_table, validate_knowledge
 
-SCHEMA_VERSION = "15"  # bump when the tables change, so old databases are rebuilt
+SCHEMA_VERSION = "16"  # bump when the tables change, so old databases are rebuilt
 DB_ENV = "DMPM_BOT_DB"
 MAX_QUERY_TERMS = 32
 
@@ -158,8 +158,9 @@ def _write(db, corpus: Corpus) -> None:
           "examples": json.dumps(r.examples), "gate": json.dumps(r.gate)} for r in corpus.phrases), pk="name")
     db["rewrites"].insert_all(
         ({"position": n, "about": r.about, "pattern": r.pattern, "replace": r.replace,
-          "examples": json.dumps(r.examples)} for n, r in enumerate(corpus.rewrites, start=1)),
-        pk="position", columns={"about": str, "pattern": str, "replace": str, "examples": str})
+          "examples": json.dumps(r.examples), "gate": json.dumps(r.gate)}
+         for n, r in enumerate(corpus.rewrites, start=1)),
+        pk="position", columns={"about": str, "pattern": str, "replace": str, "examples": str, "gate": str})
     db["repairs"].insert_all(
         ({"id": r.id, "why": r.why, "find": r.find, "replace": r.replace, "count": r.count}
          for r in corpus.repairs), pk="id")
@@ -334,7 +335,8 @@ def load_phrases(conn: sqlite3.Connection) -> tuple[PhraseRule, ...]:
 def load_rewrites(conn: sqlite3.Connection) -> tuple[RewriteRule, ...]:
     """The shorthand rewrites (phrases.toml [[rewrite]]), in order."""
     return tuple(RewriteRule(about=r["about"], pattern=r["pattern"], replace=r["replace"],
-                             examples=tuple(tuple(e) for e in json.loads(r["examples"])))
+                             examples=tuple(tuple(e) for e in json.loads(r["examples"])),
+                             gate=tuple(json.loads(r["gate"])))
                  for r in conn.execute("SELECT * FROM rewrites ORDER BY position"))
 
 

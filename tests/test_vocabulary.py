@@ -74,6 +74,9 @@ STOPED = _rewrite_number(r"\bstoped\b")
     ("phrases.toml", 'examples = [["stoped MTX", "stopped MTX"]]', 'examples = [["stoped MTX", "stopped mtx"]]',
      f"phrases.toml rewrite {STOPED} " r"('\\bstoped\\b'): example 'stoped MTX' reads 'stopped MTX', "
      "not 'stopped mtx'"),
+    ("phrases.toml", 'gate = ["stoped"]', 'gate = ["stopped"]',  # a rewrite's gate its pattern never holds
+     f"phrases.toml rewrite {STOPED} " r"('\\bstoped\\b'): pattern alternative '\\bstoped\\b' names none of the "
+     "gate's strings"),
     ("phrases.toml", 'replace = "after"', r'replace = "after \\2"',
      r"phrases.toml rewrite 1 ('\\bs/p\\b'): the replace text does not fit the pattern"),
     ("phrases.toml", r"pattern = '''\bw/o\b'''", r"pattern = '''\bw/(o\b'''",
