@@ -407,3 +407,16 @@ def test_a_drug_added_to_the_lexicon_gets_sane_answers(knowledge_copy: Path, tmp
     assert all(len(c["data"].encode()) <= 64 for c in reply["choices"])
     if kind == "clarify":  # the new drug travels on the buttons with its lexicon code
         assert len(reply["choices"]) == 4 and all("cab" in c["data"] for c in reply["choices"])
+
+
+@pytest.mark.parametrize("xdg", [None, "/tmp/xdg-cache", "  "])
+def test_the_default_database_is_where_platformdirs_puts_the_cache(monkeypatch: pytest.MonkeyPatch,
+                                                                  xdg: str | None) -> None:
+    from platformdirs import user_cache_dir
+
+    monkeypatch.delenv("DMPM_BOT_DB", raising=False)
+    if xdg is None:
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+    assert store.default_db_path() == Path(user_cache_dir("dmpm-bot")) / "knowledge.db"
