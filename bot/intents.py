@@ -420,12 +420,15 @@ class Phrases(NamedTuple):
     def rewrite(self, text: str) -> str:
         """The text with every rewrite applied, in order ("s/p RTX" -> "after RTX"); a rewrite whose gate the text
         does not pass is not tried (nor compiled: start-up time)."""
+        lowered = text.lower()
         for rule in self.rewrites:
-            if rule.gate and not any(g in text.lower() for g in rule.gate):
+            if rule.gate and not any(g in lowered for g in rule.gate):
                 continue
             key = "rewrite:" + rule.pattern
             pattern = self.compiled.get(key) or self.compiled.setdefault(key, re.compile(rule.pattern, re.IGNORECASE))
-            text = pattern.sub(rule.replace, text)
+            rewritten = pattern.sub(rule.replace, text)
+            if rewritten != text:
+                text, lowered = rewritten, rewritten.lower()
         return text
 
     def pattern(self, name: str) -> re.Pattern[str]:
